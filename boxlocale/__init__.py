@@ -1,0 +1,68 @@
+"""boxlocale: an offline give-box, book-crossing shelf and noticeboard for a Raspberry Pi."""
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config=None):
+    """Build the app: config, database (created or upgraded), languages, CSRF, blueprints."""
+    from flask_wtf.csrf import CSRFProtect
+
+    from . import assets, db, i18n, settings, web
+    from .config import ensure_secret_key, load_config
+
+    app = Flask(__name__, static_folder=None)
+    config = load_config(test_config)
+    app.config.update(config)
+    app.config["SECRET_KEY"] = ensure_secret_key(config["DATA_DIR"])
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # A form left open on a phone for an afternoon must still post.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+    )
+
+    db.init_database(config["DATA_DIR"])
+    with db.database.connection_context():
+        settings.invalidate()
+        settings.all_settings()
+
+    i18n.init_app(app)
+    csrf = CSRFProtect(app)
+    assets.init_app(app)
+    web.init_app(app)
+
+    @app.teardown_request
+    def close_db(exc=None):
+        db.close_connection(exc)
+
+    @app.context_processor
+    def box_context():
+        from flask_babel import get_locale
+
+        return {"box": settings.all_settings(), "lang": str(get_locale() or "fr")}
+
+    _register_blueprints(app, csrf)
+    _register_filters(app)
+    return app
+
+
+def _register_blueprints(app, csrf):
+    from .api import bp as api_bp
+    from .board import bp as board_bp
+    from .books import bp as books_bp
+    from .console import bp as console_bp
+    from .giveaway import bp as giveaway_bp
+    from .portal import bp as portal_bp
+
+    csrf.exempt(api_bp)  # the API authenticates by bearer key, never by cookie
+    for blueprint in (portal_bp, giveaway_bp, books_bp, board_bp, console_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_filters(app):
+    from . import formatting
+
+    formatting.init_app(app)

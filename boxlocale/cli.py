@@ -1,0 +1,105 @@
+"""The command line: ``boxlocale serve | init | demo | check`` (the service unit calls these)."""
+
+import argparse
+import logging
+import os
+import sys
+
+
+def _data_dir(args):
+    return args.data_dir or os.environ.get("BOXLOCALE_DATA_DIR") or "./data"
+
+
+def _app(args):
+    from . import create_app
+
+    return create_app({"DATA_DIR": _data_dir(args)})
+
+
+def cmd_serve(args):
+    import time
+
+    started = time.perf_counter()
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = _app(args)
+    from waitress import serve
+
+    logging.getLogger("boxlocale").info(
+        "boxlocale ready on http://%s:%s/ (data in %s, %.2fs to start)",
+        args.host, args.port, app.config["DATA_DIR"], time.perf_counter() - started,
+    )
+    serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        connection_limit=200,
+        channel_timeout=60,
+        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
+        ident="boxlocale",
+    )
+
+
+def cmd_init(args):
+    app = _app(args)
+    print(f"boxlocale data dir ready: {app.config['DATA_DIR']}")
+
+
+def cmd_demo(args):
+    app = _app(args)
+    from .demo import load_demo
+
+    with app.app_context():
+        loaded = load_demo()
+    print("demo content loaded" if loaded else "demo content already there: nothing changed")
+
+
+def cmd_check(args):
+    try:
+        app = _app(args)
+    except Exception as error:  # a database too damaged to even open is a finding, not a crash
+        print(f"PROBLEM: the database cannot be opened: {error}")
+        print("check: 1 problem(s)")
+        return 1
+    from .check import run_checks
+
+    with app.app_context():
+        problems = run_checks()
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    print("check: OK" if not problems else f"check: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="boxlocale", description="boxlocale: the offline box for a village.")
+    parser.add_argument("--data-dir", help="where the database and photos live (default: $BOXLOCALE_DATA_DIR or ./data)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the box with waitress")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--threads", type=int, default=6)
+    serve.set_defaults(func=cmd_serve)
+
+    for name, func, text in (
+        ("init", cmd_init, "create the data dir, the database and the secret key"),
+        ("demo", cmd_demo, "load demo content (a French village box)"),
+        ("check", cmd_check, "check the database and the photo files; exit 1 on a problem"),
+    ):
+        command = sub.add_parser(name, help=text)
+        command.set_defaults(func=func)
+
+    # --data-dir is accepted after the subcommand too (boxlocale serve --data-dir D).
+    for command in sub.choices.values():
+        command.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

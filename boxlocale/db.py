@@ -1,0 +1,64 @@
+"""The one SQLite database: pragmas, the per-request connection, the write lock, schema versions."""
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from peewee import SqliteDatabase
+
+from . import migrations
+
+DB_FILENAME = "boxlocale.sqlite3"
+
+# synchronous=FULL: an answered write survives a power cut (the box lives on a switched power strip).
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "cache_size": -4000,
+    "temp_store": "memory",
+}
+
+database = SqliteDatabase(None)
+
+# SQLite before 3.51.3 (Debian 12 ships 3.40) has a WAL-reset bug with concurrent writers:
+# every write in this process goes through this lock.
+_write_lock = threading.RLock()
+
+
+def db_path(data_dir):
+    return Path(data_dir) / DB_FILENAME
+
+
+def init_database(data_dir):
+    """Point the database at the data dir and bring the schema up to date."""
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    path = db_path(data_dir)
+    if not database.is_closed():
+        database.close()
+    database.init(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    with database.connection_context():
+        migrations.upgrade(database)
+    return database
+
+
+@contextmanager
+def writing():
+    """One write transaction, serialized in the process, that takes SQLite's write lock up front.
+
+    BEGIN IMMEDIATE means a read-then-write (is it still available? then reserve it) cannot be
+    interleaved with another writer's.
+    """
+    with _write_lock:
+        with database.atomic("IMMEDIATE") as txn:
+            yield txn
+
+
+def open_connection():
+    database.connect(reuse_if_open=True)
+
+
+def close_connection(exc=None):
+    if not database.is_closed():
+        database.close()

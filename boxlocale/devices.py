@@ -1,0 +1,116 @@
+"""Who is asking: a phone's device key (cookie on the HTML side, bearer key on the API), a
+volunteer's console session, or a private manage link. No accounts.
+
+Reads never create a device: a phone gets its key with its first write, so browsing writes nothing.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from flask import g, request
+
+from . import clock
+from .db import writing
+from .errors import Forbidden, Unauthorized
+from .models import Device
+
+COOKIE = "bl_device"
+COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
+
+
+def hash_key(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key():
+    return secrets.token_urlsafe(24)  # 192 random bits
+
+
+def create_device():
+    """Make a device; return (device, key). The key is shown once and only its hash kept."""
+    key = new_key()
+    with writing():
+        device = Device.create(key_hash=hash_key(key), created_at=clock.now())
+    return device, key
+
+
+def device_for_key(key):
+    if not key or len(key) > 200:
+        return None
+    return Device.get_or_none(Device.key_hash == hash_key(key))
+
+
+def is_api_request():
+    return request.path.startswith("/api/")
+
+
+def _presented_key():
+    if is_api_request():
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" else None
+    return request.cookies.get(COOKIE)
+
+
+def current_device():
+    """The device making this request, or None."""
+    if "device" not in g:
+        g.device = device_for_key(_presented_key())
+    return g.device
+
+
+def require_device():
+    """The device making a write. The HTML side gets a new one (cookie set after the request);
+    the API must present its bearer key."""
+    device = current_device()
+    if device is None:
+        if is_api_request():
+            raise Unauthorized()
+        device, key = create_device()
+        g.device = device
+        g.new_device_key = key
+    if device.blocked_at is not None:
+        raise Forbidden(_blocked_message())
+    return device
+
+
+def _blocked_message():
+    from flask_babel import lazy_gettext as _l
+
+    return _l("This phone can no longer post on the box. Please talk to a volunteer.")
+
+
+def set_device_cookie(response):
+    """after_request: give a phone its new key."""
+    key = g.get("new_device_key")
+    if key:
+        response.set_cookie(
+            COOKIE, key, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/"
+        )
+    return response
+
+
+@dataclass
+class Actor:
+    """Who acts, as the domain rules see it."""
+
+    device: Device | None = None
+    volunteer: object | None = None  # models.Volunteer when a console session is open
+    manage_token: str | None = None  # a private manage link's token, when one was presented
+
+    @property
+    def is_volunteer(self):
+        return self.volunteer is not None
+
+    def owns(self, record):
+        """True when this actor posted ``record`` (by device) or holds its manage link."""
+        if self.device is not None and getattr(record, "device_id", None) == self.device.id:
+            return True
+        manage_hash = getattr(record, "manage_hash", "")
+        return bool(self.manage_token and manage_hash and hash_key(self.manage_token) == manage_hash)
+
+
+def current_actor(manage_token=None, create_device_if_missing=False):
+    device = require_device() if create_device_if_missing else current_device()
+    return Actor(device=device, volunteer=g.get("volunteer"), manage_token=manage_token)

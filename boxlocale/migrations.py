@@ -1,0 +1,281 @@
+"""Schema versions, recorded in SQLite's ``user_version``.
+
+Each step is frozen SQL: once a version has shipped, never edit it; add a new step at the end.
+``upgrade`` runs the missing steps in one transaction each, so a file from any older version opens.
+"""
+
+V1_CORE = """
+CREATE TABLE setting (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE device (
+    id INTEGER PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    pseudonym TEXT UNIQUE COLLATE NOCASE,
+    created_at DATETIME NOT NULL,
+    blocked_at DATETIME,
+    blocked_reason TEXT,
+    verified_at DATETIME,
+    verified_by_id INTEGER REFERENCES volunteer(id) ON DELETE SET NULL
+);
+CREATE TABLE volunteer (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT 'admin',
+    created_at DATETIME NOT NULL,
+    last_login_at DATETIME
+);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    volunteer_id INTEGER REFERENCES volunteer(id) ON DELETE SET NULL,
+    volunteer_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX audit_created ON audit(created_at);
+CREATE TABLE photo (
+    id INTEGER PRIMARY KEY,
+    sha TEXT NOT NULL UNIQUE,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    thumb_width INTEGER NOT NULL,
+    thumb_height INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    thumb_bytes INTEGER NOT NULL,
+    created_at DATETIME NOT NULL
+);
+"""
+
+V2_DOMAINS = """
+CREATE TABLE item (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL DEFAULT 'offer',
+    title TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL DEFAULT 'divers',
+    condition TEXT,
+    location TEXT NOT NULL DEFAULT 'in_box',
+    location_note TEXT NOT NULL DEFAULT '',
+    contact TEXT NOT NULL DEFAULT '',
+    pseudonym TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'available',
+    device_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    manage_hash TEXT NOT NULL,
+    on_behalf INTEGER NOT NULL DEFAULT 0,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at DATETIME NOT NULL,
+    updated_at DATETIME NOT NULL,
+    expires_at DATETIME NOT NULL,
+    reserved_until DATETIME,
+    reserved_by_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    taken_at DATETIME,
+    taken_by_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    would_have_bought INTEGER
+);
+CREATE INDEX item_status_created ON item(status, created_at);
+CREATE INDEX item_device ON item(device_id);
+CREATE TABLE item_photo (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES item(id) ON DELETE CASCADE,
+    photo_id INTEGER NOT NULL REFERENCES photo(id),
+    position INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX item_photo_item ON item_photo(item_id);
+
+CREATE TABLE book (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    check_part TEXT NOT NULL,
+    title TEXT NOT NULL,
+    author TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT '',
+    isbn TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    pseudonym TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'on_shelf',
+    catches INTEGER NOT NULL DEFAULT 0,
+    cover_id INTEGER REFERENCES photo(id),
+    device_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at DATETIME NOT NULL,
+    updated_at DATETIME NOT NULL
+);
+CREATE INDEX book_status_created ON book(status, created_at);
+CREATE TABLE journal_entry (
+    id INTEGER PRIMARY KEY,
+    book_id INTEGER NOT NULL REFERENCES book(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    place TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    rating INTEGER,
+    pseudonym TEXT NOT NULL DEFAULT '',
+    device_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX journal_book ON journal_entry(book_id, created_at);
+
+CREATE TABLE notice (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    category TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL,
+    body TEXT NOT NULL DEFAULT '',
+    starts_at DATETIME,
+    ends_at DATETIME,
+    place TEXT NOT NULL DEFAULT '',
+    destination TEXT NOT NULL DEFAULT '',
+    seats INTEGER,
+    contact TEXT NOT NULL DEFAULT '',
+    pseudonym TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'open',
+    device_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    manage_hash TEXT NOT NULL DEFAULT '',
+    on_behalf INTEGER NOT NULL DEFAULT 0,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at DATETIME NOT NULL,
+    updated_at DATETIME NOT NULL,
+    expires_at DATETIME NOT NULL,
+    closed_at DATETIME
+);
+CREATE INDEX notice_status_created ON notice(status, created_at);
+CREATE INDEX notice_starts ON notice(starts_at);
+CREATE TABLE reply (
+    id INTEGER PRIMARY KEY,
+    notice_id INTEGER NOT NULL REFERENCES notice(id) ON DELETE CASCADE,
+    body TEXT NOT NULL,
+    pseudonym TEXT NOT NULL DEFAULT '',
+    device_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX reply_notice ON reply(notice_id, created_at);
+
+CREATE TABLE flag (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    weight INTEGER NOT NULL DEFAULT 1,
+    device_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    created_at DATETIME NOT NULL,
+    resolved_at DATETIME,
+    resolution TEXT,
+    UNIQUE (target, device_id)
+);
+CREATE INDEX flag_open ON flag(resolved_at, target);
+CREATE TABLE thanks (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    device_id INTEGER NOT NULL REFERENCES device(id) ON DELETE CASCADE,
+    to_device_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    to_pseudonym TEXT NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL,
+    UNIQUE (target, device_id)
+);
+CREATE INDEX thanks_to ON thanks(to_pseudonym);
+"""
+
+# Full-text search: external-content FTS5 tables kept in step by triggers.
+V3_SEARCH = """
+CREATE VIRTUAL TABLE item_fts USING fts5(title, description, content='item', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER item_fts_ai AFTER INSERT ON item BEGIN
+  INSERT INTO item_fts(rowid, title, description) VALUES (new.id, new.title, new.description);
+END;
+CREATE TRIGGER item_fts_ad AFTER DELETE ON item BEGIN
+  INSERT INTO item_fts(item_fts, rowid, title, description) VALUES ('delete', old.id, old.title, old.description);
+END;
+CREATE TRIGGER item_fts_au AFTER UPDATE OF title, description ON item BEGIN
+  INSERT INTO item_fts(item_fts, rowid, title, description) VALUES ('delete', old.id, old.title, old.description);
+  INSERT INTO item_fts(rowid, title, description) VALUES (new.id, new.title, new.description);
+END;
+CREATE VIRTUAL TABLE book_fts USING fts5(title, author, content='book', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER book_fts_ai AFTER INSERT ON book BEGIN
+  INSERT INTO book_fts(rowid, title, author) VALUES (new.id, new.title, new.author);
+END;
+CREATE TRIGGER book_fts_ad AFTER DELETE ON book BEGIN
+  INSERT INTO book_fts(book_fts, rowid, title, author) VALUES ('delete', old.id, old.title, old.author);
+END;
+CREATE TRIGGER book_fts_au AFTER UPDATE OF title, author ON book BEGIN
+  INSERT INTO book_fts(book_fts, rowid, title, author) VALUES ('delete', old.id, old.title, old.author);
+  INSERT INTO book_fts(rowid, title, author) VALUES (new.id, new.title, new.author);
+END;
+CREATE VIRTUAL TABLE notice_fts USING fts5(title, body, content='notice', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER notice_fts_ai AFTER INSERT ON notice BEGIN
+  INSERT INTO notice_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+END;
+CREATE TRIGGER notice_fts_ad AFTER DELETE ON notice BEGIN
+  INSERT INTO notice_fts(notice_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+END;
+CREATE TRIGGER notice_fts_au AFTER UPDATE OF title, body ON notice BEGIN
+  INSERT INTO notice_fts(notice_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+  INSERT INTO notice_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+END;
+"""
+
+
+def _has_fts5(database):
+    try:
+        database.execute_sql("CREATE VIRTUAL TABLE temp._fts5_probe USING fts5(x)")
+        database.execute_sql("DROP TABLE temp._fts5_probe")
+        return True
+    except Exception:
+        return False
+
+
+def _v3_search(database):
+    # A SQLite built without FTS5 still works: searches fall back to LIKE (see search.py).
+    if _has_fts5(database):
+        _run_script(database, V3_SEARCH)
+
+
+def _run_script(database, script):
+    for statement in _statements(script):
+        database.execute_sql(statement)
+
+
+def _statements(script):
+    """Split a script on ';' at line ends, keeping trigger bodies whole."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        text = "\n".join(current).strip()
+        ends_trigger = line.strip().upper() == "END;"
+        in_trigger = text.upper().startswith("CREATE TRIGGER")
+        if line.rstrip().endswith(";") and (ends_trigger or not in_trigger):
+            statements.append(text)
+            current = []
+    return [s for s in statements if s.strip(" ;\n")]
+
+
+STEPS = [
+    lambda database: _run_script(database, V1_CORE),
+    lambda database: _run_script(database, V2_DOMAINS),
+    _v3_search,
+]
+LATEST = len(STEPS)
+
+
+def current_version(database):
+    return database.execute_sql("PRAGMA user_version").fetchone()[0]
+
+
+def upgrade(database, target=LATEST):
+    """Run the missing steps up to ``target``; each step and its version bump commit together."""
+    version = current_version(database)
+    if version > LATEST:
+        raise RuntimeError(
+            f"this database is at schema version {version}, newer than this boxlocale ({LATEST})"
+        )
+    for number in range(version + 1, target + 1):
+        with database.atomic("IMMEDIATE"):
+            STEPS[number - 1](database)
+            database.execute_sql(f"PRAGMA user_version = {number}")
+    return current_version(database)

@@ -1,0 +1,189 @@
+"""Every table, in one place. The SQL that creates them is in migrations.py (frozen per version).
+
+Times are naive UTC datetimes from ``clock.now()``; pages and the API convert them for display.
+"""
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from .db import database
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Setting(BaseModel):
+    key = CharField(primary_key=True)
+    value = TextField()  # JSON
+
+
+class Volunteer(BaseModel):
+    name = CharField(unique=True)
+    password_hash = CharField()
+    role = CharField(default="admin")  # admin | moderator
+    created_at = DateTimeField()
+    last_login_at = DateTimeField(null=True)
+
+
+class Device(BaseModel):
+    """A phone (or an API client). Its key is a bearer secret: only its hash is stored."""
+
+    key_hash = CharField(unique=True)
+    pseudonym = CharField(null=True, unique=True)
+    created_at = DateTimeField()
+    blocked_at = DateTimeField(null=True)
+    blocked_reason = TextField(null=True)
+    verified_at = DateTimeField(null=True)
+    verified_by = ForeignKeyField(Volunteer, null=True, on_delete="SET NULL")
+
+
+class Audit(BaseModel):
+    volunteer = ForeignKeyField(Volunteer, null=True, on_delete="SET NULL")
+    volunteer_name = CharField()
+    action = CharField()
+    target = CharField(default="")
+    detail = TextField(default="")
+    created_at = DateTimeField()
+
+
+class Photo(BaseModel):
+    """A stored photo: ``photos/<sha>.jpg`` (display) and ``photos/<sha>.t.jpg`` (thumbnail)."""
+
+    sha = CharField(unique=True)
+    width = IntegerField()
+    height = IntegerField()
+    thumb_width = IntegerField()
+    thumb_height = IntegerField()
+    bytes = IntegerField()
+    thumb_bytes = IntegerField()
+    created_at = DateTimeField()
+
+
+class Item(BaseModel):
+    code = CharField(unique=True)
+    kind = CharField(default="offer")  # offer | wanted
+    title = CharField()
+    description = TextField(default="")
+    category = CharField(default="divers")
+    condition = CharField(null=True)  # new | good | used | for_parts (offers only)
+    location = CharField(default="in_box")  # API field "where": in_box | at_giver
+    location_note = TextField(default="")
+    contact = TextField(default="")
+    pseudonym = CharField(default="")
+    status = CharField(default="available")
+    device = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="items")
+    manage_hash = CharField()
+    on_behalf = BooleanField(default=False)
+    hidden = BooleanField(default=False)
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+    expires_at = DateTimeField()
+    reserved_until = DateTimeField(null=True)
+    reserved_by = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="+")
+    taken_at = DateTimeField(null=True)
+    taken_by = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="+")
+    would_have_bought = BooleanField(null=True)
+
+
+class ItemPhoto(BaseModel):
+    item = ForeignKeyField(Item, on_delete="CASCADE", backref="item_photos")
+    photo = ForeignKeyField(Photo)
+    position = IntegerField(default=0)
+
+
+class Book(BaseModel):
+    code = CharField(unique=True)  # public code, e.g. CHV-0042
+    check_part = CharField()  # the secret part of the full code, e.g. K7
+    title = CharField()
+    author = CharField(default="")
+    language = CharField(default="")
+    isbn = CharField(default="")
+    note = TextField(default="")
+    pseudonym = CharField(default="")
+    status = CharField(default="on_shelf")  # on_shelf | travelling
+    catches = IntegerField(default=0)
+    cover = ForeignKeyField(Photo, null=True)
+    device = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="books")
+    hidden = BooleanField(default=False)
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+
+
+class JournalEntry(BaseModel):
+    book = ForeignKeyField(Book, on_delete="CASCADE", backref="journal")
+    kind = CharField()  # caught | released | comment
+    place = TextField(default="")  # API field "where"
+    note = TextField(default="")
+    rating = IntegerField(null=True)
+    pseudonym = CharField(default="")
+    device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    hidden = BooleanField(default=False)
+    created_at = DateTimeField()
+
+
+class Notice(BaseModel):
+    kind = CharField()  # offer | request | event | carpool | info
+    category = CharField(default="")
+    title = CharField()
+    body = TextField(default="")
+    starts_at = DateTimeField(null=True)
+    ends_at = DateTimeField(null=True)
+    place = TextField(default="")  # carpools: from
+    destination = TextField(default="")  # carpools: to
+    seats = IntegerField(null=True)
+    contact = TextField(default="")
+    pseudonym = CharField(default="")
+    status = CharField(default="open")  # open | closed | expired
+    device = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="notices")
+    manage_hash = CharField(default="")
+    on_behalf = BooleanField(default=False)
+    hidden = BooleanField(default=False)
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+    expires_at = DateTimeField()
+    closed_at = DateTimeField(null=True)
+
+
+class Reply(BaseModel):
+    notice = ForeignKeyField(Notice, on_delete="CASCADE", backref="replies")
+    body = TextField()
+    pseudonym = CharField(default="")
+    device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    hidden = BooleanField(default=False)
+    created_at = DateTimeField()
+
+
+class Flag(BaseModel):
+    """A report. ``target`` is ``item:CODE``, ``book:CODE``, ``journal:ID``, ``notice:ID`` or ``reply:ID``."""
+
+    target = CharField()
+    reason = TextField(default="")
+    weight = IntegerField(default=1)  # a verified neighbour's report counts double
+    device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    created_at = DateTimeField()
+    resolved_at = DateTimeField(null=True)
+    resolution = CharField(null=True)  # hidden | restored | deleted
+
+
+class Thanks(BaseModel):
+    target = CharField()  # item:CODE | notice:ID
+    device = ForeignKeyField(Device, on_delete="CASCADE")
+    to_device = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="+")
+    to_pseudonym = CharField(default="")
+    created_at = DateTimeField()
+
+
+ALL_MODELS = [
+    Setting, Volunteer, Device, Audit, Photo, Item, ItemPhoto, Book, JournalEntry, Notice, Reply,
+    Flag, Thanks,
+]

@@ -1,0 +1,110 @@
+"""What every response gets: security headers, the request log line, error pages and JSON errors."""
+
+import logging
+import time
+
+from flask import g, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from peewee import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .devices import is_api_request, set_device_cookie
+from .errors import DomainError, StorageFull
+
+log = logging.getLogger("boxlocale.request")
+
+# No remote host anywhere: the box has no internet and phones must not try to reach it.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood. Please go back and try again."),
+    401: _l("This needs a device key."),
+    403: _l("You are not allowed to do this."),
+    404: _l("This page does not exist: the link or the code may be wrong."),
+    405: _l("This page cannot be used that way."),
+    413: _l("This is too large for the box (photos: 25 MB at most in all)."),
+    429: _l("That is a lot in a short time: please wait a little and try again."),
+    500: _l("Something went wrong in the box. Nothing you did: please try again."),
+    503: _l("The box is busy or starting: please try again in a moment."),
+    507: _l("The box's memory is full: nothing was saved. Please tell a volunteer."),
+}
+HTTP_CODES = {
+    400: "validation", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "too_large", 415: "unsupported_media", 429: "rate_limited", 500: "internal",
+    503: "unavailable", 507: "storage_full",
+}
+
+
+def error_response(status, message, code=None, fields=None, retry_after=None):
+    """The one place errors become a response: JSON under /api, a page in the user's language elsewhere."""
+    code = code or HTTP_CODES.get(status, "error")
+    if is_api_request():
+        body = {"error": {"code": code, "message": str(message)}}
+        if fields:
+            body["error"]["fields"] = {name: str(text) for name, text in fields.items()}
+        response = jsonify(body)
+    else:
+        response = make_response(
+            render_template("errors/error.html", status=status, message=message, fields=fields or {})
+        )
+    response.status_code = status
+    if retry_after:
+        response.headers["Retry-After"] = str(int(retry_after))
+    return response
+
+
+def init_app(app):
+    @app.before_request
+    def start_timer():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def finish(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if "Cache-Control" not in response.headers and response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "no-store" if request.method != "GET" else "no-cache"
+        set_device_cookie(response)
+        if app.config.get("LOG_REQUESTS"):
+            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+            log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+        return response
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        return error_response(
+            error.status, error.message, error.code, error.fields, getattr(error, "retry_after", None)
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return error_response(
+            400, _("This form has expired (or came from elsewhere). Please go back, reload and try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        status = error.code or 500
+        retry_after = error.response.headers.get("Retry-After") if error.response else None
+        return error_response(status, HTTP_MESSAGES.get(status, error.description), retry_after=retry_after)
+
+    @app.errorhandler(OperationalError)
+    def database_error(error):
+        if "full" in str(error).lower():
+            return domain_error(StorageFull())
+        app.logger.exception("database error")
+        return error_response(503, HTTP_MESSAGES[503])
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        if isinstance(error, OSError) and error.errno == 28:  # ENOSPC
+            return domain_error(StorageFull())
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(500, HTTP_MESSAGES[500])

@@ -1,0 +1,173 @@
+"""Shared fixtures: an app on a real SQLite file, and the real ``boxlocale serve`` on a loopback port."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import requests
+
+from boxlocale import clock, create_app, ratelimit, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+# CI sets this: a system program a test needs (chromium, dnsmasq, ...) missing is then a failure.
+REQUIRE_ALL = os.environ.get("BOXLOCALE_REQUIRE_ALL") == "1"
+
+
+def require_tool(name):
+    """Path of a system program a test needs; skip without it locally, fail in CI."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (.ci/run installs it)"
+        if REQUIRE_ALL:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def require(condition, message):
+    """Like require_tool for any precondition of the machine (root, network namespaces, ...)."""
+    if not condition:
+        if REQUIRE_ALL:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def app(data_dir):
+    ratelimit.reset()
+    clock.freeze(None)
+    clock.set_offset(0)
+    application = create_app({"DATA_DIR": str(data_dir), "LOG_REQUESTS": False, "TESTING": True})
+    yield application
+    clock.freeze(None)
+    clock.set_offset(0)
+    settings.invalidate()
+    ratelimit.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def frozen_clock(app):
+    """The box clock pinned to 2026-11-22 12:00 UTC; move it with clock.advance(hours=...)."""
+    clock.freeze(datetime(2026, 11, 22, 12, 0, 0))
+    yield clock
+    clock.freeze(None)
+
+
+@pytest.fixture
+def db(app):
+    """An open connection for tests that use the models directly."""
+    from boxlocale.db import database
+
+    with app.app_context(), database.connection_context():
+        yield database
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html):
+    """The CSRF token of the first form in a page."""
+    match = CSRF_RE.search(html if isinstance(html, str) else html.decode())
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveBox:
+    """A real ``boxlocale serve`` process."""
+
+    def __init__(self, data_dir, extra_args=(), env=None, host="127.0.0.1", program=None, cwd=None):
+        self.data_dir = Path(data_dir)
+        self.port = free_port()
+        self.host = host
+        self.url = f"http://{host}:{self.port}"
+        self.log_path = self.data_dir.parent / f"serve-{self.port}.log"
+        program = program or [sys.executable, "-m", "boxlocale"]
+        command = [*program, "serve", "--host", host, "--port", str(self.port),
+                   "--data-dir", str(self.data_dir), *extra_args]
+        full_env = dict(os.environ, **(env or {}))
+        self.started_at = time.monotonic()
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=full_env,
+                                        cwd=cwd)
+        self.wait_ready()
+
+    def wait_ready(self, timeout=15):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"boxlocale serve exited:\n{self.log_path.read_text()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    self.ready_after = time.monotonic() - self.started_at
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError(f"boxlocale serve did not answer:\n{self.log_path.read_text()}")
+
+    def session(self, language="fr"):
+        """A phone: its own cookies, a French (or English) phone by default."""
+        phone = requests.Session()
+        phone.headers["Accept-Language"] = language
+        return phone
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def output(self):
+        return self.log_path.read_text()
+
+
+@pytest.fixture
+def start_box(tmp_path):
+    """Factory: start_box(data_dir=None, extra_args=(), env=None) -> LiveBox, stopped at the end."""
+    boxes = []
+
+    def start(data_dir=None, extra_args=(), env=None, **kwargs):
+        if data_dir is None:
+            data_dir = tmp_path / f"box{len(boxes)}"
+            data_dir.mkdir()
+        box = LiveBox(data_dir, extra_args, env, **kwargs)
+        boxes.append(box)
+        return box
+
+    yield start
+    for box in boxes:
+        box.stop()
+
+
+@pytest.fixture
+def live_box(start_box):
+    return start_box()
