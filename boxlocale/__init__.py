@@ -55,10 +55,11 @@ def _register_blueprints(app, csrf):
     from .books import bp as books_bp
     from .console import bp as console_bp
     from .giveaway import bp as giveaway_bp
+    from .people import bp as people_bp
     from .portal import bp as portal_bp
 
     csrf.exempt(api_bp)  # the API authenticates by bearer key, never by cookie
-    for blueprint in (portal_bp, giveaway_bp, books_bp, board_bp, console_bp, api_bp):
+    for blueprint in (portal_bp, giveaway_bp, books_bp, board_bp, people_bp, console_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -75,10 +75,12 @@ def frozen_clock(app):
 @pytest.fixture
 def db(app):
     """An open connection for tests that use the models directly."""
-    from boxlocale.db import database
+    from boxlocale.db import close_connection, database
 
-    with app.app_context(), database.connection_context():
+    with app.app_context():
+        database.connect(reuse_if_open=True)
         yield database
+        close_connection()
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -1,0 +1,1 @@
+from . import bp  # noqa: F401  (pages: reports, thanks, pseudonym pages)
