@@ -83,3 +83,32 @@ def held_for_review(*texts):
         return False
     haystack = fold(" ".join(text or "" for text in texts))
     return any(re.search(r"\b" + re.escape(word) + r"\b", haystack) for word in words)
+
+
+def find_target(target):
+    """The record a report or a thanks points at: ``item:CODE``, ``book:CODE``, ``journal:ID``,
+    ``notice:ID`` or ``reply:ID``. Returns (kind, record); raises NotFound (or ValidationError for a
+    malformed target). Hidden records are found too: volunteers decide on them."""
+    from .. import codes
+    from ..errors import NotFound
+    from ..models import Book, Item, JournalEntry, Notice, Reply
+
+    kind, _, key = (target or "").partition(":")
+    if kind == "item":
+        record = Item.get_or_none(Item.code == codes.normalize(key))
+    elif kind == "book":
+        record = Book.get_or_none(Book.code == key.strip().upper())
+    elif kind in ("journal", "notice", "reply") and key.isdigit():
+        model = {"journal": JournalEntry, "notice": Notice, "reply": Reply}[kind]
+        record = model.get_or_none(model.id == int(key))
+    else:
+        raise ValidationError(fields={"target": _l("Unknown target.")})
+    if record is None:
+        raise NotFound()
+    return kind, record
+
+
+def set_hidden(record, hidden):
+    """Hide or show a post (call inside a write transaction)."""
+    record.hidden = hidden
+    record.save(only=[type(record).hidden])
