@@ -9,7 +9,7 @@ def create_app(test_config=None):
     """Build the app: config, database (created or upgraded), languages, CSRF, blueprints."""
     from flask_wtf.csrf import CSRFProtect
 
-    from . import assets, db, i18n, settings, web
+    from . import assets, db, i18n, photos, settings, web
     from .config import ensure_secret_key, load_config
 
     app = Flask(__name__, static_folder=None)
@@ -32,6 +32,7 @@ def create_app(test_config=None):
     i18n.init_app(app)
     csrf = CSRFProtect(app)
     assets.init_app(app)
+    photos.init_app(app)
     web.init_app(app)
 
     @app.teardown_request

@@ -43,6 +43,9 @@ def init_database(data_dir):
     return database
 
 
+_pending = threading.local()
+
+
 @contextmanager
 def writing():
     """One write transaction, serialized in the process, that takes SQLite's write lock up front.
@@ -51,8 +54,25 @@ def writing():
     interleaved with another writer's.
     """
     with _write_lock:
-        with database.atomic("IMMEDIATE") as txn:
-            yield txn
+        outermost = getattr(_pending, "on_rollback", None) is None
+        if outermost:
+            _pending.on_rollback = []
+        try:
+            with database.atomic("IMMEDIATE") as txn:
+                yield txn
+        except BaseException:
+            if outermost:
+                for undo in reversed(_pending.on_rollback):
+                    undo()
+            raise
+        finally:
+            if outermost:
+                _pending.on_rollback = None
+
+
+def on_rollback(undo):
+    """Call ``undo()`` if the current ``writing()`` transaction fails (e.g. remove the files it wrote)."""
+    _pending.on_rollback.append(undo)
 
 
 def open_connection():
