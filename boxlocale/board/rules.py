@@ -1,18 +1,299 @@
-"""Domain rules of the noticeboard."""
+"""Domain rules of the noticeboard: posting, expiry, replies, closing, the board's listings."""
+
+import secrets
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN, SQL
 
-from ..models import Notice
+from .. import clock, settings
+from ..db import database, writing
+from ..devices import hash_key
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..formatting import parse_local
+from ..models import Device, Notice, Reply
+from ..people.rules import check_rate, fold, held_for_review, resolve_pseudonym
+
+KINDS = (
+    ("offer", _l("I offer")),
+    ("request", _l("I am looking for")),
+    ("event", _l("Event")),
+    ("carpool", _l("Carpool")),
+    ("info", _l("Information")),
+)
+DATED_KINDS = ("event", "carpool")  # they have a date, and lapse after it
+# The territory's themes, French first (ids stay the same whatever the language).
+NOTICE_CATEGORIES = (
+    ("se-nourrir", _l("Food and eating")),
+    ("se-deplacer", _l("Getting around")),
+    ("se-loger", _l("Housing")),
+    ("travailler", _l("Work and jobs")),
+    ("bricoler", _l("DIY and repairs")),
+    ("preter", _l("Lending and swapping")),
+    ("vie-du-village", _l("Village life")),
+)
+LIMITS = {"title": (3, 100), "body": (0, 4000), "place": (0, 200), "destination": (0, 200),
+          "contact": (0, 200)}
+REPLY_MAX = 2000
+SEATS_MAX = 20
+PAGE_SIZE = 20
+
+
+def kind_label(kind):
+    return dict(KINDS).get(kind, kind)
+
+
+def category_label(category):
+    return dict(NOTICE_CATEGORIES).get(category, "")
+
+
+# --- State ---------------------------------------------------------------------------------------
+
+
+def status_of(notice, now=None):
+    """open | closed | expired, computed from the clock: no background job needed."""
+    if notice.status == "open" and notice.expires_at <= (now or clock.now()):
+        return "expired"
+    return notice.status
+
+
+def expiry_for(kind, starts_at, ends_at, now):
+    """Events and carpools lapse after their date; the rest after the box's notice_expiry_days."""
+    if kind in DATED_KINDS:
+        return ends_at or starts_at
+    return now + timedelta(days=int(settings.get("notice_expiry_days")))
+
+
+def current_notices():
+    """Visible, open, not lapsed: what the board shows (a query; add filters and order)."""
+    return Notice.select().where(
+        Notice.hidden == False, Notice.status == "open", Notice.expires_at > clock.now()  # noqa: E712
+    )
+
+
+# --- Checking what was typed ---------------------------------------------------------------------
+
+
+def _string(data, name):
+    """A field as a stripped string ("" when missing; a JSON number or list is not text)."""
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(fields={name: _l("This must be text.")})
+    return value.strip()
+
+
+def _text(data, name, errors):
+    value = _string(data, name)
+    low, high = LIMITS[name]
+    if not low <= len(value) <= high:
+        if low:
+            errors[name] = _l("Between %(low)d and %(high)d characters, please.", low=low, high=high)
+        else:
+            errors[name] = _l("%(high)d characters at most, please.", high=high)
+    return value
+
+
+def _moment(data, name, errors):
+    raw = _string(data, name)
+    if not raw:
+        return None
+    try:
+        return parse_local(raw)
+    except ValueError:
+        errors[name] = _l("A date and a time, please (for example 2026-11-28 14:00).")
+        return None
+
+
+def _seats(data, errors):
+    raw = str(data.get("seats") or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= SEATS_MAX:
+        errors["seats"] = _l("A number of seats between 1 and %(max)d, please.", max=SEATS_MAX)
+        return None
+    return int(raw)
+
+
+def clean_notice(data, now):
+    """Check a posted notice; return its fields or raise ValidationError with every field's problem."""
+    errors = {}
+    kind = _string(data, "kind")
+    if kind not in dict(KINDS):
+        errors["kind"] = _l("Choose what kind of notice this is.")
+    category = _string(data, "category")
+    if category and category not in dict(NOTICE_CATEGORIES):
+        errors["category"] = _l("Choose a theme from the list.")
+    fields = {name: _text(data, name, errors) for name in LIMITS}
+    fields.update(kind=kind, category=category, starts_at=None, ends_at=None, seats=None)
+    if kind in DATED_KINDS:
+        fields["starts_at"] = _moment(data, "starts_at", errors)
+        fields["ends_at"] = _moment(data, "ends_at", errors)
+        if kind == "carpool":
+            fields["seats"] = _seats(data, errors)
+        if fields["starts_at"] is None and "starts_at" not in errors:
+            errors["starts_at"] = _l("Events and carpools need a date and a time.")
+        elif fields["starts_at"] and fields["ends_at"] and fields["ends_at"] < fields["starts_at"]:
+            errors["ends_at"] = _l("The end comes before the start.")
+        elif fields["starts_at"] and (fields["ends_at"] or fields["starts_at"]) <= now:
+            errors["starts_at"] = _l("This date is already past.")
+    if kind != "carpool":
+        fields["destination"] = ""
+    if errors:
+        raise ValidationError(fields=errors)
+    return fields
+
+
+# --- Moves ---------------------------------------------------------------------------------------
+
+
+def post_notice(actor, data):
+    """Post a notice. Returns (notice, manage_token): the token is the private manage link, shown once.
+
+    Held for review (a review word): stored hidden, waiting for a volunteer."""
+    now = clock.now()
+    fields = clean_notice(data, now)
+    check_rate(actor, "post")
+    token = secrets.token_urlsafe(18)
+    with writing():
+        pseudonym = resolve_pseudonym(actor.device, data.get("pseudonym"))
+        notice = Notice.create(
+            **fields,
+            pseudonym=pseudonym,
+            device=actor.device,
+            manage_hash=hash_key(token),
+            hidden=held_for_review(fields["title"], fields["body"], fields["place"], fields["contact"]),
+            created_at=now,
+            updated_at=now,
+            expires_at=expiry_for(fields["kind"], fields["starts_at"], fields["ends_at"], now),
+        )
+    return notice, token
+
+
+def visible_notice(notice_id, actor=None):
+    """The notice with this id, unless hidden (volunteers see hidden ones). NotFound otherwise."""
+    notice = Notice.get_or_none(Notice.id == notice_id)
+    if notice is None or (notice.hidden and not (actor and actor.is_volunteer)):
+        raise NotFound()
+    return notice
+
+
+def _require_owner(actor, notice):
+    if not (actor.is_volunteer or actor.owns(notice)):
+        raise Forbidden(_l("Only the person who posted this notice can do this."))
+
+
+def close_notice(actor, notice_id):
+    """Done or solved: closed for good; it counts as an exchange in the impact figures."""
+    with writing():
+        notice = visible_notice(notice_id, actor)
+        _require_owner(actor, notice)
+        if notice.status == "closed":
+            raise Conflict(_l("This notice is already closed."))
+        notice.status, notice.closed_at, notice.updated_at = "closed", clock.now(), clock.now()
+        notice.save()
+    return notice
+
+
+def renew_notice(actor, notice_id):
+    """Give an undated notice another notice_expiry_days from now (events keep their date)."""
+    with writing():
+        notice = visible_notice(notice_id, actor)
+        _require_owner(actor, notice)
+        if notice.status == "closed":
+            raise Conflict(_l("This notice is closed."))
+        if notice.kind in DATED_KINDS:
+            raise Conflict(_l("Events and carpools end with their date: post a new one for another date."))
+        now = clock.now()
+        notice.expires_at, notice.status, notice.updated_at = expiry_for(notice.kind, None, None, now), "open", now
+        notice.save()
+    return notice
+
+
+def add_reply(actor, notice_id, data):
+    """A public reply under an open notice. Held for review: stored hidden."""
+    body = _string(data, "body")
+    if not 1 <= len(body) <= REPLY_MAX:
+        raise ValidationError(fields={"body": _l("Write a reply of %(max)d characters at most.", max=REPLY_MAX)})
+    check_rate(actor, "reply")
+    with writing():
+        notice = visible_notice(notice_id, actor)
+        if status_of(notice) != "open":
+            raise Conflict(_l("This notice is closed or past: replies are no longer possible."))
+        pseudonym = resolve_pseudonym(actor.device, data.get("pseudonym"))
+        return Reply.create(
+            notice=notice, body=body, pseudonym=pseudonym, device=actor.device,
+            hidden=held_for_review(body), created_at=clock.now(),
+        )
+
+
+# --- Reading ---------------------------------------------------------------------------------------
+
+
+def replies_of(notice):
+    """Visible replies, oldest first, each with ``verified`` (of the replying phone)."""
+    return list(
+        Reply.select(Reply, Device.verified_at.alias("verified_at"))
+        .join(Device, JOIN.LEFT_OUTER, on=(Reply.device == Device.id))
+        .where(Reply.notice == notice, Reply.hidden == False)  # noqa: E712
+        .order_by(Reply.created_at, Reply.id)
+        .objects()
+    )
+
+
+def poster_verified(notice):
+    return bool(notice.device_id and Device.select(Device.verified_at).where(
+        Device.id == notice.device_id).scalar())
+
+
+def _search_condition(words):
+    """Word search: FTS5 when the database has it (accents ignored), else LIKE."""
+    terms = [term for term in fold(words).replace('"', " ").split() if term][:8]
+    if not terms:
+        return None
+    has_fts = database.execute_sql(
+        "SELECT 1 FROM sqlite_master WHERE name = 'notice_fts'").fetchone() is not None
+    if has_fts:
+        match = " ".join(f'"{term}"*' for term in terms)
+        return Notice.id.in_(SQL("(SELECT rowid FROM notice_fts WHERE notice_fts MATCH ?)", (match,)))
+    condition = None
+    for term in terms:
+        like = Notice.title.contains(term) | Notice.body.contains(term)
+        condition = like if condition is None else condition & like
+    return condition
+
+
+def board(kind="", category="", words="", upcoming=False, page=1):
+    """One page of the board: newest first, or upcoming events and carpools in date order.
+
+    Returns (notices, next_page); each notice carries ``verified`` for the author macro."""
+    query = current_notices().select(Notice, Device.verified_at.alias("verified_at")).join(
+        Device, JOIN.LEFT_OUTER, on=(Notice.device == Device.id))
+    if upcoming:
+        query = query.where(Notice.kind.in_(DATED_KINDS)).order_by(Notice.starts_at, Notice.id)
+    else:
+        query = query.order_by(Notice.created_at.desc(), Notice.id.desc())
+    if kind in dict(KINDS):
+        query = query.where(Notice.kind == kind)
+    if category in dict(NOTICE_CATEGORIES):
+        query = query.where(Notice.category == category)
+    condition = _search_condition(words or "")
+    if condition is not None:
+        query = query.where(condition)
+    rows = list(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE).objects())
+    return rows[:PAGE_SIZE], (page + 1 if len(rows) > PAGE_SIZE else None)
+
+
+def upcoming(limit=5):
+    return board(upcoming=True)[0][:limit]
 
 
 def latest(limit):
-    query = (
-        Notice.select()
-        .where(Notice.hidden == False, Notice.status == "open")  # noqa: E712
-        .order_by(Notice.created_at.desc())
-        .limit(limit)
-    )
+    """Newest notices for the home page's "what is new"."""
+    query = current_notices().order_by(Notice.created_at.desc()).limit(limit)
     return [
-        {"title": notice.title, "url": "/board/", "label": _l("Noticeboard"), "when": notice.created_at}
+        {"title": notice.title, "url": f"/board/{notice.id}", "label": _l("Noticeboard"),
+         "when": notice.created_at}
         for notice in query
     ]

@@ -1,9 +1,147 @@
-from flask import render_template
-from flask_babel import lazy_gettext as _l
+"""The noticeboard's pages: the board, posting, a notice with its replies, the owner's moves, .ics."""
 
-from . import bp
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import settings
+from ..devices import current_actor
+from ..errors import Conflict, RateLimited, ValidationError
+from . import bp, ics, rules
+
+NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination",
+                 "seats", "contact", "pseudonym")
+
+
+def _choice(name, options):
+    value = request.args.get(name, "")
+    return value if value in dict(options) else ""
+
+
+def _page():
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and int(page) > 0 else 1
 
 
 @bp.route("/")
 def index():
-    return render_template("coming_soon.html", heading=_l("Noticeboard"))
+    kind = _choice("kind", rules.KINDS)
+    category = _choice("category", rules.NOTICE_CATEGORIES)
+    words = request.args.get("q", "")[:100]
+    upcoming_only = request.args.get("upcoming") == "1"
+    page = _page()
+    notices, next_page = rules.board(kind, category, words, upcoming_only, page)
+    plain_first_page = not (kind or category or words or upcoming_only) and page == 1
+    args = {name: value for name, value in
+            (("kind", kind), ("category", category), ("q", words), ("upcoming", "1" if upcoming_only else ""))
+            if value}
+    return render_template(
+        "board/index.html", notices=notices, next_page=next_page, page=page, args=args, kind=kind,
+        category=category, words=words, upcoming_only=upcoming_only,
+        upcoming=rules.upcoming() if plain_first_page else [], rules=rules,
+    )
+
+
+def _form_page(values, errors=None, message=None, status=200):
+    return render_template(
+        "board/new.html", values=values, errors=errors or {}, message=message, rules=rules
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    if request.method == "GET":
+        kind = _choice("kind", rules.KINDS) or "offer"
+        return _form_page({"kind": kind})
+    values = {name: request.form.get(name, "") for name in NOTICE_FIELDS}
+    try:
+        notice, token = rules.post_notice(current_actor(create_device_if_missing=True), values)
+    except ValidationError as error:
+        return _form_page(values, error.fields, error.message, 400)
+    except RateLimited as error:
+        page, status = _form_page(values, message=error.message, status=429)
+        return page, status, {"Retry-After": str(error.retry_after)}
+    manage_url = url_for("board.manage", notice_id=notice.id, token=token, _external=True)
+    return render_template("board/posted.html", notice=notice, manage_url=manage_url), 201
+
+
+def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=None, status=200):
+    actor = current_actor(manage_token=token)
+    notice = rules.visible_notice(notice_id, actor)
+    return render_template(
+        "board/notice.html", notice=notice, status=rules.status_of(notice), replies=rules.replies_of(notice),
+        verified=rules.poster_verified(notice), owner=actor.is_volunteer or actor.owns(notice),
+        token=token if token and actor.owns(notice) else "", reply=reply_values or {}, errors=errors or {},
+        message=message, rules=rules,
+    ), status
+
+
+@bp.route("/<int:notice_id>")
+def notice(notice_id):
+    return _notice_page(notice_id)
+
+
+@bp.route("/<int:notice_id>/manage/<token>")
+def manage(notice_id, token):
+    """The private manage link: the owner's buttons from any phone."""
+    return _notice_page(notice_id, token)
+
+
+@bp.route("/<int:notice_id>/reply", methods=["POST"])
+def reply(notice_id):
+    values = {"body": request.form.get("body", ""), "pseudonym": request.form.get("pseudonym", "")}
+    try:
+        posted = rules.add_reply(current_actor(create_device_if_missing=True), notice_id, values)
+    except ValidationError as error:
+        return _notice_page(notice_id, reply_values=values, errors=error.fields, status=400)
+    except RateLimited as error:
+        page, status = _notice_page(notice_id, reply_values=values, message=error.message, status=429)
+        return page, status, {"Retry-After": str(error.retry_after)}
+    except Conflict as error:
+        return _notice_page(notice_id, reply_values=values, message=error.message, status=409)
+    if posted.hidden:
+        flash(_("Thank you! Your reply will appear once a volunteer has read it."), "ok")
+    else:
+        flash(_("Your reply is on the board."), "ok")
+    return redirect(url_for("board.notice", notice_id=notice_id, _anchor=f"reply-{posted.id}"), code=303)
+
+
+def _owner_move(notice_id, move, done_message):
+    token = request.form.get("manage") or None
+    try:
+        move(current_actor(manage_token=token), notice_id)
+    except Conflict as error:
+        flash(error.message, "error")
+    else:
+        flash(done_message, "ok")
+    if token:
+        return redirect(url_for("board.manage", notice_id=notice_id, token=token), code=303)
+    return redirect(url_for("board.notice", notice_id=notice_id), code=303)
+
+
+@bp.route("/<int:notice_id>/close", methods=["POST"])
+def close(notice_id):
+    return _owner_move(notice_id, rules.close_notice, _("Closed. Well done, and thank you for helping out!"))
+
+
+@bp.route("/<int:notice_id>/renew", methods=["POST"])
+def renew(notice_id):
+    return _owner_move(notice_id, rules.renew_notice, _("Renewed: the notice stays on the board longer."))
+
+
+@bp.route("/<int:notice_id>/event.ics")
+def event_ics(notice_id):
+    notice = rules.visible_notice(notice_id, current_actor())
+    return ics_response(notice)
+
+
+def ics_response(notice):
+    """The .ics download of a dated notice (404 for the others); the API uses it too."""
+    from ..errors import NotFound
+
+    if notice.kind not in rules.DATED_KINDS or notice.starts_at is None:
+        raise NotFound()
+    url = url_for("board.notice", notice_id=notice.id, _external=True)
+    body = ics.notice_ics(notice, settings.get("host_name"), url)
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="notice-{notice.id}.ics"',
+    })

@@ -112,3 +112,128 @@ def set_hidden(record, hidden):
     """Hide or show a post (call inside a write transaction)."""
     record.hidden = hidden
     record.save(only=[type(record).hidden])
+
+
+# --- Reports and thanks -------------------------------------------------------------------------
+
+REASON_MAX = 500
+VERIFIED_REPORT_WEIGHT = 2  # a verified neighbour's report counts double
+THANKABLE = ("item", "notice")
+
+
+def canonical_target(kind, record):
+    """The one spelling of a target, so one phone cannot report ``item:abc`` and ``item:ABC`` twice."""
+    key = getattr(record, "code", None) if kind in ("item", "book") else record.id
+    return f"{kind}:{key}"
+
+
+def describe_target(kind, record):
+    """A short text that tells a person what the target is (its title, or the start of its text)."""
+    text = getattr(record, "title", None) or getattr(record, "note", None) or getattr(record, "body", "")
+    text = " ".join((text or "").split())
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def open_flag_weight(target):
+    """The weighted count of this target's reports that no volunteer has dealt with yet."""
+    from peewee import fn
+
+    from ..models import Flag
+
+    total = (
+        Flag.select(fn.COALESCE(fn.SUM(Flag.weight), 0))
+        .where(Flag.target == target, Flag.resolved_at.is_null())
+        .scalar()
+    )
+    return int(total or 0)
+
+
+def report(actor, target, reason):
+    """Record one phone's report; hide the target once the open reports weigh the box's threshold.
+
+    Returns (flag, hidden): ``hidden`` is true when this report hid the target. A second report of
+    the same target by the same phone raises Conflict (the first one counts).
+    """
+    from .. import clock
+    from ..db import writing
+    from ..errors import Conflict, Unauthorized
+    from ..models import Flag
+
+    reason = (reason or "").strip()
+    if not 2 <= len(reason) <= REASON_MAX:
+        raise ValidationError(fields={"reason": _l("Please say in a few words what is wrong (500 characters at most).")})
+    if actor.device is None:
+        raise Unauthorized()
+    check_rate(actor, "report")
+    with writing():
+        kind, record = find_target(target)
+        target = canonical_target(kind, record)
+        if Flag.get_or_none(Flag.target == target, Flag.device == actor.device) is not None:
+            raise Conflict(_l("You have already reported this. Thank you: a volunteer will look at it."))
+        verified = actor.device.verified_at is not None
+        flag = Flag.create(
+            target=target, reason=reason, weight=VERIFIED_REPORT_WEIGHT if verified else 1,
+            device=actor.device, created_at=clock.now(),
+        )
+        hides = not record.hidden and open_flag_weight(target) >= int(settings.get("report_threshold"))
+        if hides:
+            set_hidden(record, True)
+    return flag, hides
+
+
+def thank(actor, target):
+    """Thank the giver of an item or the poster of a notice, once per phone and target."""
+    from .. import clock
+    from ..db import writing
+    from ..errors import Conflict, Forbidden, NotFound, Unauthorized
+    from ..models import Thanks
+
+    if actor.device is None:
+        raise Unauthorized()
+    check_rate(actor, "thanks")
+    with writing():
+        kind, record = find_target(target)
+        if kind not in THANKABLE:
+            raise ValidationError(fields={"target": _l("Only a giver or a notice's poster can be thanked.")})
+        if record.hidden:
+            raise NotFound()
+        if record.device_id is not None and record.device_id == actor.device.id:
+            raise Forbidden(_l("You cannot thank yourself, but it is a nice thought."))
+        target = canonical_target(kind, record)
+        if Thanks.get_or_none(Thanks.target == target, Thanks.device == actor.device) is not None:
+            raise Conflict(_l("You have already said thank you for this."))
+        return Thanks.create(
+            target=target, device=actor.device, to_device=record.device_id,
+            to_pseudonym=record.pseudonym or "", created_at=clock.now(),
+        )
+
+
+def profile(pseudonym):
+    """What a neighbour's page shows: member since, verified, thanks received, notices and items given.
+
+    Returns None when no phone holds this pseudonym."""
+    from ..board.rules import current_notices
+    from ..models import Item, Notice, Thanks
+
+    device = Device.get_or_none(Device.pseudonym == pseudonym)
+    if device is None:
+        return None
+    given = (
+        Item.select()
+        .where(Item.device == device, Item.kind == "offer", Item.status == "taken",
+               Item.hidden == False)  # noqa: E712
+        .order_by(Item.created_at.desc())
+    )
+    posted = Notice.select().where(Notice.device == device, Notice.hidden == False)  # noqa: E712
+    return {
+        "device": device,
+        "pseudonym": device.pseudonym,
+        "member_since": device.created_at,
+        "verified": device.verified_at is not None,
+        "thanks": Thanks.select().where(Thanks.to_device == device).count(),
+        "notices": list(current_notices().where(Notice.device == device).limit(20)),
+        "notices_count": posted.count(),
+        "notices_done": posted.where(Notice.status == "closed").count(),
+        "items_given": list(given.limit(20)),
+        "items_given_count": given.count(),
+    }
