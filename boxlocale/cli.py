@@ -21,23 +21,35 @@ def cmd_serve(args):
 
     started = time.perf_counter()
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = _app(args)
-    from waitress import serve
+    from . import service
 
-    logging.getLogger("boxlocale").info(
-        "boxlocale ready on http://%s:%s/ (data in %s, %.2fs to start)",
-        args.host, args.port, app.config["DATA_DIR"], time.perf_counter() - started,
-    )
-    serve(
+    # Under systemd the listening socket (port 80) comes from boxlocale.socket: no capability needed.
+    sockets = service.inherited_sockets()
+    app = _app(args)
+    from waitress import create_server
+
+    where = {"sockets": sockets} if sockets else {"host": args.host, "port": args.port}
+    server = create_server(
         app,
-        host=args.host,
-        port=args.port,
+        **where,
         threads=args.threads,
         connection_limit=200,
         channel_timeout=60,
         max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
         ident="boxlocale",
     )
+    logging.getLogger("boxlocale").info(
+        "boxlocale ready (data in %s, %.2fs to start)", app.config["DATA_DIR"], time.perf_counter() - started
+    )
+    server.print_listen("listening on http://{}:{}/")
+    interval = service.watchdog_interval()
+    if interval:
+        service.start_watchdog(service.database_answers, interval)
+    service.notify("READY=1")
+    try:
+        server.run()
+    finally:
+        service.notify("STOPPING=1")
 
 
 def cmd_init(args):

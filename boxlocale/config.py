@@ -19,6 +19,8 @@ DEFAULTS = {
     "MIN_FREE_DISK_MB": 50,
     "TIMEZONE": "Europe/Paris",
     "LOG_REQUESTS": True,
+    # dnsmasq's lease file (captive portal: a phone with a new lease sees the welcome page again).
+    "LEASES_FILE": "",
 }
 
 _INTS = {"MAX_CONTENT_LENGTH", "MAX_PHOTOS_PER_ITEM", "PHOTO_MAX_PIXELS", "MIN_FREE_DISK_MB"}

@@ -1,4 +1,4 @@
-"""Home page, language switch, health check (and, later, the captive-portal probe answers)."""
+"""Home page, language switch, health check, and the captive portal (probe answers, welcome page)."""
 
 from flask import Blueprint
 

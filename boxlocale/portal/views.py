@@ -1,13 +1,14 @@
 import shutil
 
-from flask import current_app, jsonify, redirect, render_template, request
+from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
 
+from .. import settings
 from ..board import rules as board_rules
 from ..books import rules as books_rules
 from ..db import database
 from ..giveaway import rules as giveaway_rules
 from ..i18n import LANG_COOKIE, LANGUAGES
-from . import bp
+from . import bp, captive
 
 NEWS_PER_DOMAIN = 4
 
@@ -52,3 +53,66 @@ def healthz():
     response.status_code = 200 if ok else 503
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# The captive portal (see captive.py): probe answers, the welcome page, the redirect to the box's name.
+
+def _portal_state():
+    return captive.portal_state(current_app)
+
+
+def _phone_is_online():
+    mode = settings.get("portal_mode")
+    if mode == "always_online":
+        return True
+    if mode == "always_portal":
+        return False
+    return _portal_state().has_entered(request.remote_addr)
+
+
+def _welcome_url():
+    return f"http://{settings.get('host_name')}{url_for('portal.welcome')}"
+
+
+def _no_store(response):
+    # A cached "online" answer would outlive the phone's tap (or its new lease).
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.before_app_request
+def captive_portal():
+    """Probes get their answer; a name that is not the box's is sent to the box's name."""
+    online = captive.ONLINE_ANSWERS.get(request.path)
+    if online is not None:
+        if not _phone_is_online():
+            return _no_store(redirect(_welcome_url(), 302))
+        status, body, mimetype = online
+        return _no_store(current_app.response_class(body, status=status, mimetype=mimetype))
+    box_host = settings.get("host_name")
+    if captive.served_as_is(request.host, box_host):
+        return None
+    if request.path == captive.WINDOWS_PORTAL_PATH:
+        target = f"http://{box_host}/" if _phone_is_online() else _welcome_url()
+        return _no_store(redirect(target, 302))
+    return _no_store(redirect(f"http://{box_host}/", 302))
+
+
+@bp.route("/welcome", methods=["GET", "POST"])
+def welcome():
+    """The page the sign-in sheet opens on; its one button lets the phone's probes say "online"."""
+    if request.method == "POST":
+        _portal_state().enter(request.remote_addr)
+        return _no_store(redirect(url_for("portal.home"), 303))
+    box_url = f"http://{settings.get('host_name')}/"
+    return _no_store(make_response(render_template("portal/welcome.html", box_url=box_url)))
+
+
+@bp.route("/.well-known/captive-portal")
+def captive_portal_api():
+    """RFC 8908: announced in DHCP option 114 (RFC 8910). Phones mostly ignore it offline."""
+    box = f"http://{settings.get('host_name')}"
+    body = {"captive": not _phone_is_online(), "user-portal-url": _welcome_url(), "venue-info-url": box + "/"}
+    response = jsonify(body)
+    response.mimetype = "application/captive+json"
+    return _no_store(response)
