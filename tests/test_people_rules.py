@@ -80,3 +80,108 @@ def test_review_words(app, db):
         assert held_for_review("Titre", "Pas une ARNAQUE promis")
         assert held_for_review("viágra")
         assert not held_for_review("Un bon vélo")
+
+
+# --- Reports and thanks -------------------------------------------------------------------------
+
+from boxlocale.errors import Conflict, Forbidden, NotFound  # noqa: E402
+from boxlocale.models import Flag, Notice, Reply, Thanks  # noqa: E402
+from boxlocale.people.rules import open_flag_weight, report, thank  # noqa: E402
+
+
+def make_notice(device, **fields):
+    moment = datetime(2026, 11, 20)
+    return Notice.create(kind="offer", title="Je prête une échelle", pseudonym=device.pseudonym or "",
+                         device=device, created_at=moment, updated_at=moment,
+                         expires_at=datetime(2030, 1, 1), **fields)
+
+
+@pytest.fixture
+def request_ctx(app, db):
+    ratelimit.reset()
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "10.42.0.20"}):
+        yield
+
+
+def reporter(name, verified=False):
+    device = new_device(f"key-{name}")
+    if verified:
+        device.verified_at = datetime(2026, 11, 2)
+        device.save()
+    return Actor(device=device)
+
+
+def test_enough_distinct_reports_hide_the_target(request_ctx):
+    notice = make_notice(new_device("poster"))
+    first, hid = report(reporter("a"), f"notice:{notice.id}", "Publicité")
+    assert not hid and first.weight == 1
+    report(reporter("b"), f"notice:{notice.id}", "Spam")
+    assert not Notice.get_by_id(notice.id).hidden
+    _flag, hid = report(reporter("c"), f"notice:{notice.id}", "Arnaque")
+    assert hid and Notice.get_by_id(notice.id).hidden
+    assert open_flag_weight(f"notice:{notice.id}") == 3
+
+
+def test_one_phone_cannot_report_twice(request_ctx):
+    notice = make_notice(new_device("poster"))
+    same = reporter("a")
+    report(same, f"notice:{notice.id}", "Publicité")
+    for _ in range(3):
+        with pytest.raises(Conflict):
+            report(same, f"notice:{notice.id}", "Encore")
+    assert Flag.select().count() == 1 and not Notice.get_by_id(notice.id).hidden
+
+
+def test_a_verified_neighbours_report_counts_double(request_ctx):
+    reply = Reply.create(notice=make_notice(new_device("poster")), body="Insulte", created_at=datetime(2026, 11, 21))
+    flag, hid = report(reporter("v", verified=True), f"reply:{reply.id}", "Insulte")
+    assert flag.weight == 2 and not hid
+    _flag, hid = report(reporter("plain"), f"reply:{reply.id}", "Insulte")
+    assert hid and Reply.get_by_id(reply.id).hidden
+
+
+def test_the_threshold_is_a_box_setting_and_resolved_reports_no_longer_count(request_ctx):
+    settings.save({"report_threshold": 2})
+    notice = make_notice(new_device("poster"))
+    report(reporter("a"), f"notice:{notice.id}", "Spam")
+    Flag.update(resolved_at=datetime(2026, 11, 21), resolution="restored").execute()  # a volunteer decided
+    _flag, hid = report(reporter("b"), f"notice:{notice.id}", "Spam")
+    assert not hid
+    _flag, hid = report(reporter("c"), f"notice:{notice.id}", "Spam")
+    assert hid
+
+
+def test_reports_need_a_reason_and_a_known_target(request_ctx):
+    notice = make_notice(new_device("poster"))
+    someone = reporter("a")
+    with pytest.raises(ValidationError) as refused:
+        report(someone, f"notice:{notice.id}", " ")
+    assert "reason" in refused.value.fields
+    with pytest.raises(ValidationError):
+        report(someone, f"notice:{notice.id}", "x" * 501)
+    with pytest.raises(ValidationError):
+        report(someone, "planet:mars", "Spam")
+    with pytest.raises(NotFound):
+        report(someone, "notice:999", "Spam")
+    assert Flag.select().count() == 0
+
+
+def test_thanks_go_to_the_poster_once_per_phone(request_ctx):
+    poster = new_device("poster")
+    poster.pseudonym = "Margot"
+    poster.save()
+    notice = make_notice(poster)
+    neighbour = reporter("n")
+    thanks = thank(neighbour, f"notice:{notice.id}")
+    assert thanks.to_device_id == poster.id and thanks.to_pseudonym == "Margot"
+    with pytest.raises(Conflict):
+        thank(neighbour, f"notice:{notice.id}")
+    with pytest.raises(Forbidden):
+        thank(Actor(device=poster), f"notice:{notice.id}")  # not yourself
+    with pytest.raises(ValidationError):
+        thank(neighbour, "reply:1")  # only givers and posters
+    notice.hidden = True
+    notice.save()
+    with pytest.raises(NotFound):
+        thank(reporter("m"), f"notice:{notice.id}")
+    assert Thanks.select().count() == 1

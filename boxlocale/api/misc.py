@@ -3,36 +3,23 @@
 from flask import jsonify
 
 from ..board.rules import NOTICE_CATEGORIES
-from ..devices import require_device
+from ..devices import current_actor, require_device
+from ..giveaway.rules import enabled_categories
 from ..people import rules as people
 from . import bp
 from .common import request_data
 from .openapi import document, error_response, json_response
 
 
-def _item_categories():
-    """The give-box's categories, less those the volunteers switched off."""
-    try:
-        from ..giveaway.rules import CATEGORIES
-    except ImportError:  # the give-box does not define them yet
-        CATEGORIES = ()
-    from .. import settings
-
-    off = set(settings.get("categories_off") or ())
-    return [(key, label) for key, label in CATEGORIES if key not in off]
-
-
 @bp.route("/categories")
 def categories():
     return jsonify({
-        "items": [{"id": key, "label": str(label)} for key, label in _item_categories()],
+        "items": [{"id": key, "label": str(label)} for key, label in enabled_categories()],
         "notices": [{"id": key, "label": str(label)} for key, label in NOTICE_CATEGORIES],
     })
 
 
 def _actor():
-    from ..devices import current_actor
-
     require_device()
     return current_actor()
 

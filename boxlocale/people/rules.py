@@ -188,13 +188,13 @@ def thank(actor, target):
     from ..errors import Conflict, Forbidden, NotFound, Unauthorized
     from ..models import Thanks
 
+    if (target or "").partition(":")[0] not in THANKABLE:
+        raise ValidationError(fields={"target": _l("Only a giver or a notice's poster can be thanked.")})
     if actor.device is None:
         raise Unauthorized()
     check_rate(actor, "thanks")
     with writing():
         kind, record = find_target(target)
-        if kind not in THANKABLE:
-            raise ValidationError(fields={"target": _l("Only a giver or a notice's poster can be thanked.")})
         if record.hidden:
             raise NotFound()
         if record.device_id is not None and record.device_id == actor.device.id:
