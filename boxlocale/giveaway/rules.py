@@ -1,19 +1,586 @@
-"""Domain rules of the give-box items."""
+"""Domain rules of the give-box items: what may move where, who may move it, when it lapses.
 
+Offers: available → reserved (one phone, for the box's hold time) → taken; → withdrawn; → expired.
+Wanted ("je cherche…"): available (still looking) → taken (received) / withdrawn / expired.
+Lapses need no background job: the status people see is computed from ``clock.now()``
+(``status_of``), and every move starts from that computed status.
+
+Every move takes an ``Actor``; volunteers may do every move.
+"""
+
+import secrets
+from datetime import timedelta
+
+from flask import url_for
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN, SQL, OperationalError
 
-from ..models import Item
+from .. import clock, codes, settings
+from ..db import database, writing
+from ..devices import hash_key
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..formatting import iso
+from ..models import Device, Item, ItemPhoto, Photo
+from ..people import rules as people
+
+CATEGORIES = [
+    ("vetements", _l("Clothes")),
+    ("chaussures", _l("Shoes")),
+    ("enfants", _l("Children & toys")),
+    ("livres", _l("Books & media")),
+    ("maison", _l("Home & kitchen")),
+    ("meubles", _l("Furniture")),
+    ("outils", _l("Tools & DIY")),
+    ("jardin", _l("Garden")),
+    ("electronique", _l("Electronics")),
+    ("sport", _l("Sport & leisure")),
+    ("alimentation", _l("Food (sealed)")),
+    ("divers", _l("Other")),
+]
+KINDS = ("offer", "wanted")
+CONDITIONS = [
+    ("new", _l("New")),
+    ("good", _l("Good condition")),
+    ("used", _l("Used")),
+    ("for_parts", _l("For parts or to repair")),
+]
+PLACES = [
+    ("in_box", _l("It is in the give-box")),
+    ("at_giver", _l("Collect it from me")),
+]
+STATUSES = ("available", "reserved", "taken", "withdrawn", "expired")
+TEXT_FIELDS = ("title", "description", "category", "condition", "where", "location_note", "contact")
+TITLE_MIN, TITLE_MAX = 3, 80
+DESCRIPTION_MAX, NOTE_MAX, CONTACT_MAX = 2000, 300, 200
+PAGE_SIZE = 20
+DOUBLE_SUBMIT_SECONDS = 120
+
+
+# Reading
+
+
+def category_label(category_id):
+    return dict(CATEGORIES).get(category_id, category_id)
+
+
+def enabled_categories():
+    """The categories the box offers (volunteers can switch some off)."""
+    off = set(settings.get("categories_off") or [])
+    return [(key, label) for key, label in CATEGORIES if key not in off]
+
+
+def status_of(item, now=None):
+    """The status as it is now: a reservation past its time is available again, a past expiry is expired."""
+    now = now or clock.now()
+    status = item.status
+    reserved_now = status == "reserved" and item.reserved_until is not None and item.reserved_until > now
+    if status == "reserved" and not reserved_now:
+        status = "available"
+    if status == "available" and item.expires_at <= now:
+        status = "expired"
+    return status
+
+
+def reserved_now(item, now=None):
+    return status_of(item, now) == "reserved"
+
+
+def status_label(item, status=None):
+    status = status or status_of(item)
+    if item.kind == "wanted":
+        return {"available": _l("still looking"), "taken": _l("found")}.get(status, _STATUS_LABELS[status])
+    return _STATUS_LABELS[status]
+
+
+_STATUS_LABELS = {
+    "available": _l("available"),
+    "reserved": _l("reserved"),
+    "taken": _l("taken"),
+    "withdrawn": _l("withdrawn"),
+    "expired": _l("expired"),
+}
+
+
+def _status_condition(status, now):
+    """SQL for "status as it is now" (the same rule as ``status_of``)."""
+    active_reservation = (Item.status == "reserved") & (Item.reserved_until > now)
+    lapsed_reservation = (Item.status == "reserved") & (Item.reserved_until <= now)
+    open_now = (Item.status == "available") | lapsed_reservation
+    if status == "available":
+        return open_now & (Item.expires_at > now)
+    if status == "reserved":
+        return active_reservation
+    if status == "current":  # what is in the box now: available or reserved
+        return active_reservation | (open_now & (Item.expires_at > now))
+    if status == "expired":
+        return (Item.status == "expired") | (open_now & (Item.expires_at <= now))
+    return Item.status == status
+
+
+def get_item(code, actor=None):
+    """The item with this code (typed codes are forgiving), or NotFound; hidden ones only for volunteers."""
+    item = Item.get_or_none(Item.code == codes.normalize(code)) if code else None
+    if item is None or (item.hidden and not (actor and actor.is_volunteer)):
+        raise NotFound()
+    return item
+
+
+def photos_of(item):
+    return list(
+        Photo.select().join(ItemPhoto).where(ItemPhoto.item == item).order_by(ItemPhoto.position, ItemPhoto.id)
+    )
+
+
+def photos_for(items):
+    """{item id: [its Photos in order]} for a page of items, in one query."""
+    found = {item.id: [] for item in items}
+    if not found:
+        return found
+    rows = (
+        ItemPhoto.select(ItemPhoto.item, Photo)
+        .join(Photo)
+        .where(ItemPhoto.item.in_(list(found)))
+        .order_by(ItemPhoto.item, ItemPhoto.position, ItemPhoto.id)
+    )
+    for row in rows:
+        found[row.item_id].append(row.photo)
+    return found
+
+
+def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_SIZE):
+    """Visible items, newest first: (items, next_page or None). ``status`` "current" = available or
+    reserved now; None = every status. Each item carries ``verified`` (its phone was verified)."""
+    now = clock.now()
+    query = (
+        Item.select(Item, Device.verified_at.alias("device_verified_at"))
+        .join(Device, JOIN.LEFT_OUTER, on=(Item.device == Device.id))
+        .where(Item.hidden == False)  # noqa: E712
+    )
+    if status:
+        query = query.where(_status_condition(status, now))
+    if kind in KINDS:
+        query = query.where(Item.kind == kind)
+    if category:
+        query = query.where(Item.category == category)
+    words = _words(q)
+    if words:
+        query = query.where(_text_match(words))
+    rows = list(
+        query.order_by(Item.created_at.desc(), Item.id.desc())
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+        .objects()
+    )
+    for row in rows:
+        row.verified = row.device_verified_at is not None
+    next_page = page + 1 if len(rows) > per_page else None
+    return rows[:per_page], next_page
+
+
+def _words(q):
+    return [word for word in (q or "").split() if word.strip('"*')][:8]
+
+
+def _text_match(words):
+    """Word search: SQLite FTS5 (accents ignored, word prefixes) when the box has it, else LIKE."""
+    if _has_fts():
+        match = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+        return Item.id.in_(SQL("SELECT rowid FROM item_fts WHERE item_fts MATCH ?", [match]))
+    condition = None
+    for word in words:
+        pattern = f"%{word}%"
+        term = Item.title ** pattern | Item.description ** pattern
+        condition = term if condition is None else condition & term
+    return condition
+
+
+_fts_present = {}
+
+
+def _has_fts():
+    """Is the item_fts table there? (A SQLite without FTS5 skipped it at migration V3.)"""
+    key = database.database
+    if key not in _fts_present:
+        try:
+            _fts_present[key] = bool(
+                database.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'item_fts'").fetchone()
+            )
+        except OperationalError:
+            return False
+    return _fts_present[key]
 
 
 def latest(limit):
     """Newest visible available items, for the home page's "what is new"."""
-    query = (
-        Item.select()
-        .where(Item.hidden == False, Item.status == "available")  # noqa: E712
-        .order_by(Item.created_at.desc())
-        .limit(limit)
-    )
+    items, _next = search("available", per_page=limit)
     return [
-        {"title": item.title, "url": "/give/", "label": _l("Give-box"), "when": item.created_at}
-        for item in query
+        {"title": item.title, "url": url_for("giveaway.item", code=item.code), "label": _l("Give-box"),
+         "when": item.created_at}
+        for item in items
     ]
+
+
+# Who may do what
+
+
+def may_manage(actor, item):
+    """Edit, renew, withdraw: the phone that posted it, the holder of its manage link, a volunteer."""
+    return actor.is_volunteer or actor.owns(item)
+
+
+def is_reserver(actor, item):
+    return actor.device is not None and item.reserved_by_id == actor.device.id and reserved_now(item)
+
+
+def may_mark_taken(actor, item):
+    if may_manage(actor, item):
+        return True
+    if item.kind == "wanted":
+        return False
+    if is_reserver(actor, item):
+        return True
+    # "I took it": anyone, for what is in the physical box and not kept for someone else.
+    return item.location == "in_box" and status_of(item) == "available"
+
+
+def allowed_moves(actor, item):
+    """The buttons this actor should see, as a set of move names."""
+    status, moves = status_of(item), set()
+    manager = may_manage(actor, item)
+    if item.kind == "offer" and status == "available" and not actor.owns(item):
+        moves.add("reserve")
+    if status == "reserved" and (manager or is_reserver(actor, item)):
+        moves.add("release")
+    if status in ("available", "reserved") and may_mark_taken(actor, item):
+        moves.add("taken")
+    if manager and status in ("available", "reserved", "expired"):
+        moves |= {"edit", "withdraw", "renew"}
+    if status == "taken" and may_answer_bought(actor, item):
+        moves.add("bought")
+    return moves
+
+
+def may_answer_bought(actor, item):
+    return actor.is_volunteer or (actor.device is not None and item.taken_by_id == actor.device.id)
+
+
+# Posting and editing
+
+
+def clean_fields(data, kind="offer", partial=False):
+    """Check the typed fields; return {model field: value}. ``partial``: only the fields given (PATCH)."""
+    errors, values = {}, {}
+
+    def given(name):
+        return not partial or name in data
+
+    def text(name):
+        return " ".join(str(data.get(name) or "").split()) if name == "title" else str(data.get(name) or "").strip()
+
+    if given("title"):
+        title = text("title")
+        if not TITLE_MIN <= len(title) <= TITLE_MAX:
+            errors["title"] = _l("Between 3 and 80 characters, please.")
+        values["title"] = title
+    if given("description"):
+        values["description"] = text("description")
+        if len(values["description"]) > DESCRIPTION_MAX:
+            errors["description"] = _l("2,000 characters at most, please.")
+    if given("category"):
+        category = text("category") or "divers"
+        if category not in dict(enabled_categories()):
+            errors["category"] = _l("Please choose one of the categories.")
+        values["category"] = category
+    if given("condition") and kind == "offer":
+        condition = text("condition") or None
+        if condition is not None and condition not in dict(CONDITIONS):
+            errors["condition"] = _l("Please choose one of the conditions.")
+        values["condition"] = condition
+    if given("where"):
+        where = text("where") or "in_box"
+        if where not in dict(PLACES):
+            errors["where"] = _l("Please choose where it is.")
+        values["location"] = where
+    for name, limit in (("location_note", NOTE_MAX), ("contact", CONTACT_MAX)):
+        if given(name):
+            values[name] = text(name)
+            if len(values[name]) > limit:
+                errors[name] = _l("%(count)d characters at most, please.", count=limit)
+    if errors:
+        raise ValidationError(fields=errors)
+    return values
+
+
+def post_item(actor, data, processed_photos=(), on_behalf=False):
+    """Create an item (with its photos, already checked by ``photos.process_uploads``).
+
+    Returns (item, manage_token): the token of the private manage link, shown once. A double submit
+    (the same phone, the same title, within two minutes) returns the item already made.
+    ``on_behalf``: a volunteer posts for a neighbour without a phone.
+    """
+    from .. import photos as photo_store
+
+    kind = str(data.get("kind") or "offer")
+    if kind not in KINDS:
+        raise ValidationError(fields={"kind": _l("Please choose offer or wanted.")})
+    values = clean_fields(data, kind)
+    if on_behalf and not actor.is_volunteer:
+        raise Forbidden()
+    people.check_rate(actor, "post")
+    now = clock.now()
+    token = secrets.token_urlsafe(16)
+    with writing():
+        again = _double_submit(actor, kind, values["title"], now)
+        if again is not None:
+            again.manage_hash = hash_key(token)  # the first answer was never seen: this link replaces it
+            again.save(only=[Item.manage_hash])
+            return again, token
+        if on_behalf:
+            pseudonym = people.clean_pseudonym(data.get("pseudonym"))
+        else:
+            pseudonym = people.resolve_pseudonym(actor.device, data.get("pseudonym"))
+        item = Item.create(
+            code=_new_code(),
+            kind=kind,
+            pseudonym=pseudonym,
+            status="available",
+            device=None if on_behalf else actor.device,
+            manage_hash=hash_key(token),
+            on_behalf=on_behalf,
+            hidden=people.held_for_review(values["title"], values.get("description")),
+            created_at=now,
+            updated_at=now,
+            expires_at=now + _expiry(),
+            **values,
+        )
+        for position, photo in enumerate(photo_store.store(processed_photos)):
+            ItemPhoto.create(item=item, photo=photo, position=position)
+    return item, token
+
+
+def _double_submit(actor, kind, title, now):
+    if actor.device is None:
+        return None
+    return (
+        Item.select()
+        .where(Item.device == actor.device, Item.kind == kind, Item.title == title,
+               Item.created_at >= now - timedelta(seconds=DOUBLE_SUBMIT_SECONDS))
+        .first()
+    )
+
+
+def _new_code():
+    """A short code nobody has: 4 characters while they are plenty, longer when the box is full."""
+    for length in (4, 4, 4, 5, 5, 5, 6, 6, 6, 6):
+        code = codes.random_code(length)
+        if not Item.select().where(Item.code == code).exists():
+            return code
+    raise Conflict()  # 32^6 codes: practically never
+
+
+def _expiry():
+    return timedelta(days=int(settings.get("item_expiry_days")))
+
+
+def _hold():
+    return timedelta(hours=float(settings.get("hold_hours")))
+
+
+def edit_item(actor, item, data):
+    """Change the text fields (PATCH: only those given)."""
+    values = clean_fields(data, item.kind, partial=True)
+    with writing():
+        item = _fresh(item)
+        _require(may_manage(actor, item))
+        if status_of(item) in ("taken", "withdrawn"):
+            raise Conflict(_l("This item is closed: it can no longer be changed."))
+        for name, value in values.items():
+            setattr(item, name, value)
+        if people.held_for_review(item.title, item.description):
+            item.hidden = True
+        item.updated_at = clock.now()
+        item.save()
+    return item
+
+
+# The moves
+
+
+def reserve(actor, item):
+    """Keep an offer for this phone for the box's hold time. Only one phone at a time: the other
+    gets a Conflict. Reserving again what this phone already holds changes nothing."""
+    with writing():
+        item = _fresh(item)
+        now = clock.now()
+        status = status_of(item, now)
+        if item.kind != "offer":
+            raise Conflict(_l("A request cannot be reserved."))
+        if status == "reserved":
+            if actor.device is not None and item.reserved_by_id == actor.device.id:
+                return item
+            raise Conflict(_l("Someone has just reserved it. Look again later: a reservation lapses by itself."))
+        _require_status(status, ("available",))
+        if actor.owns(item) and not actor.is_volunteer:
+            raise Conflict(_l("This is your own item."))
+        item.status = "reserved"
+        item.reserved_by = actor.device
+        item.reserved_until = now + _hold()
+        item.updated_at = now
+        item.save()
+    return item
+
+
+def release(actor, item):
+    """Cancel the reservation (the reserver or the owner). Nothing to cancel: nothing changes."""
+    with writing():
+        item = _fresh(item)
+        status = status_of(item)
+        if status == "available":
+            return item
+        _require_status(status, ("reserved",))
+        _require(may_manage(actor, item) or is_reserver(actor, item))
+        _clear_reservation(item)
+        item.status = "available"
+        item.updated_at = clock.now()
+        item.save()
+    return item
+
+
+def mark_taken(actor, item, would_have_bought=None):
+    """It found a new home (an offer) or the asker got it (a request)."""
+    with writing():
+        item = _fresh(item)
+        status = status_of(item)
+        if status == "taken":
+            if may_manage(actor, item) or (actor.device is not None and item.taken_by_id == actor.device.id):
+                return item  # a double tap
+            raise Conflict(_l("Someone has already taken it."))
+        _require_status(status, ("available", "reserved"))
+        if not may_mark_taken(actor, item):
+            if status == "reserved":
+                raise Conflict(_l("It is reserved for someone else for now."))
+            raise Forbidden()
+        now = clock.now()
+        taker = actor.device
+        if status == "reserved" and not is_reserver(actor, item):
+            taker = item.reserved_by  # the giver confirms the reserver came
+        elif may_manage(actor, item) and not actor.is_volunteer:
+            taker = None  # the giver says it is gone: we do not know to whom
+        item.status = "taken"
+        item.taken_at = now
+        item.taken_by = taker
+        item.would_have_bought = would_have_bought
+        _clear_reservation(item)
+        item.updated_at = now
+        item.save()
+    return item
+
+
+def answer_bought(actor, item, answer):
+    """"Would you otherwise have bought it?" (yes/no), asked once it is taken."""
+    if not isinstance(answer, bool):
+        raise ValidationError(fields={"would_have_bought": _l("Please answer yes or no.")})
+    with writing():
+        item = _fresh(item)
+        _require_status(status_of(item), ("taken",))
+        _require(may_answer_bought(actor, item))
+        item.would_have_bought = answer
+        item.save(only=[Item.would_have_bought])
+    return item
+
+
+def withdraw(actor, item):
+    with writing():
+        item = _fresh(item)
+        status = status_of(item)
+        _require(may_manage(actor, item))
+        if status == "withdrawn":
+            return item
+        _require_status(status, ("available", "reserved", "expired"))
+        item.status = "withdrawn"
+        _clear_reservation(item)
+        item.updated_at = clock.now()
+        item.save()
+    return item
+
+
+def renew(actor, item):
+    """Another full period before it expires, before or after the expiry."""
+    with writing():
+        item = _fresh(item)
+        status = status_of(item)
+        _require(may_manage(actor, item))
+        _require_status(status, ("available", "reserved", "expired"))
+        now = clock.now()
+        item.expires_at = now + _expiry()
+        if status != "reserved":
+            item.status = "available"
+            _clear_reservation(item)
+        item.updated_at = now
+        item.save()
+    return item
+
+
+def _fresh(item):
+    """Read the item again inside the write transaction: what another phone did just now counts."""
+    return Item.get_by_id(item.id)
+
+
+def _clear_reservation(item):
+    item.reserved_by = None
+    item.reserved_until = None
+
+
+def _require(allowed):
+    if not allowed:
+        raise Forbidden()
+
+
+_CLOSED = {
+    "taken": _l("Someone has already taken it."),
+    "withdrawn": _l("The giver has withdrawn it."),
+    "expired": _l("This has expired."),
+    "reserved": _l("Someone has just reserved it. Look again later: a reservation lapses by itself."),
+    "available": _l("Nothing to do: it is not reserved or taken."),
+}
+
+
+def _require_status(status, allowed):
+    if status not in allowed:
+        raise Conflict(_CLOSED[status])
+
+
+# The API shape
+
+
+def item_json(item, actor, photos=None):
+    """An item as API.md describes it."""
+    photos = photos_of(item) if photos is None else photos
+    reserved = reserved_now(item)
+    return {
+        "code": item.code,
+        "kind": item.kind,
+        "title": item.title,
+        "description": item.description,
+        "category": item.category,
+        "condition": item.condition,
+        "where": item.location,
+        "location_note": item.location_note,
+        "status": status_of(item),
+        "photos": [_photo_json(photo) for photo in photos],
+        "pseudonym": item.pseudonym,
+        "created_at": iso(item.created_at),
+        "expires_at": iso(item.expires_at),
+        "reserved_until": iso(item.reserved_until) if reserved else None,
+        "mine": actor.owns(item),
+        "reserved_by_me": bool(reserved and actor.device is not None and item.reserved_by_id == actor.device.id),
+        "html_url": url_for("giveaway.item", code=item.code, _external=False),
+        "label_url": url_for("giveaway.label", code=item.code, _external=False),
+    }
+
+
+def _photo_json(photo):
+    from ..photos import as_json
+
+    return as_json(photo)
+

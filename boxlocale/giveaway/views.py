@@ -1,9 +1,192 @@
-from flask import render_template
+"""Give-box pages: the listing, the item page and its buttons, the offer and wanted forms, the label."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from . import bp
+from .. import photos, qr, settings
+from ..devices import current_actor, hash_key
+from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
+from . import bp, rules
+
+MANAGE_COOKIE = "bl_manage_"
+FORM_FIELDS = ("title", "description", "category", "condition", "where", "location_note", "contact", "pseudonym")
+MOVES = {
+    "reserve": (rules.reserve, _l("Reserved for you. Please collect it before the time is up.")),
+    "release": (rules.release, _l("The reservation is cancelled.")),
+    "taken": (rules.mark_taken, _l("Thank you: it has found a new home!")),
+    "withdraw": (rules.withdraw, _l("Withdrawn: it no longer shows in the give-box.")),
+    "renew": (rules.renew, _l("Renewed: it stays in the give-box for another period.")),
+}
+STATUS_FILTERS = [
+    ("current", _l("In the box now")),
+    ("available", _l("Available")),
+    ("reserved", _l("Reserved")),
+    ("taken", _l("Found a new home")),
+    ("all", _l("Everything")),
+]
+
+
+def _actor(code, writing=False):
+    return current_actor(manage_token=request.cookies.get(MANAGE_COOKIE + code.upper()),
+                         create_device_if_missing=writing)
 
 
 @bp.route("/")
 def index():
-    return render_template("coming_soon.html", heading=_l("Give-box"))
+    args = {key: request.args.get(key, "") for key in ("q", "category", "kind", "status")}
+    status = args["status"] or "current"
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    items, next_page = rules.search(
+        status=None if status == "all" else status, kind=args["kind"] or None,
+        category=args["category"] or None, q=args["q"], page=page,
+    )
+    return render_template(
+        "giveaway/index.html", items=items, photos=rules.photos_for(items), page=page, next_page=next_page,
+        args={key: value for key, value in args.items() if value}, status=status,
+        status_filters=STATUS_FILTERS, categories=rules.enabled_categories(),
+        status_of=rules.status_of, status_label=rules.status_label,
+    )
+
+
+@bp.route("/offer", methods=["GET", "POST"], defaults={"kind": "offer"}, endpoint="offer")
+@bp.route("/wanted", methods=["GET", "POST"], defaults={"kind": "wanted"}, endpoint="wanted")
+def new_item(kind):
+    if request.method == "GET":
+        return _form(kind, {"where": "in_box", "condition": "good", "category": request.args.get("category", "")})
+    actor = current_actor(create_device_if_missing=True)
+    data = dict(request.form.to_dict(), kind=kind)
+    try:
+        processed = photos.process_uploads(request.files.getlist("photo"), current_app.config["MAX_PHOTOS_PER_ITEM"])
+        item, token = rules.post_item(actor, data, processed)
+    except (UnsupportedMedia, TooLarge) as error:
+        return _form(kind, data, {"photo": error.message}, error.status)
+    except ValidationError as error:
+        return _form(kind, data, error.fields or {"title": error.message}, 400)
+    manage_url = _manage_url(item, token)
+    return render_template("giveaway/posted.html", item=item, manage_url=manage_url,
+                           manage_qr=qr.svg(manage_url, label=str(_l("Your private link"))),
+                           manage_path=url_for("giveaway.manage", code=item.code, token=token))
+
+
+def _form(kind, values, errors=None, status=200):
+    return render_template(
+        "giveaway/form.html", kind=kind, values=values, errors=errors or {},
+        categories=rules.enabled_categories(), conditions=rules.CONDITIONS, places=rules.PLACES,
+        max_photos=current_app.config["MAX_PHOTOS_PER_ITEM"],
+    ), status
+
+
+def _manage_url(item, token):
+    return f"http://{settings.get('host_name')}" + url_for("giveaway.manage", code=item.code, token=token)
+
+
+def _short_url(item):
+    return f"http://{settings.get('host_name')}/i/{item.code}"
+
+
+@bp.route("/<code>")
+def item(code):
+    actor = _actor(code)
+    found = rules.get_item(code, actor)
+    if found.code != code:
+        return redirect(url_for("giveaway.item", code=found.code), 301)
+    return _item_page(found, actor)
+
+
+def _item_page(item, actor, message=None, status=200):
+    device = item.device
+    return render_template(
+        "giveaway/item.html", item=item, photos=rules.photos_of(item), actor=actor,
+        moves=rules.allowed_moves(actor, item), status=rules.status_of(item),
+        status_label=rules.status_label(item), category=rules.category_label(item.category),
+        conditions=dict(rules.CONDITIONS), reserved_by_me=rules.is_reserver(actor, item),
+        verified=device is not None and device.verified_at is not None, mine=rules.may_manage(actor, item),
+        message=message,
+    ), status
+
+
+@bp.route("/<code>/<move>", methods=["POST"])
+def act(code, move):
+    if move not in MOVES:
+        abort(404)
+    actor = _actor(code, writing=True)
+    found = rules.get_item(code, actor)
+    do, done_message = MOVES[move]
+    try:
+        found = do(actor, found)
+    except (Conflict, Forbidden) as error:
+        return _item_page(rules.get_item(code, actor), actor, error.message, error.status)
+    flash(done_message)
+    return redirect(url_for("giveaway.item", code=found.code), 303)
+
+
+@bp.route("/<code>/bought", methods=["POST"])
+def bought(code):
+    actor = _actor(code, writing=True)
+    found = rules.get_item(code, actor)
+    answer = {"yes": True, "no": False}.get(request.form.get("answer"))
+    rules.answer_bought(actor, found, answer)
+    flash(_l("Thank you for your answer."))
+    return redirect(url_for("giveaway.item", code=found.code), 303)
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+def edit(code):
+    actor = _actor(code, writing=request.method == "POST")
+    found = rules.get_item(code, actor)
+    if not rules.may_manage(actor, found):
+        raise Forbidden()
+    values = {name: getattr(found, name) for name in ("title", "description", "category", "condition",
+                                                       "location_note", "contact")}
+    values["where"] = found.location
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            rules.edit_item(actor, found, values)
+        except ValidationError as error:
+            return _edit_form(found, values, error.fields), 400
+        return redirect(url_for("giveaway.item", code=found.code), 303)
+    return _edit_form(found, values, {})
+
+
+def _edit_form(item, values, errors):
+    return render_template(
+        "giveaway/form.html", kind=item.kind, item=item, values=values, errors=errors,
+        categories=rules.enabled_categories(), conditions=rules.CONDITIONS, places=rules.PLACES,
+    )
+
+
+@bp.route("/<code>/manage/<token>")
+def manage(code, token):
+    """The private manage link: this phone may now manage the item (a cookie for this item only)."""
+    found = rules.get_item(code)
+    if not found.manage_hash or hash_key(token) != found.manage_hash:
+        raise Forbidden(_l("This manage link is not valid (any more)."))
+    response = redirect(url_for("giveaway.item", code=found.code), 303)
+    response.set_cookie(MANAGE_COOKIE + found.code, token, max_age=365 * 24 * 3600, httponly=True,
+                        samesite="Lax", path=f"/give/{found.code}")
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/<code>/label")
+def label(code):
+    """A label to stick on the object in the box: a QR to its short URL, its code, "Taken? Scan me"."""
+    found = rules.get_item(code, _actor(code))
+    short = _short_url(found)
+    return render_template("giveaway/label.html", item=found, short_url=short,
+                           qr_svg=qr.svg(short, label=found.code, css_class="qr label-qr"))
+
+
+@bp.record_once
+def _short_route(state):
+    state.app.add_url_rule("/i/<code>", "item_short", short_link)
+
+
+def short_link(code):
+    """``/i/<CODE>``: what the label's QR opens; typed codes are forgiving (case, O/0, I/1)."""
+    found = rules.get_item(code)
+    return redirect(url_for("giveaway.item", code=found.code), 302)
