@@ -25,7 +25,9 @@ def picture(width, height, seed=0):
     return Image.blend(base, noise, 0.25)
 
 
+@functools.cache
 def srgb_profile():
+    """The same bytes on every call (a profile records when it was made)."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
