@@ -136,3 +136,19 @@ def test_the_board_speaks_english_too(client):
     html = client.get("/board/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Post a notice" in html and "I offer" in html
     assert "Publier une annonce" in client.get("/board/").get_data(as_text=True)
+
+
+def test_the_pseudonym_page_lists_things_given(app, client):
+    from datetime import datetime
+
+    from boxlocale.models import Item
+
+    post_notice(client, title="Je prête une échelle", pseudonym="Bernard")
+    moment = datetime(2026, 11, 20)
+    with app.app_context():
+        bernard = Device.get(Device.pseudonym == "Bernard")
+        for code, status in (("K7Q2", "taken"), ("K7Q3", "available")):
+            Item.create(code=code, title=f"Poussette {code}", status=status, device=bernard, pseudonym="Bernard",
+                        manage_hash="x", created_at=moment, updated_at=moment, expires_at=moment)
+    page = client.get("/people/Bernard").get_data(as_text=True)
+    assert "1 objet donné" in page and 'href="/give/K7Q2"' in page and "K7Q3" not in page

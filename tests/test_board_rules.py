@@ -209,3 +209,16 @@ def test_posting_is_rate_limited(ctx):
 def test_the_home_page_links_to_the_notice(ctx):
     notice = post(poster())
     assert rules.latest(4)[0]["url"] == f"/board/{notice.id}"
+
+
+def test_the_demo_board_is_a_village_with_upcoming_events_and_replies(ctx):
+    from boxlocale.board import demo
+
+    demo.load()
+    notices, _next = rules.board()
+    assert 6 <= len(notices) <= 8
+    assert {n.kind for n in notices} == {"offer", "request", "event", "carpool", "info"}
+    events = rules.upcoming()
+    assert [n.starts_at for n in events] == sorted(n.starts_at for n in events) and events[0].starts_at > clock.now()
+    soup = next(n for n in notices if "Disco Soupe" in n.title)
+    assert len(rules.replies_of(soup)) == 2
