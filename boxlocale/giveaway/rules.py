@@ -185,7 +185,7 @@ def _text_match(words):
     """Word search: SQLite FTS5 (accents ignored, word prefixes) when the box has it, else LIKE."""
     if _has_fts():
         match = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
-        return Item.id.in_(SQL("SELECT rowid FROM item_fts WHERE item_fts MATCH ?", [match]))
+        return Item.id.in_(SQL("(SELECT rowid FROM item_fts WHERE item_fts MATCH ?)", [match]))
     condition = None
     for word in words:
         pattern = f"%{word}%"
