@@ -1,13 +1,372 @@
-"""Domain rules of the books and their journal."""
+"""Domain rules of the books and their journal.
+
+A book's code is the box's prefix + a serial (public) + a secret check part that only the label inside
+the book carries. Moving a book (``caught``, ``released``) needs the full code: only someone who held
+the book can move it. A comment needs only the public code. The book's ``status`` and ``catches``
+follow from its journal entries.
+"""
+
+import hmac
+import operator
+from datetime import UTC
+from functools import reduce
 
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN, SQL, fn
 
-from ..models import Book
+from .. import clock, codes, settings
+from ..db import database, writing
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..models import Book, Device, JournalEntry, Photo
+from ..people.rules import check_rate, held_for_review, resolve_pseudonym
+
+PAGE_SIZE = 20
+TITLE_MAX, AUTHOR_MAX, NOTE_MAX, WHERE_MAX = 200, 120, 1000, 120
+ENTRY_KINDS = ("caught", "released", "comment")
+STATUSES = ("on_shelf", "travelling")
+# Language codes offered on the forms and the shelf's filter; what is stored is the code.
+LANGUAGES = (
+    ("fr", _l("French")), ("en", _l("English")), ("de", _l("German")), ("es", _l("Spanish")),
+    ("it", _l("Italian")), ("pt", _l("Portuguese")), ("nl", _l("Dutch")), ("br", _l("Breton")),
+    ("oc", _l("Occitan")), ("ar", _l("Arabic")), ("other", _l("Another language")),
+)
+LANGUAGE_CODES = tuple(code for code, _label in LANGUAGES)
+# The shelf page's views: which books and in what order.
+VIEWS = ("shelf", "arrived", "travelled", "all")
+# A released book left "here": you can only reach the box within its wifi, so empty means this box.
+HERE_WORDS = ("", "here", "ici")
+
+
+# --- codes ----------------------------------------------------------------------------------------
+
+def find_book(typed, include_hidden=False):
+    """The book a typed code names → (book, full) where ``full`` is true when the secret check part
+    was typed right. Raises NotFound."""
+    typed = (typed or "").strip()
+    books = Book.select()
+    if not include_hidden:
+        books = books.where(Book.hidden == False)  # noqa: E712
+    exact = books.where(Book.code == typed.upper()).first() if typed else None
+    if exact is not None:
+        return exact, False
+    candidates = codes.book_code_candidates(typed)
+    if candidates:
+        keys = {public_key for public_key, _check in candidates}
+        found = {codes.book_key(book.code): book for book in books.where(_code_key(Book.code).in_(keys))}
+        for public_key, check in candidates:
+            book = found.get(public_key)
+            if book is not None and check is not None and _check_matches(book, check):
+                return book, True
+        for public_key, _check in candidates:
+            if public_key in found:
+                return found[public_key], False
+    raise NotFound(_l("No book with this code: check the code on the label."))
+
+
+def _code_key(column):
+    """SQL for codes.book_key(code), so a typed code finds a book whatever its spelling."""
+    expression = fn.UPPER(column)
+    for old, new in (("-", ""), (" ", ""), ("O", "0"), ("I", "1"), ("L", "1"), ("U", "V")):
+        expression = fn.REPLACE(expression, old, new)
+    return expression
+
+
+def _check_matches(book, check):
+    return hmac.compare_digest(codes.normalize(book.check_part), codes.normalize(check))
+
+
+def full_code(book):
+    return codes.full_book_code(book.code, book.check_part)
+
+
+def may_see_full_code(actor, book):
+    """The full code (and so the label) is for whoever registered the book, and for volunteers."""
+    return actor.is_volunteer or actor.owns(book)
+
+
+def _next_serial(prefix):
+    """The next free serial of this box's prefix. Call inside the write transaction."""
+    row = database.execute_sql(
+        "SELECT MAX(CAST(SUBSTR(code, ?) AS INTEGER)) FROM book WHERE code LIKE ?",
+        (len(prefix) + 2, prefix + "-%"),
+    ).fetchone()
+    return (row[0] or 0) + 1
+
+
+# --- checks of what people type -------------------------------------------------------------------
+
+def clean_isbn(typed):
+    """An ISBN-10 or -13 with its checksum right → its digits (X last for some ISBN-10), or ""."""
+    text = "".join(ch for ch in (typed or "") if ch not in " -").upper()
+    if not text:
+        return ""
+    if len(text) == 10 and text[:9].isdigit() and (text[9].isdigit() or text[9] == "X"):
+        digits = [int(ch) for ch in text[:9]] + [10 if text[9] == "X" else int(text[9])]
+        if sum((10 - i) * d for i, d in enumerate(digits)) % 11 == 0:
+            return text
+    elif len(text) == 13 and text.isdigit() and text[:3] in ("978", "979"):
+        if sum((3 if i % 2 else 1) * int(ch) for i, ch in enumerate(text)) % 10 == 0:
+            return text
+    raise ValidationError(fields={"isbn": _l("This ISBN is not right: check the 10 or 13 digits (or leave it empty).")})
+
+
+def _text(data, name, limit, errors, required=False):
+    value = " ".join(str(data.get(name) or "").split()) if name != "note" else str(data.get(name) or "").strip()
+    if required and not value:
+        errors[name] = _l("Please fill this in.")
+    elif len(value) > limit:
+        errors[name] = _l("At most %(limit)s characters, please.", limit=limit)
+    return value
+
+
+def _book_fields(data):
+    errors = {}
+    fields = {
+        "title": _text(data, "title", TITLE_MAX, errors, required=True),
+        "author": _text(data, "author", AUTHOR_MAX, errors),
+        "note": _text(data, "note", NOTE_MAX, errors),
+    }
+    language = str(data.get("language") or "").strip().lower()
+    if language and language not in LANGUAGE_CODES:
+        errors["language"] = _l("Choose a language from the list.")
+    fields["language"] = language
+    try:
+        fields["isbn"] = clean_isbn(data.get("isbn"))
+    except ValidationError as error:
+        errors.update(error.fields)
+    if errors:
+        raise ValidationError(fields=errors)
+    return fields
+
+
+# --- registering ----------------------------------------------------------------------------------
+
+def register(actor, data, store_cover=None):
+    """Register a book on this shelf → (book, held). ``data``: title (required), author, language,
+    isbn, note, pseudonym, and ``code``: the full code of a book registered on another box, whose
+    journey continues here. ``store_cover`` (called inside the transaction) returns the cover Photo."""
+    fields = _book_fields(data)
+    foreign = _foreign_code(data.get("code"))
+    check_rate(actor, "post")
+    held = held_for_review(fields["title"], fields["author"], fields["note"])
+    now = clock.now()
+    with writing():
+        pseudonym = resolve_pseudonym(actor.device, data.get("pseudonym"))
+        if foreign:
+            code, check_part = foreign
+            if Book.select().where(_code_key(Book.code) == codes.book_key(code)).exists():
+                raise Conflict(_l("A book with this code is already known here: find it by its code."))
+        else:
+            prefix = settings.get("book_prefix")
+            code, check_part = codes.book_code(prefix, _next_serial(prefix)), codes.new_check_part()
+        book = Book.create(
+            code=code, check_part=check_part, pseudonym=pseudonym, device=actor.device, hidden=held,
+            cover=store_cover() if store_cover else None, created_at=now, updated_at=now, **fields,
+        )
+    return book, held
+
+
+def _foreign_code(typed):
+    """The full code of a book from another box, or None when none was typed."""
+    if not (typed or "").strip():
+        return None
+    parsed = codes.parse_full_book_code(typed)
+    if parsed is None:
+        raise ValidationError(fields={"code": _l("Type the whole code from the label, e.g. LYS-0012-K7.")})
+    if codes.book_key(parsed[0][:3]) == codes.book_key(settings.get("book_prefix")):
+        raise ValidationError(fields={"code": _l("This code is one of this box's own: find the book by its code.")})
+    return parsed
+
+
+# --- the journal ----------------------------------------------------------------------------------
+
+def is_here(where):
+    """True when a place means this box's shelf."""
+    place = " ".join((where or "").split()).casefold()
+    return place in HERE_WORDS or place == settings.get("box_name").casefold()
+
+
+def add_entry(actor, book, full, data):
+    """Write a journal entry → (entry, held). ``full``: the code given had the secret check part.
+
+    ``caught`` makes the book ``travelling``; ``released`` puts it back ``on_shelf`` when it was left
+    here: ``data["here"]`` when given (the form's radio), else ``where`` empty, "here" or the box's
+    name (you can only reach the box near it), else ``travelling``. Held entries (review
+    words) still move the book: the move happened, only the words wait for a volunteer.
+    """
+    kind = str(data.get("kind") or "").strip()
+    errors = {}
+    if kind not in ENTRY_KINDS:
+        errors["kind"] = _l("Choose what happened: caught, released or a comment.")
+    where = _text(data, "where", WHERE_MAX, errors)
+    note = _text(data, "note", NOTE_MAX, errors)
+    rating = _rating(data.get("rating"), errors)
+    if errors:
+        raise ValidationError(fields=errors)
+    if kind in ("caught", "released") and not full:
+        raise Forbidden(
+            _l("To log that you caught or released this book, type the full code from its label (e.g. CHV-0042-K7)."),
+            fields={"code": _l("The full code from the label, with its last part.")},
+        )
+    check_rate(actor, "reply")
+    held = held_for_review(where, note)
+    here = data.get("here")
+    if isinstance(here, str):
+        here = here.strip().lower() in ("1", "true", "yes", "on")
+    here = is_here(where) if here is None else bool(here)
+    if kind != "comment" and here:
+        where = settings.get("box_name")
+    now = clock.now()
+    with writing():
+        pseudonym = resolve_pseudonym(actor.device, data.get("pseudonym"))
+        entry = JournalEntry.create(book=book, kind=kind, place=where, note=note, rating=rating,
+                                    pseudonym=pseudonym, device=actor.device, hidden=held, created_at=now)
+        if kind != "comment":
+            _move(book, kind, here, now)
+    return entry, held
+
+
+def _move(book, kind, here, now):
+    if kind == "caught":
+        book.catches += 1
+        book.status = "travelling"
+    else:
+        book.status = "on_shelf" if here else "travelling"
+    book.updated_at = now  # the last move: "just arrived" sorts on it
+    book.save(only=[Book.catches, Book.status, Book.updated_at])
+
+
+def _rating(value, errors):
+    if value in (None, ""):
+        return None
+    try:
+        rating = int(value)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        errors["rating"] = _l("A rating is 1 to 5 stars.")
+        return None
+    return rating
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def journal(book, include_hidden=False):
+    """The book's entries, oldest first, with the posting device joined (the verified badge)."""
+    query = (
+        JournalEntry.select(JournalEntry, Device.verified_at)
+        .join(Device, JOIN.LEFT_OUTER, on=(JournalEntry.device == Device.id))
+        .where(JournalEntry.book == book)
+        .order_by(JournalEntry.created_at, JournalEntry.id)
+    )
+    if not include_hidden:
+        query = query.where(JournalEntry.hidden == False)  # noqa: E712
+    return list(query.objects())
+
+
+def journey(book, entries):
+    """How many hands the book passed through and the places it went, from its (visible) entries."""
+    hands = {("device", book.device_id) if book.device_id else ("book", book.id)}
+    places = []
+    for entry in entries:
+        if entry.kind == "caught":
+            hands.add(("device", entry.device_id) if entry.device_id else ("entry", entry.id))
+        if entry.kind != "comment" and entry.place and entry.place not in places:
+            places.append(entry.place)
+    return {"hands": len(hands), "places": places}
+
+
+def registrant_verified(book):
+    if book.device_id is None:
+        return False
+    device = Device.get_or_none(Device.id == book.device_id)
+    return device is not None and device.verified_at is not None
+
+
+def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SIZE):
+    """Visible books for the shelf page and the API → (books, next_page or None).
+
+    ``view``: ``shelf`` (on the shelf now, by title), ``arrived`` (on the shelf, last arrived first),
+    ``travelled`` (most catches first), ``all`` (newest first). ``status`` narrows further.
+    """
+    query = (
+        Book.select(Book, Photo)
+        .join(Photo, JOIN.LEFT_OUTER, on=(Book.cover == Photo.id))
+        .where(Book.hidden == False)  # noqa: E712
+    )
+    if view in ("shelf", "arrived"):
+        query = query.where(Book.status == "on_shelf")
+    if status in STATUSES:
+        query = query.where(Book.status == status)
+    if language:
+        query = query.where(Book.language == language)
+    words = (q or "").split()
+    if words:
+        query = query.where(_matches(words))
+    order = {
+        "shelf": (Book.title.collate("NOCASE"), Book.id),
+        "arrived": (Book.updated_at.desc(), Book.id.desc()),
+        "travelled": (Book.catches.desc(), Book.updated_at.desc()),
+    }.get(view, (Book.created_at.desc(), Book.id.desc()))
+    rows = list(query.order_by(*order).offset((page - 1) * page_size).limit(page_size + 1))
+    next_page = page + 1 if len(rows) > page_size else None
+    return rows[:page_size], next_page
+
+
+def _matches(words):
+    """Word search on title and author: FTS5 when this SQLite has it (prefix match, accents
+    ignored), else LIKE."""
+    if _has_fts():
+        terms = " ".join('"' + word.replace('"', '""') + '"*' for word in words[:10])
+        return Book.id.in_(SQL("(SELECT rowid FROM book_fts WHERE book_fts MATCH ?)", [terms]))
+    return reduce(operator.and_, [Book.title.contains(word) | Book.author.contains(word) for word in words[:10]])
+
+
+_fts_present = None
+
+
+def _has_fts():
+    global _fts_present
+    if _fts_present is None:
+        found = database.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'book_fts'").fetchone()
+        _fts_present = found is not None
+    return _fts_present
+
+
+def registered_today(actor):
+    """Books registered since midnight (box time): every book for a volunteer, else this phone's."""
+    from ..formatting import local_zone
+
+    local_now = clock.now().replace(tzinfo=UTC).astimezone(local_zone())
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    since = midnight.astimezone(UTC).replace(tzinfo=None)
+    query = Book.select().where(Book.created_at >= since).order_by(Book.created_at, Book.id)
+    if not actor.is_volunteer:
+        if actor.device is None:
+            return []
+        query = query.where(Book.device == actor.device)
+    return list(query)
+
+
+def books_for_labels(actor, typed_codes):
+    """The books of the label sheet: the typed codes the actor may print, else today's books."""
+    if not typed_codes:
+        return registered_today(actor)
+    books = []
+    for typed in typed_codes[:60]:
+        try:
+            book, _full = find_book(typed, include_hidden=True)
+        except NotFound:
+            continue
+        if may_see_full_code(actor, book) and book not in books:
+            books.append(book)
+    return books
 
 
 def latest(limit):
+    """Newest visible books, for the home page's "what is new"."""
     query = Book.select().where(Book.hidden == False).order_by(Book.created_at.desc()).limit(limit)  # noqa: E712
     return [
-        {"title": book.title, "url": "/books/", "label": _l("Books"), "when": book.created_at}
+        {"title": book.title, "url": f"/books/{book.code}", "label": _l("Books"), "when": book.created_at}
         for book in query
     ]

@@ -1,9 +1,189 @@
-from flask import render_template
-from flask_babel import lazy_gettext as _l
+"""The book-crossing shelf: shelf page, book page and its journal, registering, labels, short URLs."""
 
-from . import bp
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import photos, qr, settings
+from ..devices import current_actor
+from ..errors import DomainError, NotFound, RateLimited, ValidationError
+from . import bp, rules
+
+BOOK_FIELDS = ("title", "author", "language", "isbn", "note", "pseudonym", "code")
+ENTRY_FIELDS = ("kind", "where", "note", "rating", "pseudonym", "code", "place")
 
 
-@bp.route("/")
+@bp.route("/books/")
 def index():
-    return render_template("coming_soon.html", heading=_l("Books"))
+    view = request.args.get("view", "shelf")
+    view = view if view in rules.VIEWS else "shelf"
+    q = request.args.get("q", "").strip()
+    language = request.args.get("language", "")
+    language = language if language in rules.LANGUAGE_CODES else ""
+    page = request.args.get("page", 1, type=int) or 1
+    books, next_page = rules.search(q=q, language=language, view=view, page=max(1, page))
+    return render_template(
+        "books/index.html", books=books, next_page=next_page, page=page, view=view, q=q,
+        language=language, languages=rules.LANGUAGES,
+    )
+
+
+@bp.route("/books/find")
+def find():
+    """The "find a book by its code" box: the full code opens the catch form, the public one the page."""
+    typed = request.args.get("code", "")
+    try:
+        book, full = rules.find_book(typed)
+    except NotFound as error:
+        return render_template("books/find.html", typed=typed, error=error.message), 404
+    if not full and request.args.get("want") == "move":
+        error = _("Type the whole code from the label, with its last part (e.g. %(example)s).",
+                  example=f"{book.code}-K7")
+        return render_template("books/find.html", typed=typed, error=error), 403
+    if full:
+        return redirect(url_for("books.short", code=rules.full_code(book)))
+    return redirect(url_for("books.book", code=book.code))
+
+
+@bp.route("/b/<code>")
+def short(code):
+    """The label's QR code: the book page with the catch form ready (one tap, nothing required)."""
+    book, full = _book_or_404(code)
+    if not full:
+        return redirect(url_for("books.book", code=book.code))
+    return _book_page(book, full_code=rules.full_code(book))
+
+
+@bp.route("/books/<code>")
+def book(code):
+    book, full = _book_or_404(code)
+    if full:
+        return redirect(url_for("books.short", code=rules.full_code(book)))
+    if code != book.code:
+        return redirect(url_for("books.book", code=book.code))
+    return _book_page(book)
+
+
+@bp.route("/books/<code>/journal", methods=["POST"])
+def add_entry(code):
+    """A journal entry from the book page (comment) or from the label's page (caught, released)."""
+    book, _full = _book_or_404(code)
+    data = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
+    full = False
+    if data["code"]:
+        typed_book, full = rules.find_book(data["code"])
+        full = full and typed_book.id == book.id
+    if data["place"] == "elsewhere" and not data["where"].strip():
+        data["here"] = False  # "somewhere else", place not given: not back on this shelf
+    actor = current_actor(create_device_if_missing=True)
+    try:
+        entry, held = rules.add_entry(actor, book, full, data)
+    except (ValidationError, RateLimited) as error:
+        if not error.fields:
+            flash(error.message, "error")
+        page = _book_page(book, full_code=rules.full_code(book) if full else "", errors=error.fields,
+                          values=data, status=error.status)
+        return _with_retry_after(page, error)
+    if held:
+        flash(_("Thank you! Your words will appear once a volunteer has had a look."))
+    else:
+        flash({"caught": _("Thank you! The book's journey goes on with you."),
+               "released": _("Thank you! Good journey to the book."),
+               "comment": _("Thank you for your words!")}[entry.kind])
+    return redirect(url_for("books.book", code=book.code) + f"#entry-{entry.id}", 303)
+
+
+@bp.route("/books/new", methods=["GET", "POST"])
+def new():
+    """Register a book. "Register and add another" keeps the form open for a volunteer stocking the shelf."""
+    actor = current_actor()
+    values = {"language": request.args.get("language", "fr"),
+              "pseudonym": actor.device.pseudonym if actor.device and actor.device.pseudonym else ""}
+    errors = {}
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in BOOK_FIELDS}
+        try:
+            actor = current_actor(create_device_if_missing=True)
+            book, held = _register(actor, values)
+        except DomainError as error:
+            if not error.fields:
+                flash(error.message, "error")
+            return _with_retry_after(_new_page(actor, values, error.fields, status=error.status), error)
+        if held:
+            flash(_("Thank you! The book will appear on the shelf once a volunteer has had a look."))
+        if request.form.get("then") == "another":
+            return redirect(url_for("books.new", added=book.code, language=book.language), 303)
+        return redirect(url_for("books.label", code=book.code, registered=1), 303)
+    return _new_page(actor, values, errors)
+
+
+def _with_retry_after(page, error):
+    if isinstance(error, RateLimited):
+        return *page, {"Retry-After": str(error.retry_after)}
+    return page
+
+
+def _register(actor, values):
+    processed = photos.process_uploads(request.files.getlist("photo"), max_count=1)
+
+    def store_cover():
+        return photos.store(processed)[0] if processed else None
+
+    return rules.register(actor, values, store_cover=store_cover)
+
+
+def _new_page(actor, values, errors, status=200):
+    added = None
+    if request.args.get("added"):
+        try:
+            added, _full = rules.find_book(request.args["added"], include_hidden=True)
+        except NotFound:
+            added = None
+        if added is not None and not rules.may_see_full_code(actor, added):
+            added = None
+    today = rules.registered_today(actor)
+    return render_template(
+        "books/new.html", values=values, errors=errors, languages=rules.LANGUAGES, added=added,
+        today=today, full_code=rules.full_code, posts_per_hour=settings.get("posts_per_hour"),
+    ), status
+
+
+@bp.route("/books/<code>/label")
+def label(code):
+    """One label: for whoever registered the book, and volunteers (it carries the full code)."""
+    actor = current_actor()
+    book, _full = _book_or_404(code, include_hidden=True)
+    if not rules.may_see_full_code(actor, book):
+        abort(403)
+    return render_template("books/label.html", book=book, label=_label(book),
+                           registered=request.args.get("registered"))
+
+
+@bp.route("/books/labels")
+def labels():
+    """An A4 sheet of labels: the codes asked for (that this phone may print), else today's books."""
+    actor = current_actor()
+    typed = request.args.get("codes", "")
+    books = rules.books_for_labels(actor, typed.replace(",", " ").split())
+    return render_template("books/labels.html", labels=[_label(book) for book in books], typed=typed)
+
+
+def _label(book):
+    full_code = rules.full_code(book)
+    payload = f"http://{settings.get('host_name')}/b/{full_code}"
+    return {"book": book, "full_code": full_code, "url": payload,
+            "qr": qr.svg(payload, label=full_code, css_class="book-label-qr")}
+
+
+def _book_or_404(code, include_hidden=False):
+    actor = current_actor()
+    return rules.find_book(code, include_hidden=include_hidden or actor.is_volunteer)
+
+
+def _book_page(book, full_code="", errors=None, values=None, status=200):
+    entries = rules.journal(book)
+    actor = current_actor()
+    return render_template(
+        "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
+        full_code=full_code, errors=errors or {}, values=values or {}, languages=dict(rules.LANGUAGES),
+        verified=rules.registrant_verified(book), mine=rules.may_see_full_code(actor, book),
+    ), status

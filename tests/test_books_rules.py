@@ -1,0 +1,232 @@
+"""The shelf's rules: ISBN checks, the journal and the status it gives a book, search and listings."""
+
+from datetime import timedelta
+
+import pytest
+
+from boxlocale import clock, settings
+from boxlocale.books import rules
+from boxlocale.devices import Actor
+from boxlocale.errors import Forbidden, RateLimited, ValidationError
+from boxlocale.models import Book, JournalEntry
+
+from .books_factory import phone, register, write
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("978-2-07-040850-4", "9782070408504"),
+    ("978 2 253 00461 5", "9782253004615"),
+    ("2-07-036024-5", "2070360245"),
+    ("0-8044-2957-x", "080442957X"),
+    ("", ""),
+])
+def test_good_isbns_are_stored_normalized(typed, stored):
+    assert rules.clean_isbn(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["978-2-07-040850-5", "2-07-036024-9", "12345", "97820704085O4",
+                                   "0-8044-2957-1", "1234567890123", "X-8044-2957-0"])
+def test_wrong_isbns_are_refused_on_their_field(typed):
+    with pytest.raises(ValidationError) as refused:
+        rules.clean_isbn(typed)
+    assert "isbn" in refused.value.fields
+
+
+def test_registering_checks_every_field_at_once(app, db):
+    with app.test_request_context():
+        with pytest.raises(ValidationError) as refused:
+            register(title=" ", isbn="123", language="klingon", note="x" * 1001)
+    assert set(refused.value.fields) == {"title", "isbn", "language", "note"}
+    assert Book.select().count() == 0
+
+
+def test_a_registered_book_is_on_the_shelf(app, db, frozen_clock):
+    with app.test_request_context():
+        book = register(title="  Le   Grand Meaulnes ", author="Alain-Fournier", language="fr",
+                        isbn="978-2-253-00461-5", pseudonym="Nadia")
+    assert (book.title, book.status, book.catches, book.isbn) == ("Le Grand Meaulnes", "on_shelf", 0, "9782253004615")
+    assert book.pseudonym == "Nadia" and book.created_at == clock.now()
+
+
+def test_caught_then_released_elsewhere_then_back_here(app, db, frozen_clock):
+    with app.test_request_context():
+        settings.save({"box_name": "Box de Chavenay"})
+        book = register()
+        caught = write(book, "caught")
+        assert (book.status, book.catches, caught.place) == ("travelling", 1, "Box de Chavenay")
+        clock.advance(days=3)
+        write(book, "released", where="Café de la Gare")
+        assert book.status == "travelling"
+        write(book, "caught", where="Café de la Gare")
+        assert (book.status, book.catches) == ("travelling", 2)
+        clock.advance(days=3)
+        back = write(book, "released")  # an empty place is this box: you can only reach it near it
+        assert (book.status, back.place) == ("on_shelf", "Box de Chavenay")
+        assert Book.get_by_id(book.id).updated_at == clock.now()  # "just arrived" sorts on it
+        for where in ("ici", "HERE", "box de chavenay"):
+            write(book, "caught")
+            write(book, "released", where=where)
+            assert book.status == "on_shelf", where
+
+
+def test_the_here_flag_decides_when_given(app, db):
+    with app.test_request_context():
+        book = register()
+        write(book, "caught")
+        write(book, "released", here=False)  # "somewhere else", place not given
+        assert book.status == "travelling"
+        write(book, "caught")
+        write(book, "released", here="true")
+        assert book.status == "on_shelf"
+
+
+def test_comments_do_not_move_the_book(app, db, frozen_clock):
+    with app.test_request_context():
+        book = register()
+        clock.advance(hours=2)
+        entry = write(book, "comment", full=False, note="Magnifique.", rating="5")
+    assert (entry.rating, entry.note) == (5, "Magnifique.")
+    book = Book.get_by_id(book.id)
+    assert (book.status, book.catches, book.updated_at) == ("on_shelf", 0, book.created_at)
+
+
+def test_moving_a_book_needs_the_full_code(app, db):
+    with app.test_request_context():
+        book = register()
+        for kind in ("caught", "released"):
+            with pytest.raises(Forbidden) as refused:
+                write(book, kind, full=False)
+            assert "code" in refused.value.fields
+    assert JournalEntry.select().count() == 0
+    assert Book.get_by_id(book.id).status == "on_shelf"
+
+
+@pytest.mark.parametrize("fields, bad", [
+    ({"kind": "stolen"}, "kind"), ({"kind": "comment", "rating": "6"}, "rating"),
+    ({"kind": "comment", "rating": "bof"}, "rating"), ({"kind": "comment", "where": "x" * 121}, "where"),
+    ({"kind": "caught", "pseudonym": "Admin"}, "pseudonym"),
+])
+def test_wrong_entries_are_refused_on_their_field(app, db, fields, bad):
+    with app.test_request_context():
+        book = register()
+        with pytest.raises(ValidationError) as refused:
+            rules.add_entry(Actor(device=phone()), book, True, fields)
+    assert bad in refused.value.fields
+    assert Book.get_by_id(book.id).status == "on_shelf"
+
+
+def test_review_words_hold_the_words_but_the_move_happened(app, db):
+    with app.test_request_context():
+        settings.save({"moderation_words": ["arnaque"]})
+        book = register()
+        entry, held = rules.add_entry(Actor(device=phone()), book, True,
+                                      {"kind": "caught", "note": "Une arnaque ce livre"})
+        assert held and entry.hidden and book.status == "travelling"
+        assert rules.journal(book) == []
+        held_book, held = rules.register(Actor(device=phone()), {"title": "L'arnaque du siècle"})
+        assert held and held_book.hidden
+
+
+def test_journal_entries_are_rate_limited_per_phone(app, db):
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "10.42.0.9"}):
+        settings.save({"replies_per_hour": 2, "posts_per_hour": 1})
+        book, actor = register(), Actor(device=phone())
+        write(book, "comment", actor=actor, full=False)
+        write(book, "comment", actor=actor, full=False)
+        with pytest.raises(RateLimited):
+            write(book, "comment", actor=actor, full=False)
+        with pytest.raises(RateLimited):
+            register(actor=actor)
+            register(actor=actor)
+
+
+def test_journey_counts_hands_and_places(app, db):
+    with app.test_request_context():
+        settings.save({"box_name": "Box de Chavenay"})
+        owner = Actor(device=phone("Martine"))
+        book = register(actor=owner)
+        lucie = Actor(device=phone("Lucie"))
+        write(book, "caught", actor=lucie)
+        write(book, "released", actor=lucie, where="Gare de Plaisir")
+        write(book, "comment", actor=lucie, full=False, where="chez moi")
+        write(book, "caught", where="Gare de Plaisir")
+        write(book, "released")
+        entries = rules.journal(book)
+    assert [entry.kind for entry in entries] == ["caught", "released", "comment", "caught", "released"]
+    assert rules.journey(book, entries) == {"hands": 3, "places": ["Box de Chavenay", "Gare de Plaisir"]}
+
+
+def _titles(books):
+    return [book.title for book in books]
+
+
+def test_search_by_title_or_author_ignores_accents_and_case(app, db):
+    with app.test_request_context():
+        register(title="Les Misérables", author="Victor Hugo")
+        register(title="Germinal", author="Émile Zola")
+        register(title="Notre-Dame de Paris", author="Victor Hugo", language="fr")
+        assert sorted(_titles(rules.search("hugo")[0])) == ["Les Misérables", "Notre-Dame de Paris"]
+        assert _titles(rules.search("miserables")[0]) == ["Les Misérables"]
+        assert _titles(rules.search("EMILE zol")[0]) == ["Germinal"]  # word prefixes match
+        assert _titles(rules.search("hugo notre")[0]) == ["Notre-Dame de Paris"]  # every word
+        assert _titles(rules.search('"zola" OR *')[0]) == []  # FTS syntax is taken as plain words
+        assert _titles(rules.search("hugo", language="fr")[0]) == ["Notre-Dame de Paris"]
+
+
+def test_search_falls_back_to_like_without_fts5(app, db, monkeypatch):
+    monkeypatch.setattr(rules, "_has_fts", lambda: False)
+    with app.test_request_context():
+        register(title="Les Misérables", author="Victor Hugo")
+        register(title="Germinal", author="Émile Zola")
+        assert _titles(rules.search("hugo")[0]) == ["Les Misérables"]
+        assert _titles(rules.search("100%")[0]) == []
+
+
+def test_shelf_views(app, db, frozen_clock):
+    with app.test_request_context():
+        old = register(title="Ancien")
+        clock.advance(days=1)
+        new = register(title="Nouveau")
+        clock.advance(days=1)
+        traveller = register(title="Voyageur")
+        for _ in range(3):
+            write(traveller, "caught")
+            write(traveller, "released", where="Ailleurs")
+        clock.advance(days=1)
+        write(old, "caught")
+        write(old, "released")  # back on the shelf today: it "just arrived"
+        hidden = register(title="Caché")
+        Book.update(hidden=True).where(Book.id == hidden.id).execute()
+        assert _titles(rules.search(view="shelf")[0]) == ["Ancien", "Nouveau"]
+        assert _titles(rules.search(view="arrived")[0]) == ["Ancien", "Nouveau"]
+        assert _titles(rules.search(view="travelled")[0])[0] == "Voyageur"
+        assert _titles(rules.search(view="all")[0]) == ["Voyageur", "Nouveau", "Ancien"]
+        assert _titles(rules.search(view="all", status="travelling")[0]) == ["Voyageur"]
+        assert new.status == "on_shelf"
+
+
+def test_listing_pages(app, db):
+    with app.test_request_context():
+        for number in range(5):
+            register(title=f"Livre {number}")
+        first, next_page = rules.search(view="all", page=1, page_size=3)
+        second, last = rules.search(view="all", page=2, page_size=3)
+    assert (len(first), next_page, len(second), last) == (3, 2, 2, None)
+
+
+def test_books_registered_today_are_this_phones_or_all_for_volunteers(app, db, frozen_clock):
+    with app.test_request_context():
+        mine, other = Actor(device=phone()), Actor(device=phone())
+        yesterday = register(actor=mine, title="Hier")
+        Book.update(created_at=clock.now() - timedelta(days=1)).where(Book.id == yesterday.id).execute()
+        register(actor=mine, title="Aujourd'hui")
+        register(actor=other, title="Chez le voisin")
+        assert _titles(rules.registered_today(mine)) == ["Aujourd'hui"]
+        assert _titles(rules.registered_today(Actor(volunteer="v"))) == ["Aujourd'hui", "Chez le voisin"]
+        assert rules.registered_today(Actor()) == []
+
+
+def test_home_page_news_link_to_the_book(app, db):
+    with app.test_request_context():
+        book = register(title="Germinal")
+        assert rules.latest(4)[0]["url"] == f"/books/{book.code}"
