@@ -1,0 +1,132 @@
+"""Give-box items over the JSON API (API.md): shapes, errors, who may do what."""
+
+import io
+
+import pytest
+
+from boxlocale.models import Item, Photo
+
+from . import photo_factory
+
+
+@pytest.fixture
+def phone(client):
+    """A factory of API clients: each call returns the headers of a new device."""
+
+    def new(language="en"):
+        key = client.post("/api/v1/devices").get_json()["device_key"]
+        return {"Authorization": f"Bearer {key}", "Accept-Language": language}
+
+    return new
+
+
+def create(client, headers, photos=(), **fields):
+    data = {"title": "Vélo enfant", "category": "enfants", "where": "in_box", **fields}
+    data["photo"] = [(io.BytesIO(content), name) for content, name in photos]
+    return client.post("/api/v1/items", data=data, headers=headers, content_type="multipart/form-data")
+
+
+def test_create_returns_201_and_the_item(client, phone):
+    response = create(client, phone(), [(photo_factory.jpeg(1600, 1200, orientation=6), "a.jpg")],
+                      condition="good", pseudonym="Martine")
+    assert response.status_code == 201
+    item = response.get_json()
+    assert item["status"] == "available" and item["mine"] is True and item["manage_token"]
+    assert item["pseudonym"] == "Martine" and item["condition"] == "good" and item["where"] == "in_box"
+    [photo] = item["photos"]
+    assert (photo["width"], photo["height"]) == (960, 1280)
+    assert client.get(photo["thumb_url"]).status_code == 200
+    again = client.get(f"/api/v1/items/{item['code'].lower()}").get_json()
+    assert again["code"] == item["code"] and again["mine"] is False and "manage_token" not in again
+
+
+def test_create_accepts_json_without_photos(client, phone):
+    response = client.post("/api/v1/items", json={"kind": "wanted", "title": "Une poussette"}, headers=phone())
+    assert response.status_code == 201 and response.get_json()["kind"] == "wanted"
+
+
+def test_writes_need_a_device_key(client):
+    response = create(client, {})
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_validation_errors_name_the_fields(client, phone):
+    response = create(client, phone(), title="x", category="nope")
+    body = response.get_json()
+    assert response.status_code == 400 and body["error"]["code"] == "validation"
+    assert set(body["error"]["fields"]) == {"title", "category"}
+
+
+@pytest.mark.parametrize("content, name, status, code", [
+    (b"MZ\x90\x00 an exe", "virus.jpg", 415, "unsupported_media"),
+    (b"", "empty.jpg", 415, "unsupported_media"),
+    (photo_factory.bomb_png(), "bomb.png", 413, "too_large"),
+    (photo_factory.heic_header(), "IMG_0001.HEIC", 415, "unsupported_media"),
+])
+def test_refused_photos_leave_nothing(client, phone, app, content, name, status, code):
+    good = photo_factory.jpeg(400, 300, seed=9)
+    response = create(client, phone(), [(good, "good.jpg"), (content, name)])
+    assert response.status_code == status and response.get_json()["error"]["code"] == code
+    assert Item.select().count() == 0 and Photo.select().count() == 0
+
+
+def test_a_fourth_photo_is_refused(client, phone):
+    photos = [(photo_factory.jpeg(64, 48, seed=n), f"{n}.jpg") for n in range(4)]
+    response = create(client, phone(), photos)
+    assert response.status_code == 400 and "photo" in response.get_json()["error"]["fields"]
+
+
+def test_request_over_the_limit_is_413(app, client, phone):
+    app.config["MAX_CONTENT_LENGTH"] = 100_000
+    response = create(client, phone(), [(b"\xff\xd8" + b"\x00" * 200_000, "big.jpg")])
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "too_large"
+
+
+def test_the_lifecycle_over_the_api(client, phone):
+    giver, ana, bob = phone(), phone(), phone()
+    item = create(client, giver).get_json()
+    code = item["code"]
+    reserved = client.post(f"/api/v1/items/{code}/reserve", headers=ana)
+    assert reserved.status_code == 200 and reserved.get_json()["reserved_by_me"] is True
+    assert reserved.get_json()["reserved_until"]
+    conflict = client.post(f"/api/v1/items/{code}/reserve", headers=bob)
+    assert conflict.status_code == 409 and conflict.get_json()["error"]["code"] == "conflict"
+    assert client.post(f"/api/v1/items/{code}/release", headers=bob).status_code == 403
+    assert client.post(f"/api/v1/items/{code}/withdraw", headers=bob).status_code == 403
+    assert client.patch(f"/api/v1/items/{code}", json={"title": "À moi"}, headers=bob).status_code == 403
+    patched = client.patch(f"/api/v1/items/{code}", json={"description": "Freins neufs"}, headers=giver)
+    assert patched.status_code == 200 and patched.get_json()["description"] == "Freins neufs"
+    taken = client.post(f"/api/v1/items/{code}/taken", json={"would_have_bought": True}, headers=ana)
+    assert taken.status_code == 200 and taken.get_json()["status"] == "taken"
+    assert Item.get(Item.code == code).would_have_bought is True
+    assert client.post(f"/api/v1/items/{code}/reserve", headers=bob).status_code == 409
+    assert client.post(f"/api/v1/items/{code}/renew", headers=giver).status_code == 409
+
+
+def test_the_manage_token_acts_as_the_owner(client, phone):
+    item = create(client, phone()).get_json()
+    stranger = phone()
+    assert client.post(f"/api/v1/items/{item['code']}/withdraw", headers=stranger).status_code == 403
+    owner_elsewhere = dict(stranger, **{"X-Manage-Token": item["manage_token"]})
+    response = client.post(f"/api/v1/items/{item['code']}/renew", headers=owner_elsewhere)
+    assert response.status_code == 200 and response.get_json()["mine"] is True
+
+
+def test_listing_filters_and_pages(client, phone):
+    giver = phone()
+    create(client, giver, title="Tondeuse électrique", category="jardin")
+    create(client, giver, title="Manteau chaud", category="vetements")
+    listing = client.get("/api/v1/items").get_json()
+    assert [i["title"] for i in listing["items"]] == ["Manteau chaud", "Tondeuse électrique"]
+    assert listing["next_page"] is None
+    assert [i["title"] for i in client.get("/api/v1/items?q=electrique").get_json()["items"]] == ["Tondeuse électrique"]
+    assert len(client.get("/api/v1/items?category=jardin").get_json()["items"]) == 1
+    assert client.get("/api/v1/items?status=taken").get_json()["items"] == []
+    assert client.get("/api/v1/items?status=lost").status_code == 400
+    assert client.get("/api/v1/items?page=0").status_code == 400
+
+
+def test_unknown_code_is_404_in_the_users_language(client):
+    response = client.get("/api/v1/items/ZZZZ", headers={"Accept-Language": "fr"})
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+    assert "code" in response.get_json()["error"]["message"]
