@@ -1,0 +1,161 @@
+"""The Pi install: systemd units that verify and are hardened (exposure <= 1.5), scripts that pass
+shellcheck, and install.sh / uninstall.sh run against a fake root folder."""
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from .conftest import ROOT, require_tool
+
+PI = ROOT / "deploy" / "pi"
+UNITS = ["boxlocale.socket", "boxlocale.service", "boxlocale-backup.service", "boxlocale-backup.timer"]
+SERVICES = ["boxlocale.service", "boxlocale-backup.service"]
+SCRIPTS = [PI / "install.sh", PI / "uninstall.sh", PI / "nightly-backup.sh"]
+EXPECTED_FILES = [
+    "etc/systemd/system/boxlocale.socket", "etc/systemd/system/boxlocale.service",
+    "etc/systemd/system/boxlocale-backup.service", "etc/systemd/system/boxlocale-backup.timer",
+    "etc/systemd/system/boxlocale-dns-redirect.service", "opt/boxlocale/bin/boxlocale-nightly-backup",
+    "opt/boxlocale/README.md", "etc/boxlocale/boxlocale.env", "etc/boxlocale/dns-redirect.nft",
+    "etc/NetworkManager/dnsmasq-shared.d/boxlocale.conf",
+    "etc/NetworkManager/system-connections/boxlocale.nmconnection", "etc/systemd/journald.conf.d/boxlocale.conf",
+]
+
+
+def install(root, *options):
+    result = subprocess.run(["bash", str(PI / "install.sh"), "--country", "FR", "--root", str(root), *options],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def snapshot(root):
+    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_mode)
+            for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def fake_root(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    return root
+
+
+def test_dry_run_lists_every_file_and_writes_nothing(fake_root):
+    output = install(fake_root, "--dry-run")
+    for path in EXPECTED_FILES:
+        assert re.search(rf"^would write /{re.escape(path)} \(new", output, re.M), path
+    assert list(fake_root.iterdir()) == []
+
+
+def test_install_writes_the_files_and_a_second_run_changes_nothing(fake_root):
+    install(fake_root, "--ssid", "BoxLocale-Chavenay", "--password", "chavenay2026", "--host-name", "boite.lan")
+    for path in EXPECTED_FILES:
+        assert (fake_root / path).is_file(), path
+    connection = (fake_root / EXPECTED_FILES[10]).read_text()
+    assert "mode=ap" in connection and "ssid=BoxLocale-Chavenay" in connection
+    assert "psk=chavenay2026" in connection and "method=shared" in connection
+    assert "address1=10.42.0.1/24" in connection
+    assert oct((fake_root / EXPECTED_FILES[10]).stat().st_mode & 0o777) == "0o600"
+    dns = (fake_root / EXPECTED_FILES[9]).read_text()
+    assert "address=/#/10.42.0.1" in dns and 'dhcp-option=114,"http://boite.lan/.well-known/captive-portal"' in dns
+    assert "BOXLOCALE_LEASES_FILE=/var/lib/NetworkManager/dnsmasq-wlan0.leases" in \
+        (fake_root / "etc/boxlocale/boxlocale.env").read_text()
+    assert (fake_root / "opt/boxlocale/bin/boxlocale-nightly-backup").stat().st_mode & 0o111
+    assert "Storage=volatile" in (fake_root / EXPECTED_FILES[-1]).read_text()
+
+    before = snapshot(fake_root)
+    again = install(fake_root, "--ssid", "BoxLocale-Chavenay", "--password", "chavenay2026",
+                    "--host-name", "boite.lan")
+    assert "nothing to change" in again and "wrote" not in again
+    assert snapshot(fake_root) == before
+    dry = install(fake_root, "--ssid", "BoxLocale-Chavenay", "--password", "chavenay2026",
+                  "--host-name", "boite.lan", "--dry-run")
+    assert "would write" not in dry and "nothing to change" in dry
+
+
+def test_a_changed_option_changes_only_what_it_touches(fake_root):
+    install(fake_root)
+    changed = install(fake_root, "--channel", "11", "--dry-run")
+    assert re.findall(r"^would write (\S+)", changed, re.M) == [
+        "/etc/NetworkManager/system-connections/boxlocale.nmconnection"]
+
+
+def test_open_wifi_by_default_and_the_ethernet_mode(fake_root, tmp_path):
+    install(fake_root)
+    assert "[wifi-security]" not in (fake_root / EXPECTED_FILES[10]).read_text()
+    ethernet_root = tmp_path / "ethernet"
+    install(ethernet_root, "--ethernet")
+    connection = (ethernet_root / EXPECTED_FILES[10]).read_text()
+    assert "type=ethernet" in connection and "interface-name=eth0" in connection and "[wifi]" not in connection
+    assert "dnsmasq-eth0.leases" in (ethernet_root / "etc/boxlocale/boxlocale.env").read_text()
+    assert 'iifname "eth0"' in (ethernet_root / "etc/boxlocale/dns-redirect.nft").read_text()
+
+
+def test_samsung_option_adds_a_public_looking_address(fake_root):
+    install(fake_root, "--samsung-address", "203.0.113.1")
+    assert "address2=203.0.113.1/32" in (fake_root / EXPECTED_FILES[10]).read_text()
+    assert "/connectivitycheck.gstatic.com/" in (fake_root / EXPECTED_FILES[9]).read_text()
+
+
+def test_the_country_is_required(fake_root):
+    result = subprocess.run(["bash", str(PI / "install.sh"), "--root", str(fake_root)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0 and "--country" in result.stderr
+
+
+def test_uninstall_keeps_the_data_unless_purged(fake_root):
+    install(fake_root)
+    data = fake_root / "var/lib/boxlocale"
+    data.mkdir(parents=True)
+    (data / "boxlocale.sqlite3").write_bytes(b"precious")
+    subprocess.run(["bash", str(PI / "uninstall.sh"), "--root", str(fake_root)], check=True,
+                   capture_output=True, timeout=60)
+    assert not any((fake_root / path).exists() for path in EXPECTED_FILES)
+    assert (data / "boxlocale.sqlite3").read_bytes() == b"precious"
+    subprocess.run(["bash", str(PI / "uninstall.sh"), "--root", str(fake_root), "--purge"], check=True,
+                   capture_output=True, timeout=60)
+    assert not data.exists()
+
+
+def test_shell_scripts_pass_shellcheck():
+    shellcheck = require_tool("shellcheck")
+    result = subprocess.run([shellcheck, "--severity=style", *map(str, SCRIPTS)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_units_verify_as_installed(fake_root):
+    """systemd-analyze verify on the units install.sh wrote, in a root that has systemd's own units."""
+    analyze = require_tool("systemd-analyze")
+    install(fake_root)
+    system_units = next((p for p in ("/usr/lib/systemd/system", "/lib/systemd/system") if os.path.isdir(p)), None)
+    assert system_units, "systemd's own units are missing"
+    shutil.copytree(system_units, fake_root / "usr/lib/systemd/system", symlinks=True)
+    for program in ("opt/boxlocale/venv/bin/boxlocale", "usr/sbin/nft"):  # what pip and apt would install
+        (fake_root / program).parent.mkdir(parents=True, exist_ok=True)
+        (fake_root / program).write_text("#!/bin/sh\n")
+        (fake_root / program).chmod(0o755)
+    result = subprocess.run([analyze, "verify", f"--root={fake_root}", *UNITS, "boxlocale-dns-redirect.service"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and not result.stderr.strip() and not result.stdout.strip(), \
+        result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_services_are_hardened(service):
+    analyze = require_tool("systemd-analyze")
+    result = subprocess.run([analyze, "security", "--offline=true", "--no-pager", str(ROOT / "systemd" / service)],
+                            capture_output=True, text=True, timeout=60)
+    match = re.search(r"Overall exposure level for \S+: (\d+\.\d)", result.stdout)
+    assert match, result.stdout + result.stderr
+    assert float(match.group(1)) <= 1.5, result.stdout
+
+
+def test_socket_activation_and_watchdog_are_wired():
+    service = (ROOT / "systemd" / "boxlocale.service").read_text()
+    for line in ("Type=notify", "WatchdogSec=", "Restart=always", "StartLimitIntervalSec=0", "User=boxlocale",
+                 "StateDirectory=boxlocale", "PrivateNetwork=yes", "CapabilityBoundingSet=\n", "MemoryMax="):
+        assert line in service, line
+    assert "ListenStream=80" in (ROOT / "systemd" / "boxlocale.socket").read_text()
