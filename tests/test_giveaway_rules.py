@@ -298,3 +298,13 @@ def test_latest_links_to_the_item_page(box):
     item, _ = offer(phone())
     [entry] = rules.latest(4)
     assert entry["url"] == f"/give/{item.code}" and entry["title"] == item.title
+
+
+def test_a_held_post_is_seen_by_its_owner_only(box):
+    settings.save({"moderation_words": ["arnaque"]})
+    giver = phone()
+    item, token = offer(giver, title="Arnaque garantie")
+    assert rules.get_item(item.code, giver).id == item.id
+    assert rules.get_item(item.code, Actor(manage_token=token)).id == item.id
+    with pytest.raises(NotFound):
+        rules.get_item(item.code, phone())

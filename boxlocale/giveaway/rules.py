@@ -118,9 +118,10 @@ def _status_condition(status, now):
 
 
 def get_item(code, actor=None):
-    """The item with this code (typed codes are forgiving), or NotFound; hidden ones only for volunteers."""
+    """The item with this code (typed codes are forgiving), or NotFound; hidden ones only for volunteers
+    and their owner."""
     item = Item.get_or_none(Item.code == codes.normalize(code)) if code else None
-    if item is None or (item.hidden and not (actor and actor.is_volunteer)):
+    if item is None or (item.hidden and not (actor and (actor.is_volunteer or actor.owns(item)))):
         raise NotFound()
     return item
 

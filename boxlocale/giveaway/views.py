@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import lazy_gettext as _l
 
 from .. import photos, qr, settings
-from ..devices import current_actor, hash_key
+from ..devices import Actor, current_actor, hash_key
 from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
 from . import bp, rules
 
@@ -162,7 +162,7 @@ def _edit_form(item, values, errors):
 @bp.route("/<code>/manage/<token>")
 def manage(code, token):
     """The private manage link: this phone may now manage the item (a cookie for this item only)."""
-    found = rules.get_item(code)
+    found = rules.get_item(code, Actor(manage_token=token))
     if not found.manage_hash or hash_key(token) != found.manage_hash:
         raise Forbidden(_l("This manage link is not valid (any more)."))
     response = redirect(url_for("giveaway.item", code=found.code), 303)
