@@ -1,0 +1,50 @@
+"""The photo pipeline of the box (boxlocale.photos.process_uploads) and the naive baseline."""
+
+import io
+
+from PIL import Image
+
+
+def built():
+    from boxlocale import photos
+
+    return hasattr(photos, "process_uploads")
+
+
+def store_photos(app, jpegs):
+    """Store photos through the real pipeline; return their Photo ids ([] while it is not built)."""
+    if not built() or not jpegs:
+        return []
+    from boxlocale import photos
+    from boxlocale.db import writing
+
+    ids = []
+    with app.test_request_context():
+        for n, data in enumerate(jpegs):
+            processed = photos.process_uploads([_upload(data, n)], max_count=1)
+            with writing():
+                ids += [photo.id for photo in photos.store(processed)]
+    return ids
+
+
+def _upload(data, n):
+    from werkzeug.datastructures import FileStorage
+
+    return FileStorage(io.BytesIO(data), filename=f"IMG_{n:04d}.jpg", content_type="image/jpeg")
+
+
+def process_with_box(app, data):
+    """One photo checked, oriented, stripped and resized twice, in memory (storing it is disk time, not CPU)."""
+    from boxlocale import photos
+
+    with app.test_request_context():
+        photos.process_uploads([_upload(data, 0)], max_count=1)
+
+
+def process_naively(data):
+    """What a first version would do: open, resize the full image to 1280 px, save."""
+    picture = Image.open(io.BytesIO(data))
+    width, height = picture.size
+    scale = 1280 / max(width, height)
+    resized = picture.resize((round(width * scale), round(height * scale)))
+    resized.save(io.BytesIO(), "JPEG", quality=85)

@@ -1,0 +1,368 @@
+"""The benchmark: every figure of DESIGN.md ("Figures it must reach") beside its baseline, in one run.
+
+    .venv/bin/python bench/run.py            # the real figures (about two minutes)
+    .venv/bin/python bench/run.py --quick    # a tiny run that proves the bench works (numbers mean nothing)
+
+Prints a table and writes bench/results/latest.json. See bench/README.md.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pipeline
+import proc
+from images import camera_jpeg
+from load import load, wire_get
+from seed import seed
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PAGES = ["/", "/give/", "/books/", "/board/"]
+THREADS = 6  # boxlocale serve's default; the hello world gets the same
+NOT_BUILT_MARK = "This part of the box is not open yet"
+NA = "n/a (not built)"
+
+FULL = {
+    "items": 5000, "books": 2000, "notices": 2000, "photos": 20, "photo_size": (1600, 1200),
+    "repeats": 5, "per_run": 3000, "run_seconds": 3.0, "clients": 4, "warmup": 200,
+    "memory_requests": 10_000, "disk_views": 1000, "starts": 5, "camera": (4000, 3000), "photo_repeats": 5,
+}
+QUICK = {
+    "items": 60, "books": 25, "notices": 25, "photos": 3, "photo_size": (800, 600),
+    "repeats": 1, "per_run": 60, "run_seconds": 1.0, "clients": 2, "warmup": 10,
+    "memory_requests": 200, "disk_views": 40, "starts": 1, "camera": (1200, 900), "photo_repeats": 1,
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A server in a subprocess; its output goes to a pipe (like journald on the Pi), never to a file."""
+
+    def __init__(self, command):
+        self.port = free_port()
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen([*command(self.port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.pid = self.process.pid
+        self.tail = deque(maxlen=40)
+        self.served = 0
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.process.stdout:
+            self.tail.append(line.decode(errors="replace"))
+
+    def wait_ready(self, path="/", timeout=30):
+        """Seconds from the start to the first answered request."""
+        deadline = self.started + timeout
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("server exited:\n" + "".join(self.tail))
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", path, headers={"Accept-Language": "fr"})
+                status = connection.getresponse().status
+                connection.close()
+                if status == 200:
+                    return time.perf_counter() - self.started
+            except OSError:
+                pass
+            time.sleep(0.005)
+        raise RuntimeError("server did not answer:\n" + "".join(self.tail))
+
+    def load(self, paths, total, seconds, clients):
+        result = load(self.port, paths, total, seconds, clients)
+        self.served += result["requests"]
+        if result["errors"]:
+            raise RuntimeError(f"{result['errors']} failed requests ({result['first_error']}):\n"
+                               + "".join(self.tail))
+        return result
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def box_command(data_dir):
+    script = Path(sys.executable).with_name("boxlocale")
+    program = [str(script)] if script.exists() else [sys.executable, "-m", "boxlocale"]
+    return lambda port: [*program, "serve", "--host", "127.0.0.1", "--port", str(port),
+                         "--data-dir", str(data_dir), "--threads", str(THREADS)]
+
+
+def hello_command(port):
+    return [sys.executable, str(BENCH / "hello.py"), "--port", str(port), "--threads", str(THREADS)]
+
+
+def built_pages(server):
+    """The pages that exist (a part still "coming soon" is not measured)."""
+    built = []
+    for path in PAGES:
+        status, _, body, _ = wire_get(server.port, path, {"Accept-Language": "en"})
+        if status == 200 and NOT_BUILT_MARK not in body.decode(errors="replace"):
+            built.append(path)
+    return built
+
+
+def figure(key, name, value, unit, target, ok, baseline=None, ratio=None, detail=None):
+    return {"key": key, "name": name, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio,
+            "target": target, "ok": ok, "detail": detail or {}}
+
+
+def not_built(key, name, unit, target, why=NA):
+    return figure(key, name, why, unit, target, None)
+
+
+# (1) and (2): requests per second and CPU per page view, interleaved with the hello world.
+def throughput(box, hello, pages, cfg):
+    runs = {path: {"rps": [], "cpu_ms": []} for path in ["hello", *pages]}
+    for server, paths in ((hello, ["/"]), *((box, [p]) for p in pages)):
+        server.load(paths, cfg["warmup"], 30, cfg["clients"])
+    for _ in range(cfg["repeats"]):
+        for name in ["hello", *pages]:
+            server, path = (hello, "/") if name == "hello" else (box, name)
+            cpu_before = proc.cpu_seconds(server.pid)
+            result = server.load([path], cfg["per_run"], cfg["run_seconds"], cfg["clients"])
+            cpu = proc.cpu_seconds(server.pid) - cpu_before
+            runs[name]["rps"].append(result["rps"])
+            runs[name]["cpu_ms"].append(1000 * cpu / result["requests"])
+    return {name: {key: statistics.median(values) for key, values in run.items()} | {"runs": run}
+            for name, run in runs.items()}
+
+
+def throughput_figures(medians, pages):
+    hello = medians["hello"]
+    rows = []
+    for path in PAGES:
+        if path not in pages:
+            rows.append(not_built(f"rps {path}", f"requests/s {path}", "req/s", ">= 50% of hello"))
+            continue
+        ratio = medians[path]["rps"] / hello["rps"]
+        rows.append(figure(f"rps {path}", f"requests/s {path}", round(medians[path]["rps"]), "req/s",
+                           ">= 50% of hello", ratio >= 0.5, round(hello["rps"]), round(ratio, 2),
+                           {"runs": medians[path]["runs"]["rps"]}))
+    for path in PAGES:
+        if path not in pages:
+            rows.append(not_built(f"cpu {path}", f"CPU per view {path}", "ms", "<= 2 ms"))
+            continue
+        value = medians[path]["cpu_ms"]
+        rows.append(figure(f"cpu {path}", f"CPU per view {path}", round(value, 3), "ms", "<= 2 ms",
+                           value <= 2.0, round(hello["cpu_ms"], 3), round(value / hello["cpu_ms"], 2),
+                           {"runs": medians[path]["runs"]["cpu_ms"]}))
+    return rows
+
+
+# (3) resident memory after N requests.
+def memory_figure(box, hello, pages, cfg):
+    target_count = cfg["memory_requests"]
+    for server, paths in ((box, pages), (hello, ["/"])):
+        missing = target_count - server.served
+        if missing > 0:
+            server.load(paths, missing, 600, cfg["clients"])
+    value, baseline = proc.rss_bytes(box.pid) / 2**20, proc.rss_bytes(hello.pid) / 2**20
+    return figure("rss", f"memory after {box.served} requests", round(value, 1), "MB", "<= 60 MB",
+                  value <= 60, round(baseline, 1), round(value / baseline, 2),
+                  {"box_requests": box.served, "hello_requests": hello.served})
+
+
+# (7) bytes written to the disk by page views.
+def data_dir_state(data_dir):
+    return {str(p.relative_to(data_dir)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in Path(data_dir).rglob("*") if p.is_file()}
+
+
+def disk_figure(box, hello, pages, data_dir, cfg):
+    views = cfg["disk_views"]
+    before, files_before = proc.write_bytes(box.pid), data_dir_state(data_dir)
+    box.load(pages, views, 600, cfg["clients"])
+    written = proc.write_bytes(box.pid) - before
+    files_after = data_dir_state(data_dir)
+    changed = sorted(name for name in files_after.keys() | files_before.keys()
+                     if files_after.get(name) != files_before.get(name))
+    hello_before = proc.write_bytes(hello.pid)
+    hello.load(["/"], views, 600, cfg["clients"])
+    hello_written = proc.write_bytes(hello.pid) - hello_before
+    return figure("disk", f"bytes written by {views} views", written, "B", "0", written == 0 and not changed,
+                  hello_written, None, {"changed_files": changed, "pages": pages})
+
+
+# (5) bytes over the wifi.
+SUBRESOURCE_RE = re.compile(r'<(?:link[^>]+href|img[^>]+src|script[^>]+src)="(/[^"]+)"')
+
+
+def visit(port, path):
+    """A first visit: the page and everything it links to; bytes on the wire, split by kind."""
+    status, headers, body, page_bytes = wire_get(port, path)
+    html = body.decode(errors="replace")
+    resources = []
+    for url in dict.fromkeys(SUBRESOURCE_RE.findall(html)):
+        url = url.replace("&amp;", "&")
+        sub_status, sub_headers, _, wire = wire_get(port, url)
+        resources.append({"url": url, "status": sub_status, "bytes": wire,
+                          "cache_control": sub_headers.get("cache-control", "")})
+    return {"status": status, "html_bytes": page_bytes, "html_cache": headers.get("cache-control", ""),
+            "resources": resources}
+
+
+def cached_for_good(resource):
+    cache = resource["cache_control"]
+    max_age = re.search(r"max-age=(\d+)", cache)
+    return "immutable" in cache and max_age is not None and int(max_age.group(1)) >= 86400
+
+
+def bytes_figures(box, pages):
+    home = visit(box.port, "/")
+    css = sum(r["bytes"] for r in home["resources"] if r["url"].endswith(".css"))
+    everything = home["html_bytes"] + sum(r["bytes"] for r in home["resources"])
+    rows = [figure("bytes home", "home HTML+CSS, first visit", home["html_bytes"] + css, "B", "<= 20 KB",
+                   home["html_bytes"] + css <= 20 * 1024, detail={"html": home["html_bytes"], "css": css,
+                                                                 "with_icons": everything})]
+    visits = [home]
+    if "/give/" in pages:
+        listing = visit(box.port, "/give/")
+        visits.append(listing)
+        thumbs = [r for r in listing["resources"] if not r["url"].startswith("/static/")]
+        total = listing["html_bytes"] + sum(r["bytes"] for r in listing["resources"])
+        rows.append(figure("bytes listing", f"listing with {len(thumbs)} thumbnails", total, "B", "<= 150 KB",
+                           total <= 150 * 1024 and len(thumbs) >= 20,
+                           detail={"html": listing["html_bytes"], "thumbnails": len(thumbs),
+                                   "thumbnail_bytes": sum(r["bytes"] for r in thumbs)}))
+    else:
+        rows.append(not_built("bytes listing", "listing with 20 thumbnails", "B", "<= 150 KB"))
+    resources = {r["url"]: r for v in visits for r in v["resources"]}
+    again = [r for r in resources.values() if not cached_for_good(r)]
+    rows.append(figure("bytes again", "second visit: CSS/icons/photos again", sum(r["bytes"] for r in again),
+                       "B", "0", not again and all(r["status"] == 200 for r in resources.values()),
+                       detail={"resources": len(resources), "not_immutable": [r["url"] for r in again]}))
+    return rows
+
+
+# (4) from `boxlocale serve` to the first answered request.
+def start_figure(data_dir, cfg):
+    box_times, hello_times = [], []
+    for _ in range(cfg["starts"]):
+        for command, times in ((box_command(data_dir), box_times), (hello_command, hello_times)):
+            server = Server(command)
+            try:
+                times.append(server.wait_ready("/"))
+            finally:
+                server.stop()
+    value, baseline = statistics.median(box_times), statistics.median(hello_times)
+    return figure("start", "serve to first answer", round(value, 3), "s", "<= 1.0 s", value <= 1.0,
+                  round(baseline, 3), round(value / baseline, 2), {"box": box_times, "hello": hello_times})
+
+
+# (6) a 12-megapixel phone photo through the pipeline vs a naive Pillow resize.
+def with_comment(data, text):
+    """The same JPEG with a comment segment: a different upload each time, the same pixels."""
+    comment = text.encode()
+    return data[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + data[2:]
+
+
+def photo_figure(app, cfg):
+    name, unit, target = "photo pipeline CPU", "s", "<= 0.35 s, <= 1/3 naive"
+    if not pipeline.built():
+        return not_built("photo", name, unit, target)
+    width, height = cfg["camera"]
+    data = camera_jpeg(width, height, seed=99)
+    pipeline.process_with_box(app, with_comment(data, "warm-up"))
+    pipeline.process_naively(data)
+    box_times, naive_times = [], []
+    for n in range(cfg["photo_repeats"]):
+        upload = with_comment(data, f"repeat {n}")
+        started = time.process_time()
+        pipeline.process_with_box(app, upload)
+        box_times.append(time.process_time() - started)
+        started = time.process_time()
+        pipeline.process_naively(upload)
+        naive_times.append(time.process_time() - started)
+    value, baseline = statistics.median(box_times), statistics.median(naive_times)
+    ratio = value / baseline
+    return figure("photo", f"{width * height / 1e6:.0f} MP photo, pipeline CPU", round(value, 3), unit, target,
+                  value <= 0.35 and ratio <= 1 / 3, round(baseline, 3), round(ratio, 2),
+                  {"box": box_times, "naive": naive_times, "jpeg_bytes": len(data)})
+
+
+def print_table(results):
+    columns = ("figure", "value", "baseline", "ratio", "target", "verdict")
+    rows = []
+    for row in results["figures"]:
+        value = row["value"] if isinstance(row["value"], str) else f"{row['value']} {row['unit']}"
+        baseline = "" if row["baseline"] is None else f"{row['baseline']} {row['unit']}"
+        verdict = {True: "ok", False: "MISSED", None: "-"}[row["ok"]]
+        rows.append((row["name"], value, baseline, "" if row["ratio"] is None else f"{row['ratio']}x",
+                     row["target"], verdict))
+    widths = [max(len(str(r[i])) for r in [columns, *rows]) for i in range(len(columns))]
+    for r in [columns, *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(r, widths, strict=True)))
+    if results["quick"]:
+        print("(quick mode: tiny data and short runs, the numbers mean nothing)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny data, short runs: proves the bench works")
+    parser.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
+    parser.add_argument("--data-dir", default=str(BENCH / "results" / "data"), help="the bench's own data dir")
+    args = parser.parse_args(argv)
+    cfg = QUICK if args.quick else FULL
+    data_dir = Path(args.data_dir)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+    from boxlocale import create_app
+
+    results = {"quick": args.quick, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+               "machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg(), "python": platform.python_version(),
+                           "sqlite": sqlite3.sqlite_version, "server_threads": THREADS, "client_threads": cfg["clients"]},
+               "config": cfg}
+    app = create_app({"DATA_DIR": str(data_dir), "LOG_REQUESTS": False})
+    results["seed"] = seed(app, cfg["items"], cfg["books"], cfg["notices"], cfg["photos"], cfg["photo_size"])
+    box, hello = Server(box_command(data_dir)), Server(hello_command)
+    try:
+        box.wait_ready(), hello.wait_ready()
+        pages = built_pages(box)
+        results["pages_built"] = pages
+        served = throughput_figures(throughput(box, hello, pages, cfg), pages)
+        memory = memory_figure(box, hello, pages, cfg)
+        wifi = bytes_figures(box, pages)
+        disk = disk_figure(box, hello, pages, data_dir, cfg)
+    finally:
+        box.stop(), hello.stop()
+    # Measured with the servers stopped, so nothing else runs meanwhile; listed in DESIGN.md's order.
+    start, photo = start_figure(data_dir, cfg), photo_figure(app, cfg)
+    results["figures"] = [*served, memory, start, *wifi, photo, disk]
+    results["machine"]["load_after"] = os.getloadavg()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, default=str))
+    print_table(results)
+    print(f"written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

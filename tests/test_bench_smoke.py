@@ -1,0 +1,30 @@
+"""The benchmark runs end to end in its tiny quick mode (no timing is asserted: bench/ measures, CI proves
+it works)."""
+
+import json
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+FIGURES = {"rps /", "rps /give/", "rps /books/", "rps /board/", "cpu /", "cpu /give/", "cpu /books/",
+           "cpu /board/", "rss", "start", "bytes home", "bytes listing", "bytes again", "photo", "disk"}
+
+
+def test_the_benchmark_runs_in_quick_mode_and_reports_every_figure(tmp_path):
+    out = tmp_path / "results" / "latest.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out),
+         "--data-dir", str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = json.loads(out.read_text())
+    assert results["quick"] is True
+    figures = {row["key"]: row for row in results["figures"]}
+    assert set(figures) == FIGURES
+    for row in figures.values():
+        assert row["name"] in run.stdout  # the printed table has every row
+        # A measured number, or an honest "n/a" for a part not built yet: never an empty cell.
+        assert isinstance(row["value"], int | float) or row["value"].startswith("n/a"), row
+    assert results["seed"]["items"] > 0 and results["seed"]["books"] > 0 and results["seed"]["notices"] > 0
