@@ -230,3 +230,19 @@ def test_home_page_news_link_to_the_book(app, db):
     with app.test_request_context():
         book = register(title="Germinal")
         assert rules.latest(4)[0]["url"] == f"/books/{book.code}"
+
+
+def test_demo_books_have_journeys(app, db):
+    from boxlocale.books import demo
+
+    with app.app_context():
+        settings.save({"book_prefix": "CHV", "box_name": "Box Locale de Chavenay"})
+        demo.load()
+        books = {book.title: book for book in Book.select()}
+    assert 6 <= len(books) <= 8
+    verne = books["Le Tour du monde en quatre-vingts jours"]
+    assert (verne.status, verne.catches) == ("on_shelf", 2)
+    assert books["Contes du lundi"].status == "travelling"
+    assert books["Vingt mille lieues sous les mers"].code == "VRS-0087"
+    assert JournalEntry.select().count() >= 6
+    assert rules.search(view="arrived")[0][0].title == "Vingt mille lieues sous les mers"
