@@ -83,6 +83,71 @@ def cmd_check(args):
     return 1 if problems else 0
 
 
+def _read_password():
+    """From a prompt (asked twice) on a terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password (8 characters or more): ")
+        if getpass.getpass("The same password again: ") != password:
+            raise SystemExit("the two passwords differ: nothing changed")
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_admin(args):
+    from .console import accounts
+    from .errors import DomainError
+
+    if args.action != "list" and not args.name:
+        print(f"error: boxlocale admin {args.action} NAME", file=sys.stderr)
+        return 2
+    app = _app(args)
+    with app.app_context():
+        try:
+            if args.action == "list":
+                for volunteer in accounts.listing():
+                    last = volunteer.last_login_at or "never"
+                    print(f"{volunteer.name}\t{volunteer.role}\tlast login: {last}")
+            elif args.action == "add":
+                accounts.add(args.name, _read_password(), args.role)
+                print(f"volunteer {args.name} added ({args.role}); log in at /console/")
+            elif args.action == "remove":
+                accounts.remove(args.name)
+                print(f"volunteer {args.name} removed")
+            else:
+                accounts.set_password(args.name, _read_password())
+                print(f"password of {args.name} changed; their open sessions are ended")
+        except DomainError as error:
+            details = "; ".join(str(text) for text in error.fields.values())
+            print(f"error: {details or error.message}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def cmd_backup(args):
+    from . import backup
+
+    app = _app(args)
+    with app.app_context():
+        path = backup.create(app.config["DATA_DIR"], args.to, keep=args.keep)
+    print(f"backup written: {path}")
+
+
+def cmd_restore(args):
+    from . import backup
+    from .config import load_config
+
+    data_dir = load_config({"DATA_DIR": _data_dir(args)})["DATA_DIR"]
+    try:
+        aside = backup.restore(args.archive, data_dir)
+    except backup.BackupError as error:
+        print(f"refused: {error}. Nothing was changed.", file=sys.stderr)
+        return 1
+    print(f"restored into {data_dir}; the previous data is kept in {aside}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="boxlocale", description="boxlocale: the offline box for a village.")
     parser.add_argument("--data-dir", help="where the database and photos live (default: $BOXLOCALE_DATA_DIR or ./data)")
@@ -101,6 +166,21 @@ def build_parser():
     ):
         command = sub.add_parser(name, help=text)
         command.set_defaults(func=func)
+
+    admin = sub.add_parser("admin", help="volunteer accounts: add NAME | list | remove NAME | passwd NAME")
+    admin.add_argument("action", choices=("add", "list", "remove", "passwd"))
+    admin.add_argument("name", nargs="?")
+    admin.add_argument("--role", choices=("admin", "moderator"), default="admin")
+    admin.set_defaults(func=cmd_admin)
+
+    backup = sub.add_parser("backup", help="write a backup archive (database, photos, settings) into a folder")
+    backup.add_argument("--to", required=True, help="the folder for the archive")
+    backup.add_argument("--keep", type=int, default=None, help="keep only the newest N archives there")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="restore a backup archive (stop the box first)")
+    restore.add_argument("archive")
+    restore.set_defaults(func=cmd_restore)
 
     # --data-dir is accepted after the subcommand too (boxlocale serve --data-dir D).
     for command in sub.choices.values():

@@ -1,5 +1,14 @@
+"""The volunteers' console under /console/: login, moderation, neighbours, posting on behalf,
+settings, prints, impact figures, backups and the box clock."""
+
 from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-from . import views  # noqa: E402,F401
+from . import session  # noqa: E402
+
+bp.before_app_request(session.load_volunteer)
+bp.after_app_request(session.write_cookie)
+bp.before_request(session.refuse_if_not_local)
+
+from . import behalf, moderation_views, prints, views  # noqa: E402,F401

@@ -1,0 +1,138 @@
+"""Volunteer accounts: create, list, remove, change a password, check a login (with lockout).
+
+Used by the console's login and by ``boxlocale admin``. Passwords are hashed with werkzeug's scrypt.
+"""
+
+import threading
+import time
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import clock
+from ..db import writing
+from ..errors import Conflict, NotFound, RateLimited, ValidationError
+from ..models import Audit, Volunteer
+
+ROLES = ("admin", "moderator")
+PASSWORD_MIN = 8
+NAME_MAX = 40
+# After this many failures in a row (per name, and per address) each new attempt waits longer.
+FREE_FAILURES = 5
+FIRST_DELAY, MAX_DELAY = 30, 3600  # seconds; the delay doubles with each further failure
+_DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
+
+
+def _hash(password):
+    if len(password or "") < PASSWORD_MIN:
+        raise ValidationError(fields={"password": _l("At least 8 characters, please.")})
+    return generate_password_hash(password, method="scrypt")
+
+
+def add(name, password, role="admin"):
+    name = " ".join((name or "").split())
+    if not name or len(name) > NAME_MAX:
+        raise ValidationError(fields={"name": _l("Between 1 and 40 characters, please.")})
+    if role not in ROLES:
+        raise ValidationError(fields={"role": _l("Unknown role.")})
+    password_hash = _hash(password)
+    with writing():
+        if Volunteer.get_or_none(Volunteer.name == name) is not None:
+            raise Conflict(_l("A volunteer with this name already exists."))
+        volunteer = Volunteer.create(name=name, password_hash=password_hash, role=role, created_at=clock.now())
+        _note(None, "volunteer_added", f"volunteer:{name}", role)
+    return volunteer
+
+
+def find(name):
+    volunteer = Volunteer.get_or_none(Volunteer.name == (name or "").strip())
+    if volunteer is None:
+        raise NotFound(_l("No volunteer with this name."))
+    return volunteer
+
+
+def listing():
+    return list(Volunteer.select().order_by(Volunteer.name))
+
+
+def any_volunteer():
+    return Volunteer.select().exists()
+
+
+def remove(name):
+    with writing():
+        volunteer = find(name)
+        volunteer.delete_instance()
+        _note(None, "volunteer_removed", f"volunteer:{volunteer.name}")
+
+
+def set_password(name, password):
+    password_hash = _hash(password)
+    with writing():
+        volunteer = find(name)
+        volunteer.password_hash = password_hash
+        volunteer.save(only=[Volunteer.password_hash])
+        _note(None, "password_changed", f"volunteer:{volunteer.name}")
+
+
+def _note(volunteer, action, target="", detail=""):
+    """An audit line for account changes (the command line acts without a volunteer)."""
+    Audit.create(volunteer=volunteer, volunteer_name=volunteer.name if volunteer else "command line",
+                 action=action, target=target, detail=detail, created_at=clock.now())
+
+
+class Lockout:
+    """Failed logins per key (a name, an address), in memory: restarting the box forgives."""
+
+    def __init__(self):
+        self._failures = {}  # key -> (count, time of the last failure)
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, key):
+        with self._lock:
+            count, last = self._failures.get(key, (0, 0.0))
+        if count < FREE_FAILURES:
+            return 0
+        delay = min(MAX_DELAY, FIRST_DELAY * 2 ** (count - FREE_FAILURES))
+        remaining = last + delay - time.monotonic()
+        return int(remaining) + 1 if remaining > 0 else 0
+
+    def fail(self, key):
+        with self._lock:
+            count, _last = self._failures.get(key, (0, 0.0))
+            self._failures[key] = (count + 1, time.monotonic())
+
+    def forgive(self, key):
+        with self._lock:
+            self._failures.pop(key, None)
+
+    def reset(self):
+        with self._lock:
+            self._failures.clear()
+
+
+lockout = Lockout()
+
+
+def authenticate(name, password, address):
+    """The volunteer for this name and password, or raise: RateLimited while locked out, else
+    ValidationError (the same message for a wrong name or password)."""
+    keys = (f"name:{(name or '').strip().casefold()}", f"address:{address}")
+    wait = max(lockout.wait_seconds(key) for key in keys)
+    if wait:
+        raise RateLimited(retry_after=wait, message=_l(
+            "Too many wrong passwords: the login is paused for a while. Please wait and try again."))
+    volunteer = Volunteer.get_or_none(Volunteer.name == (name or "").strip())
+    # Check a hash even for an unknown name, so the answer takes as long either way.
+    good = check_password_hash(volunteer.password_hash if volunteer else _DUMMY_HASH, password or "")
+    if volunteer is None or not good:
+        for key in keys:
+            lockout.fail(key)
+        raise ValidationError(fields={"password": _l("Wrong name or password.")})
+    for key in keys:
+        lockout.forgive(key)
+    with writing():
+        volunteer.last_login_at = clock.now()
+        volunteer.save(only=[Volunteer.last_login_at])
+        _note(volunteer, "login")
+    return volunteer

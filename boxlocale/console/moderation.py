@@ -1,0 +1,264 @@
+"""Moderation rules: the queue of reported and held posts, hide / restore / delete, resolving
+reports, blocking a phone, verified neighbours. Every action writes its audit line in the same
+transaction. Views call these; the volunteer is ``g.volunteer`` (see session.audit)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
+
+from .. import clock
+from ..db import writing
+from ..errors import Conflict, NotFound, ValidationError
+from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
+from ..people.rules import canonical_target, find_target, held_for_review, set_hidden
+from .session import audit
+
+KINDS = ("item", "book", "journal", "notice", "reply")
+MODELS = {"item": Item, "book": Book, "journal": JournalEntry, "notice": Notice, "reply": Reply}
+KIND_LABELS = {"item": _l("Give-box item"), "book": _l("Book"), "journal": _l("Book journal entry"),
+               "notice": _l("Notice"), "reply": _l("Reply to a notice")}
+REASON_MAX = 300
+AUTHOR_POSTS_LIMIT = 100
+
+
+@dataclass
+class Post:
+    """Any post, as the console shows it."""
+
+    kind: str
+    target: str
+    title: str
+    text: str
+    pseudonym: str
+    device_id: int | None
+    created_at: datetime
+    hidden: bool
+    url: str | None
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS[self.kind]
+
+
+def _public_url(endpoint, **values):
+    """The public page of a post, when its domain has one (None otherwise)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def describe(kind, record):
+    if kind == "item":
+        title, text, url = record.title, record.description, _public_url("giveaway.item", code=record.code)
+    elif kind == "book":
+        title, text, url = record.title, record.note, _public_url("books.book", code=record.code)
+    elif kind == "journal":
+        title, text = record.book.title, record.note or record.place
+        url = _public_url("books.book", code=record.book.code)
+    elif kind == "notice":
+        title, text, url = record.title, record.body, _public_url("board.notice", notice_id=record.id)
+    else:
+        title, text = record.notice.title, record.body
+        url = _public_url("board.notice", notice_id=record.notice_id)
+    return Post(kind=kind, target=canonical_target(kind, record), title=title, text=text or "",
+                pseudonym=record.pseudonym, device_id=record.device_id, created_at=record.created_at,
+                hidden=record.hidden, url=url)
+
+
+def post(target):
+    kind, record = find_target(target)
+    return describe(kind, record)
+
+
+@dataclass
+class QueueEntry:
+    post: Post | None  # None when the reported post no longer exists
+    target: str
+    flags: list
+    held_by_words: bool
+
+    @property
+    def weight(self):
+        return sum(flag.weight for flag in self.flags)
+
+
+def queue():
+    """What waits for a volunteer: posts with open reports (most reported first), then posts hidden
+    when they were written (review words) on which no volunteer has decided yet."""
+    open_flags = {}
+    for flag in Flag.select().where(Flag.resolved_at.is_null()).order_by(Flag.created_at):
+        open_flags.setdefault(flag.target, []).append(flag)
+    entries = []
+    for target, flags in open_flags.items():
+        try:
+            found = post(target)
+        except (NotFound, ValidationError):
+            found = None
+        entries.append(QueueEntry(found, target, flags, bool(found and held_for_review(found.title, found.text))))
+    entries.sort(key=lambda entry: -entry.weight)
+    entries.extend(QueueEntry(p, p.target, [], True) for p in _held_without_decision(set(open_flags)))
+    return entries
+
+
+def _hidden_posts(limit=200):
+    posts = []
+    for kind, model in MODELS.items():
+        query = model.select().where(model.hidden == True).order_by(model.created_at.desc()).limit(limit)  # noqa: E712
+        posts.extend(describe(kind, record) for record in query)
+    posts.sort(key=lambda p: p.created_at, reverse=True)
+    return posts
+
+
+def _held_without_decision(reported_targets):
+    """Hidden posts that no report and no volunteer put there: the review words held them."""
+    candidates = [p for p in _hidden_posts() if p.target not in reported_targets]
+    if not candidates:
+        return []
+    targets = [p.target for p in candidates]
+    decided = {row.target for row in Audit.select(Audit.target).where(Audit.target.in_(targets))}
+    flagged = {row.target for row in Flag.select(Flag.target).where(Flag.target.in_(targets))}
+    return [p for p in candidates if p.target not in decided | flagged]
+
+
+def hidden_posts():
+    """Every hidden post, newest first: what a volunteer may restore."""
+    return _hidden_posts()
+
+
+def _resolve_flags(target, resolution):
+    return (Flag.update(resolved_at=clock.now(), resolution=resolution)
+            .where(Flag.target == target, Flag.resolved_at.is_null()).execute())
+
+
+def hide(target, note=""):
+    with writing():
+        kind, record = find_target(target)
+        target = canonical_target(kind, record)
+        set_hidden(record, True)
+        _resolve_flags(target, "hidden")
+        audit("hide", target, note)
+
+
+def restore(target, note=""):
+    with writing():
+        kind, record = find_target(target)
+        target = canonical_target(kind, record)
+        set_hidden(record, False)
+        _resolve_flags(target, "restored")
+        audit("restore", target, note)
+
+
+def delete(target, note=""):
+    """Delete a post for good (an item's photos links, a book's journal, a notice's replies go too)."""
+    with writing():
+        kind, record = find_target(target)
+        target = canonical_target(kind, record)
+        summary = describe(kind, record).title
+        record.delete_instance()
+        _resolve_flags(target, "deleted")
+        audit("delete", target, note or summary)
+
+
+def resolve(target, note=""):
+    """Close the reports of a post that stays as it is (shown or hidden)."""
+    with writing():
+        count = _resolve_flags(target, "dismissed")
+        if not count:
+            raise Conflict(_l("These reports were already dealt with."))
+        audit("resolve_reports", target, note)
+
+
+def keep_hidden(target, note=""):
+    """A post held by the review words stays hidden: record the decision so it leaves the queue."""
+    with writing():
+        kind, record = find_target(target)
+        target = canonical_target(kind, record)
+        audit("keep_hidden", target, note)
+
+
+# --- Phones -------------------------------------------------------------------------------------
+
+def device(device_id):
+    found = Device.get_or_none(Device.id == device_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def author_posts(device_id):
+    """Everything one phone posted, hidden or not, newest first."""
+    posts = []
+    for kind, model in MODELS.items():
+        query = (model.select().where(model.device == device_id)
+                 .order_by(model.created_at.desc()).limit(AUTHOR_POSTS_LIMIT))
+        posts.extend(describe(kind, record) for record in query)
+    posts.sort(key=lambda p: p.created_at, reverse=True)
+    return posts[:AUTHOR_POSTS_LIMIT]
+
+
+def block(device_id, reason):
+    reason = " ".join((reason or "").split())
+    if not 2 <= len(reason) <= REASON_MAX:
+        raise ValidationError(fields={"reason": _l("Please write why (a few words, 300 characters at most).")})
+    with writing():
+        phone = device(device_id)
+        phone.blocked_at, phone.blocked_reason = clock.now(), reason
+        phone.save(only=[Device.blocked_at, Device.blocked_reason])
+        audit("block", _device_target(phone), reason)
+
+
+def unblock(device_id):
+    with writing():
+        phone = device(device_id)
+        phone.blocked_at, phone.blocked_reason = None, None
+        phone.save(only=[Device.blocked_at, Device.blocked_reason])
+        audit("unblock", _device_target(phone))
+
+
+def _device_target(phone):
+    return f"device:{phone.id}" + (f" ({phone.pseudonym})" if phone.pseudonym else "")
+
+
+def blocked_devices():
+    return list(Device.select().where(Device.blocked_at.is_null(False)).order_by(Device.blocked_at.desc()))
+
+
+# --- Verified neighbours ------------------------------------------------------------------------
+
+def find_pseudonym(typed):
+    phone = Device.get_or_none(Device.pseudonym == " ".join((typed or "").split()))
+    if phone is None:
+        raise ValidationError(fields={"pseudonym": _l("No neighbour uses this pseudonym on the box.")})
+    return phone
+
+
+def verify(pseudonym, volunteer):
+    """Mark the phone that holds ``pseudonym`` as a verified neighbour (met in person)."""
+    with writing():
+        phone = find_pseudonym(pseudonym)
+        if phone.verified_at is not None:
+            raise Conflict(_l("This neighbour is already verified."))
+        phone.verified_at, phone.verified_by = clock.now(), volunteer
+        phone.save(only=[Device.verified_at, Device.verified_by])
+        audit("verify", _device_target(phone))
+    return phone
+
+
+def unverify(device_id):
+    with writing():
+        phone = device(device_id)
+        phone.verified_at, phone.verified_by = None, None
+        phone.save(only=[Device.verified_at, Device.verified_by])
+        audit("unverify", _device_target(phone))
+
+
+def verified_devices():
+    return list(Device.select().where(Device.verified_at.is_null(False)).order_by(Device.pseudonym))
+
+
+def audit_log(limit=200, page=1):
+    return list(Audit.select().order_by(Audit.created_at.desc(), Audit.id.desc()).paginate(page, limit))

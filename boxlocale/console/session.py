@@ -1,0 +1,166 @@
+"""The volunteer's console session: its own signed cookie, roles, the audit line, "console only here".
+
+The cookie holds the volunteer's id, a fingerprint of their password hash (a new password ends every
+session) and a random session id (logging out revokes it). It is HttpOnly, SameSite=Strict, and
+lapses after 12 hours without a visit. Nothing is stored on disk for a session.
+"""
+
+import functools
+import hashlib
+import ipaddress
+import json
+import secrets
+import shutil
+import subprocess
+import threading
+import time
+
+from flask import abort, current_app, g, redirect, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from .. import clock, settings
+from ..models import Audit, Volunteer
+
+COOKIE = "bl_console"
+IDLE_SECONDS = 12 * 3600
+REFRESH_AFTER = 300  # re-sign the cookie at most every 5 minutes of activity
+# What a moderator may do; an admin may do everything.
+MODERATOR_CAN = {"moderate", "print"}
+
+_revoked = set()
+_revoked_lock = threading.Lock()
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="boxlocale-console")
+
+
+def _fingerprint(volunteer):
+    return hashlib.sha256(volunteer.password_hash.encode()).hexdigest()[:16]
+
+
+def _read_cookie():
+    """(volunteer, session id, signed at) from the cookie, or None."""
+    token = request.cookies.get(COOKIE)
+    if not token or len(token) > 300:
+        return None
+    try:
+        (volunteer_id, fingerprint, session_id), signed_at = _serializer().loads(
+            token, max_age=IDLE_SECONDS, return_timestamp=True)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    with _revoked_lock:
+        if session_id in _revoked:
+            return None
+    volunteer = Volunteer.get_or_none(Volunteer.id == volunteer_id)
+    if volunteer is None or _fingerprint(volunteer) != fingerprint:
+        return None
+    return volunteer, session_id, signed_at.timestamp()
+
+
+def load_volunteer():
+    """before_app_request: set g.volunteer for every request of a logged-in volunteer."""
+    g.volunteer = None
+    if COOKIE not in request.cookies:
+        return
+    if settings.get("console_local_only") and not is_local_address(request.remote_addr):
+        return
+    found = _read_cookie()
+    if found is not None:
+        g.volunteer, g.console_session, signed_at = found
+        g.console_refresh = time.time() - signed_at > REFRESH_AFTER
+
+
+def start_session(volunteer):
+    g.volunteer, g.console_session = volunteer, secrets.token_urlsafe(12)
+    g.console_refresh = True
+
+
+def end_session():
+    session_id = g.get("console_session")
+    if session_id:
+        with _revoked_lock:
+            _revoked.add(session_id)
+    g.volunteer = None
+    g.console_logout = True
+
+
+def write_cookie(response):
+    """after_app_request: a new or refreshed cookie (the 12 hours start again), or its removal."""
+    if g.get("console_logout"):
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Strict")
+    elif g.get("volunteer") is not None and g.get("console_refresh"):
+        token = _serializer().dumps([g.volunteer.id, _fingerprint(g.volunteer), g.console_session])
+        response.set_cookie(COOKIE, token, max_age=IDLE_SECONDS, httponly=True, samesite="Strict", path="/")
+    return response
+
+
+def can(permission):
+    volunteer = g.get("volunteer")
+    return volunteer is not None and (volunteer.role == "admin" or permission in MODERATOR_CAN)
+
+
+def requires(permission):
+    """View decorator: a logged-in volunteer whose role allows ``permission``."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if g.get("volunteer") is None:
+                return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def audit(action, target="", detail=""):
+    """One line of the audit log for what the logged-in volunteer just did (inside the write)."""
+    volunteer = g.get("volunteer")
+    Audit.create(volunteer=volunteer, volunteer_name=volunteer.name if volunteer else "?", action=action,
+                 target=target, detail=str(detail)[:500], created_at=clock.now())
+
+
+# "Console only from the Pi itself or its wired network": the wifi is open, so a volunteer's
+# password and session would otherwise cross it in clear.
+_WIRED_PREFIXES = ("eth", "en")
+_networks_cache = (0.0, [])
+
+
+def wired_networks():
+    """The networks of the Pi's wired interfaces (cached a minute), from `ip -json addr`."""
+    global _networks_cache
+    checked_at, networks = _networks_cache
+    if time.monotonic() - checked_at < 60:
+        return networks
+    networks = []
+    ip = shutil.which("ip")
+    if ip:
+        try:
+            output = subprocess.run([ip, "-json", "addr"], capture_output=True, text=True, timeout=2).stdout
+            for interface in json.loads(output or "[]"):
+                if interface.get("ifname", "").startswith(_WIRED_PREFIXES):
+                    for address in interface.get("addr_info", []):
+                        networks.append(ipaddress.ip_network(
+                            f"{address['local']}/{address['prefixlen']}", strict=False))
+        except (OSError, ValueError, KeyError, subprocess.SubprocessError):
+            networks = []
+    _networks_cache = (time.monotonic(), networks)
+    return networks
+
+
+def is_local_address(address):
+    try:
+        ip = ipaddress.ip_address((address or "").split("%")[0])
+    except ValueError:
+        return False
+    return ip.is_loopback or any(ip in network for network in wired_networks())
+
+
+def refuse_if_not_local():
+    """before_request of the console: with the setting on, only localhost and the wired network."""
+    if settings.get("console_local_only") and not is_local_address(request.remote_addr):
+        abort(403)
