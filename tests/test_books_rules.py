@@ -246,3 +246,39 @@ def test_demo_books_have_journeys(app, db):
     assert books["Vingt mille lieues sous les mers"].code == "VRS-0087"
     assert JournalEntry.select().count() >= 6
     assert rules.search(view="arrived")[0][0].title == "Vingt mille lieues sous les mers"
+
+
+def test_no_catch_is_lost_when_many_log_at_once(app):
+    import threading
+
+    from boxlocale.db import close_connection, database
+
+    with app.test_request_context():
+        database.connect(reuse_if_open=True)
+        book = register()
+        actors = [Actor(device=phone(), volunteer="test") for _ in range(10)]
+        close_connection()
+    start, failures = threading.Barrier(len(actors)), []
+
+    def catch(actor):
+        with app.test_request_context():
+            database.connect(reuse_if_open=True)
+            try:
+                stale = Book.get_by_id(book.id)  # each phone read the page before the others wrote
+                start.wait()
+                rules.add_entry(actor, stale, True, {"kind": "caught"})
+            except Exception as error:  # collected: an exception in a thread would not fail the test
+                failures.append(error)
+            finally:
+                close_connection()
+
+    threads = [threading.Thread(target=catch, args=(actor,)) for actor in actors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        assert Book.get_by_id(book.id).catches == 10
+        close_connection()

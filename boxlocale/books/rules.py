@@ -110,8 +110,10 @@ def clean_isbn(typed):
     raise ValidationError(fields={"isbn": _l("This ISBN is not right: check the 10 or 13 digits (or leave it empty).")})
 
 
-def _text(data, name, limit, errors, required=False):
-    value = " ".join(str(data.get(name) or "").split()) if name != "note" else str(data.get(name) or "").strip()
+def _text(data, name, limit, errors, required=False, multiline=False):
+    """A typed text, tidied (one line: spaces collapsed); a problem goes into ``errors``."""
+    raw = str(data.get(name) or "")
+    value = raw.strip() if multiline else " ".join(raw.split())
     if required and not value:
         errors[name] = _l("Please fill this in.")
     elif len(value) > limit:
@@ -124,7 +126,7 @@ def _book_fields(data):
     fields = {
         "title": _text(data, "title", TITLE_MAX, errors, required=True),
         "author": _text(data, "author", AUTHOR_MAX, errors),
-        "note": _text(data, "note", NOTE_MAX, errors),
+        "note": _text(data, "note", NOTE_MAX, errors, multiline=True),
     }
     language = str(data.get("language") or "").strip().lower()
     if language and language not in LANGUAGE_CODES:
@@ -199,7 +201,7 @@ def add_entry(actor, book, full, data):
     if kind not in ENTRY_KINDS:
         errors["kind"] = _l("Choose what happened: caught, released or a comment.")
     where = _text(data, "where", WHERE_MAX, errors)
-    note = _text(data, "note", NOTE_MAX, errors)
+    note = _text(data, "note", NOTE_MAX, errors, multiline=True)
     rating = _rating(data.get("rating"), errors)
     if errors:
         raise ValidationError(fields=errors)
@@ -227,13 +229,13 @@ def add_entry(actor, book, full, data):
 
 
 def _move(book, kind, here, now):
-    if kind == "caught":
-        book.catches += 1
-        book.status = "travelling"
-    else:
-        book.status = "on_shelf" if here else "travelling"
-    book.updated_at = now  # the last move: "just arrived" sorts on it
-    book.save(only=[Book.catches, Book.status, Book.updated_at])
+    """The book after a move (inside the write transaction: counted in SQL, so no catch is lost)."""
+    status = "on_shelf" if kind == "released" and here else "travelling"
+    catches = Book.catches + 1 if kind == "caught" else Book.catches
+    # updated_at is the last move: "just arrived" sorts on it.
+    Book.update(status=status, catches=catches, updated_at=now).where(Book.id == book.id).execute()
+    fresh = Book.get_by_id(book.id)
+    book.status, book.catches, book.updated_at = fresh.status, fresh.catches, fresh.updated_at
 
 
 def _rating(value, errors):
