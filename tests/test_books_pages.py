@@ -72,7 +72,7 @@ def test_labels_print_on_a4_with_the_stylesheet_only(app, client):
     assert 'class="label-sheet"' in sheet and "style=" not in sheet and "<style" not in sheet
     css = (ROOT / "static" / "css" / "box.css").read_text()
     assert re.search(r"@page labels\{size:A4", css)
-    assert re.search(r"@media print\{\.label-sheet\{page:labels", css)
+    assert re.search(r"@media print\{body:has\(\.label-sheet\)\{page:labels\}", css)
 
 
 def test_the_short_url_opens_the_book_with_a_one_tap_catch(app, client):
