@@ -33,7 +33,7 @@ ITEMS = [
         "description": "Doudoune verte, chaude, lavée. Fermeture éclair neuve.",
     }),
     ("Sophie", None, {
-        "kind": "wanted", "title": "Je cherche une poussette", "category": "enfants",
+        "kind": "wanted", "title": "Une poussette", "category": "enfants",
         "description": "Pour ma petite-fille qui vient cet été. Même ancienne, du moment qu'elle roule !",
     }),
 ]
