@@ -187,6 +187,8 @@ def test_expiry_and_renewal_before_and_after(box):
     box.advance(days=20)
     item = rules.renew(giver, item)  # before: another full period from now
     assert item.expires_at == clock.now() + timedelta(days=21)
+    box.advance(seconds=30)
+    assert rules.renew(giver, item).expires_at == item.expires_at  # a double tap changes nothing
     box.advance(days=21)
     assert rules.status_of(fresh(item)) == "expired"
     assert [i.id for i in rules.search("expired")[0]] == [item.id]

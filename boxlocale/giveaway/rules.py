@@ -513,6 +513,8 @@ def renew(actor, item):
         _require(may_manage(actor, item))
         _require_status(status, ("available", "reserved", "expired"))
         now = clock.now()
+        if status != "expired" and item.expires_at >= now + _expiry() - timedelta(seconds=DOUBLE_SUBMIT_SECONDS):
+            return item  # just renewed: a double tap
         item.expires_at = now + _expiry()
         if status != "reserved":
             item.status = "available"
