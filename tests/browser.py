@@ -98,6 +98,7 @@ class Phone:
     def shot(self, name):
         """A full-page screenshot in the test's tmp dir (look at them: phone layout, contrast)."""
         path = self.shots_dir / f"{name}.png"
+        self.page.wait_for_load_state("load")  # a click returns once the page arrives, maybe before its CSS
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
@@ -109,7 +110,8 @@ class Phone:
 
 
 def fits_the_phone(page):
-    """Nothing wider than the phone's screen (no sideways scrolling)."""
+    """Nothing wider than the phone's screen (no sideways scrolling), once the stylesheet is in."""
+    page.wait_for_load_state("load")
     return page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
 
 
