@@ -28,3 +28,24 @@ def test_the_benchmark_runs_in_quick_mode_and_reports_every_figure(tmp_path):
         # A measured number, or an honest "n/a" for a part not built yet: never an empty cell.
         assert isinstance(row["value"], int | float) or row["value"].startswith("n/a"), row
     assert results["seed"]["items"] > 0 and results["seed"]["books"] > 0 and results["seed"]["notices"] > 0
+
+
+def test_page_views_write_nothing_to_the_disk(start_box):
+    """DESIGN.md: reads write nothing (SD cards wear out). Counted by the kernel for the server process:
+    /proc/<pid>/io write_bytes (bench figure 7, here as a yes/no)."""
+    box = start_box(env={"BOXLOCALE_LOG_REQUESTS": "0"})  # its log goes to a file here, to journald on a Pi
+    phone = box.session()
+    pages = ["/", "/give/", "/books/", "/board/"]
+    for path in pages:  # first views: templates compiled, caches filled
+        assert phone.get(box.url + path, timeout=10).status_code == 200
+    pid = box.process.pid
+    before = _write_bytes(pid)
+    for _ in range(10):
+        for path in pages:
+            assert phone.get(box.url + path, timeout=10).status_code == 200
+    assert _write_bytes(pid) - before == 0
+
+
+def _write_bytes(pid):
+    with open(f"/proc/{pid}/io") as f:
+        return int(next(line for line in f if line.startswith("write_bytes:")).split()[1])
