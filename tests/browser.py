@@ -192,13 +192,36 @@ def tab_through(page, limit=80):
             continue
         if focused and info["key"] == focused[0]["key"]:
             break
+        if focused and info["key"] == focused[-1]["key"]:
+            continue  # the parts of one field (a date's day, month, year) take a Tab each
         focused.append(info)
     return focused
 
 
 def focusable(page):
-    """Every link, button and field a keyboard user should reach on the page."""
-    return page.evaluate("""() => Array.from(document.querySelectorAll(
-            'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])'))
-        .filter(el => !el.disabled && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
-        .map(el => el.outerHTML.slice(0, 160))""")
+    """Every link, button, field and summary a keyboard user should reach on the page, in order (one
+    radio button per group: the arrow keys choose within it)."""
+    return page.evaluate("""() => {
+        const groups = new Set();
+        return Array.from(document.querySelectorAll(
+                'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])'))
+            .filter(el => !el.disabled && el.checkVisibility({visibilityProperty: true}))
+            .filter(el => {
+                if (el.type !== 'radio') return true;
+                if (groups.has(el.name)) return false;
+                groups.add(el.name);
+                return true;
+            })
+            .map(el => {
+                if (el.type !== 'radio') return el;
+                const group = Array.from(document.getElementsByName(el.name));
+                return group.find(radio => radio.checked) || group[0];
+            })
+            .map(el => el.outerHTML.slice(0, 160));
+    }""")
+
+
+def on_screen(locator):
+    """Inside the viewport (Playwright's is_visible() is true for a box moved off screen)."""
+    box = locator.bounding_box()
+    return box is not None and box["x"] >= 0 and box["y"] >= 0
