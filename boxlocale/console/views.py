@@ -13,7 +13,8 @@ from ..portal.views import safe_next
 from . import accounts, bp, moderation, settings_form
 from .session import audit, can, end_session, requires, start_session
 
-CONSOLE_BACKUPS_KEPT = 3
+# The console's downloads share <data dir>/backups with the nightly timer (which keeps 7 there).
+CONSOLE_BACKUPS_KEPT = 7
 LOW_DISK_SHARE = 0.10
 
 
