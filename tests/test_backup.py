@@ -183,7 +183,7 @@ def test_the_console_downloads_a_backup_and_shows_the_last_one(app, client, data
     copy.close()
     page = client.get("/console/backups").get_data(as_text=True)
     assert "Aucune sauvegarde" not in page and "Dernière sauvegarde" in page
-    assert "backup" in client.get("/console/audit").get_data(as_text=True)
+    assert "a fait une sauvegarde" in client.get("/console/audit").get_data(as_text=True)
 
 
 def test_the_console_warns_when_the_disk_is_almost_full(app, client, monkeypatch):

@@ -114,7 +114,7 @@ def test_admins_see_everything_and_the_audit_log(app, client):
     for path in ("/console/settings", "/console/clock", "/console/backups", "/console/stats", "/console/audit"):
         assert client.get(path).status_code == 200, path
     log = client.get("/console/audit").get_data(as_text=True)
-    assert "login" in log and "Claire" in log
+    assert "est connecté" in log and "Claire" in log
 
 
 def test_a_new_password_ends_the_open_sessions(app, client):

@@ -260,5 +260,22 @@ def verified_devices():
     return list(Device.select().where(Device.verified_at.is_null(False)).order_by(Device.pseudonym))
 
 
+# What the audit log's action codes mean, for the volunteers reading it.
+ACTION_LABELS = {
+    "login": _l("logged in"), "logout": _l("logged out"), "hide": _l("hid a post"),
+    "restore": _l("showed a post again"), "delete": _l("deleted a post"),
+    "resolve_reports": _l("closed reports"), "keep_hidden": _l("kept a post hidden"),
+    "block": _l("blocked a phone"), "unblock": _l("unblocked a phone"), "verify": _l("verified a neighbour"),
+    "unverify": _l("took a badge back"), "settings": _l("changed settings"), "set_clock": _l("set the clock"),
+    "accept_clock_jump": _l("accepted the system clock"), "backup": _l("made a backup"),
+    "post_on_behalf": _l("posted for a neighbour"), "volunteer_added": _l("added a volunteer"),
+    "volunteer_removed": _l("removed a volunteer"), "password_changed": _l("changed a password"),
+}
+
+
+def action_label(action):
+    return ACTION_LABELS.get(action, action)
+
+
 def audit_log(limit=200, page=1):
     return list(Audit.select().order_by(Audit.created_at.desc(), Audit.id.desc()).paginate(page, limit))

@@ -75,7 +75,7 @@ def logout():
 def audit_log():
     page = max(1, request.args.get("page", 1, type=int))
     lines = moderation.audit_log(limit=51, page=page)
-    return render_template("console/audit.html", lines=lines[:50], page=page,
+    return render_template("console/audit.html", lines=lines[:50], page=page, action_label=moderation.action_label,
                            next_page=page + 1 if len(lines) > 50 else None)
 
 
