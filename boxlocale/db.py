@@ -1,5 +1,6 @@
 """The one SQLite database: pragmas, the per-request connection, the write lock, schema versions."""
 
+import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,7 +41,25 @@ def init_database(data_dir):
     database.init(str(path), pragmas=PRAGMAS, check_same_thread=False)
     with database.connection_context():
         migrations.upgrade(database)
+    _keep_wal_open(path)
     return database
+
+
+_keeper = None
+
+
+def _keep_wal_open(path):
+    """Hold one idle connection for the life of the process.
+
+    When the last connection to a WAL database closes, SQLite checkpoints and deletes the -wal and -shm
+    files, and the next request creates them again: disk writes on every page view, which wear the SD
+    card. With this connection always open, the per-request connections come and go for free.
+    """
+    global _keeper
+    if _keeper is not None:
+        _keeper.close()
+    _keeper = sqlite3.connect(path, check_same_thread=False)
+    _keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the WAL index, and keeps it
 
 
 _pending = threading.local()
