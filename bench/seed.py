@@ -54,6 +54,8 @@ def seed(app, items, books, notices, photos, photo_size):
             "code": short_code(i), "title": f"{TITLES[i % len(TITLES)]} n°{i}",
             "description": "Propre, à venir chercher quand vous voulez.\nMerci !",
             "status": "available" if i % 10 else "reserved", "device": device(i), "pseudonym": f"Voisin {i % 200}",
+            "reserved_until": None if i % 10 else now + timedelta(hours=12),
+            "reserved_by": None if i % 10 else device(i + 1),
             "manage_hash": hashlib.sha256(f"m{i}".encode()).hexdigest(),
             "created_at": now - timedelta(minutes=i), "updated_at": now - timedelta(minutes=i),
             "expires_at": now + timedelta(days=20),
