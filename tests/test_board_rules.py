@@ -57,6 +57,15 @@ def test_the_expiry_follows_the_box_setting(ctx):
     assert rules.status_of(Notice.get_by_id(notice.id)) == "expired"
 
 
+def test_an_event_without_an_end_stays_up_while_it_is_going_on(ctx):
+    start = clock.now() + timedelta(days=1)
+    fete = post(poster(), kind="event", title="Fête du village", starts_at=local(start))
+    clock.advance(days=1, hours=3)
+    assert rules.status_of(fete) == "open"
+    clock.advance(hours=1)
+    assert rules.status_of(fete) == "expired"
+
+
 def test_events_lapse_after_their_end_or_their_start(ctx):
     actor = poster()
     start = clock.now() + timedelta(days=2)

@@ -57,10 +57,17 @@ def status_of(notice, now=None):
     return notice.status
 
 
+# An event posted without an end time is still going on after it starts (a fête, a Disco Soupe);
+# a carpool has gone once it has left.
+EVENT_WITHOUT_END = timedelta(hours=4)
+
+
 def expiry_for(kind, starts_at, ends_at, now):
     """Events and carpools lapse after their date; the rest after the box's notice_expiry_days."""
-    if kind in DATED_KINDS:
-        return ends_at or starts_at
+    if kind in DATED_KINDS and starts_at is not None:
+        if ends_at is not None:
+            return ends_at
+        return starts_at + EVENT_WITHOUT_END if kind == "event" else starts_at
     return now + timedelta(days=int(settings.get("notice_expiry_days")))
 
 
@@ -148,8 +155,9 @@ def clean_notice(data, now):
 # --- Moves ---------------------------------------------------------------------------------------
 
 
-def post_notice(actor, data):
+def post_notice(actor, data, on_behalf=False):
     """Post a notice. Returns (notice, manage_token): the token is the private manage link, shown once.
+    ``on_behalf``: a volunteer posts for a villager without a phone (shown as posted by the centre).
 
     Held for review (a review word): stored hidden, waiting for a volunteer."""
     now = clock.now()
@@ -163,6 +171,7 @@ def post_notice(actor, data):
             pseudonym=pseudonym,
             device=actor.device,
             manage_hash=hash_key(token),
+            on_behalf=on_behalf,
             hidden=held_for_review(fields["title"], fields["body"], fields["place"], fields["contact"]),
             created_at=now,
             updated_at=now,

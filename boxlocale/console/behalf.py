@@ -10,7 +10,6 @@ from ..db import writing
 from ..devices import Actor
 from ..errors import TooLarge, UnsupportedMedia, ValidationError
 from ..giveaway import rules as giveaway_rules
-from ..models import Notice
 from . import bp
 from .session import audit, requires
 
@@ -71,12 +70,11 @@ def behalf_notice():
     if request.method == "POST":
         try:
             check_consent(request.form)
-            notice, token = board_rules.post_notice(_centre(), values)
+            notice, token = board_rules.post_notice(_centre(), values, on_behalf=True)
         except ValidationError as error:
             errors, status = error.fields or {"title": error.message}, 400
         else:
             with writing():
-                Notice.update(on_behalf=True).where(Notice.id == notice.id).execute()
                 audit("post_on_behalf", f"notice:{notice.id}", notice.title)
             return render_template("console/behalf_done.html", title=notice.title, hidden=notice.hidden,
                                    url=url_for("board.notice", notice_id=notice.id),
