@@ -60,7 +60,7 @@ def test_an_unknown_page_says_so_in_french_and_leads_home(phones, javascript):
 
 
 @pytest.mark.parametrize("path", ["/", "/give/", "/give/offer", "/books/", "/books/new", "/board/", "/board/new",
-                                  "/welcome", "/report?target=book:XYZ-0001"])
+                                  "/welcome", "/report?target=book:XYZ-0001", "/console/login"])
 def test_keyboard_alone_reaches_every_link_and_field_with_a_visible_focus_ring(phone, path):
     phone.allow_error_status()  # the report page of a book that does not exist may say so
     page = phone.open(path)
