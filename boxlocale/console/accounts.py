@@ -3,6 +3,7 @@
 Used by the console's login and by ``boxlocale admin``. Passwords are hashed with werkzeug's scrypt.
 """
 
+import functools
 import threading
 import time
 
@@ -20,7 +21,13 @@ NAME_MAX = 40
 # After this many failures in a row (per name, and per address) each new attempt waits longer.
 FREE_FAILURES = 5
 FIRST_DELAY, MAX_DELAY = 30, 3600  # seconds; the delay doubles with each further failure
-_DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
+
+
+@functools.cache
+def _dummy_hash():
+    """Checked against when the name is unknown, so a wrong name takes as long as a wrong password.
+    Made on first use: scrypt at import would cost every start (1-2 s on a Pi 3)."""
+    return generate_password_hash("not a password", method="scrypt")
 
 
 def _hash(password):
@@ -124,7 +131,7 @@ def authenticate(name, password, address):
             "Too many wrong passwords: the login is paused for a while. Please wait and try again."))
     volunteer = Volunteer.get_or_none(Volunteer.name == (name or "").strip())
     # Check a hash even for an unknown name, so the answer takes as long either way.
-    good = check_password_hash(volunteer.password_hash if volunteer else _DUMMY_HASH, password or "")
+    good = check_password_hash(volunteer.password_hash if volunteer else _dummy_hash(), password or "")
     if volunteer is None or not good:
         for key in keys:
             lockout.fail(key)
