@@ -1,5 +1,6 @@
 """The one SQLite database: pragmas, the per-request connection, the write lock, schema versions."""
 
+import errno
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -8,6 +9,7 @@ from pathlib import Path
 from peewee import SqliteDatabase
 
 from . import migrations
+from .errors import StorageFull
 
 DB_FILENAME = "boxlocale.sqlite3"
 
@@ -79,14 +81,27 @@ def writing():
         try:
             with database.atomic("IMMEDIATE") as txn:
                 yield txn
-        except BaseException:
+        except BaseException as error:
             if outermost:
                 for undo in reversed(_pending.on_rollback):
                     undo()
+            if _disk_full(error):
+                raise StorageFull() from error
             raise
         finally:
             if outermost:
                 _pending.on_rollback = None
+
+
+def _disk_full(error):
+    """A full disk, even when it shows only as a failed ROLLBACK after SQLite gave up the COMMIT."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+        if "disk is full" in str(error) or "database or disk is full" in str(error):
+            return True
+        error = error.__context__
+    return False
 
 
 def on_rollback(undo):

@@ -102,12 +102,13 @@ def free_port():
 class LiveBox:
     """A real ``boxlocale serve`` process."""
 
-    def __init__(self, data_dir, extra_args=(), env=None, host="127.0.0.1", program=None, cwd=None):
+    def __init__(self, data_dir, extra_args=(), env=None, host="127.0.0.1", program=None, cwd=None,
+                 log_dir=None):
         self.data_dir = Path(data_dir)
         self.port = free_port()
         self.host = host
         self.url = f"http://{host}:{self.port}"
-        self.log_path = self.data_dir.parent / f"serve-{self.port}.log"
+        self.log_path = Path(log_dir or self.data_dir.parent) / f"serve-{self.port}.log"
         program = program or [sys.executable, "-m", "boxlocale"]
         command = [*program, "serve", "--host", host, "--port", str(self.port),
                    "--data-dir", str(self.data_dir), *extra_args]
