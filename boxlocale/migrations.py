@@ -220,6 +220,16 @@ CREATE TRIGGER notice_fts_au AFTER UPDATE OF title, body ON notice BEGIN
 END;
 """
 
+# Listings walk an index newest-first (or in shelf or date order) and stop at the page's LIMIT,
+# instead of sorting every visible row. The row id is the last column of every index, so
+# "ORDER BY created_at DESC, id DESC" is served too.
+V4_LISTING_INDEXES = """
+CREATE INDEX item_visible_created ON item(hidden, created_at);
+CREATE INDEX book_visible_created ON book(hidden, created_at);
+CREATE INDEX book_shelf_title ON book(hidden, status, title COLLATE NOCASE);
+CREATE INDEX notice_status_starts ON notice(status, starts_at);
+"""
+
 
 def _has_fts5(database):
     try:
@@ -259,6 +269,7 @@ STEPS = [
     lambda database: _run_script(database, V1_CORE),
     lambda database: _run_script(database, V2_DOMAINS),
     _v3_search,
+    lambda database: _run_script(database, V4_LISTING_INDEXES),
 ]
 LATEST = len(STEPS)
 

@@ -280,7 +280,9 @@ def board(kind="", category="", words="", upcoming=False, page=1):
     query = current_notices().select(Notice, Device.verified_at.alias("verified_at")).join(
         Device, JOIN.LEFT_OUTER, on=(Notice.device == Device.id))
     if upcoming:
-        query = query.where(Notice.kind.in_(DATED_KINDS)).order_by(Notice.starts_at, Notice.id)
+        # Dated kinds always have starts_at; saying so lets SQLite walk notice(status, starts_at) in order.
+        query = query.where(Notice.kind.in_(DATED_KINDS), Notice.starts_at.is_null(False)).order_by(
+            Notice.starts_at, Notice.id)
     else:
         query = query.order_by(Notice.created_at.desc(), Notice.id.desc())
     if kind in dict(KINDS):
