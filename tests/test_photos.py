@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import random
 
 import pytest
 from PIL import Image
@@ -182,3 +183,32 @@ def test_photos_are_served_with_immutable_cache_headers(app, client, db):
         assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
     for bad in ("/photos/../secret_key", "/photos/abc.jpg", "/photos/" + "0" * 64 + ".jpg", "/photos/boxlocale.sqlite3"):
         assert client.get(bad).status_code == 404, bad
+
+
+def test_the_display_of_a_12_megapixel_photo_keeps_1280_px_and_the_thumbnail_400(ctx):
+    [done] = photos.process_uploads([upload(photo_factory.camera_jpeg())], 3)
+    assert max(done.width, done.height) == 1280  # not shrunk further to save CPU or bytes
+    assert (done.thumb_width, done.thumb_height) == (300, 400)
+    assert len(done.thumb) <= photos.THUMB_TARGET_BYTES
+
+
+def test_even_pure_noise_gets_a_thumbnail_under_30_kb(ctx):
+    # Random bytes at the thumbnail's own size: nothing averages them out, 45 KB at the lowest quality.
+    noise = Image.frombytes("RGB", (400, 400), random.Random(1).randbytes(400 * 400 * 3))
+    buffer = io.BytesIO()
+    noise.save(buffer, "PNG")
+    [done] = photos.process_uploads([upload(buffer.getvalue(), "noise.png")], 3)
+    assert len(done.thumb) <= photos.THUMB_MAX_BYTES
+    assert Image.open(io.BytesIO(done.thumb)).size == (done.thumb_width, done.thumb_height) < (400, 400)
+
+
+def test_a_palette_image_is_resized_smoothly_not_with_the_nearest_pixel(ctx):
+    # Alternating black and white columns: averaged, they are grey; the nearest pixel keeps black or white.
+    stripes = Image.new("P", (2560, 100))
+    stripes.putpalette([0, 0, 0, 255, 255, 255])
+    stripes.putdata([x % 2 for _ in range(100) for x in range(2560)])
+    buffer = io.BytesIO()
+    stripes.save(buffer, "PNG")
+    [done] = photos.process_uploads([upload(buffer.getvalue(), "stripes.png")], 3)
+    grey = Image.open(io.BytesIO(done.display)).convert("L").getpixel((640, 25))
+    assert 90 < grey < 170
