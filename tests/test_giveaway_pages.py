@@ -84,8 +84,8 @@ def test_the_manage_link_makes_any_phone_the_owner(app, client):
 def test_listing_has_lazy_thumbnails_with_their_size(client):
     post_offer(client, [(photo_factory.jpeg(1200, 900), "a.jpg")])
     html = client.get("/give/").get_data(as_text=True)
-    img = re.search(r'<img class="thumb" src="(/photos/[0-9a-f]{64}\.t\.jpg)"[^>]*>', html)
-    assert img and 'loading="lazy"' in img.group(0) and 'width="400" height="300"' in img.group(0)
+    img = re.search(r'<img class="thumb" src="(/photos/[0-9a-f]{64}\.s\.jpg)"[^>]*>', html)
+    assert img and 'loading="lazy"' in img.group(0) and 'width="200" height="150"' in img.group(0)
     assert client.get(img.group(1)).status_code == 200
 
 
@@ -100,7 +100,7 @@ def test_twenty_items_with_thumbnails_stay_light(client, app):
             processed = process_one(io.BytesIO(photo_factory.jpeg(1600, 1200, seed=number)))
             rules.post_item(giver, {"title": f"Objet numéro {number}"}, [processed])
     html = client.get("/give/").get_data(as_text=True)
-    thumbs = re.findall(r'src="(/photos/[0-9a-f]{64}\.t\.jpg)"', html)
+    thumbs = re.findall(r'src="(/photos/[0-9a-f]{64}\.s\.jpg)"', html)
     assert len(thumbs) == 20 and 'rel="next"' in html
     total = len(html.encode()) + sum(len(client.get(url).data) for url in thumbs)
     assert total <= 150 * 1024, total

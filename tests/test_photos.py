@@ -143,10 +143,13 @@ def test_store_writes_both_files_once_and_check_is_happy(ctx):
     assert first.id == again.id and Photo.select().count() == 1
     assert photos.display_path(done.sha).read_bytes() == done.display
     assert photos.thumb_path(done.sha).read_bytes() == done.thumb
+    assert photos.small_path(done.sha).read_bytes() == done.small
     assert not [p for p in photos.photo_dir().iterdir() if p.name.endswith(".tmp")]
     assert run_checks() == []
     photos.thumb_path(done.sha).write_bytes(done.thumb[:100])
     assert any("thumbnail damaged" in problem for problem in run_checks())
+    photos.small_path(done.sha).unlink()
+    assert any("small picture missing" in problem for problem in run_checks())
 
 
 def test_a_failed_transaction_leaves_no_file_and_no_row(ctx):
@@ -156,6 +159,7 @@ def test_a_failed_transaction_leaves_no_file_and_no_row(ctx):
         assert photos.display_path(done.sha).exists()
         raise RuntimeError("the item could not be saved")
     assert not photos.display_path(done.sha).exists() and not photos.thumb_path(done.sha).exists()
+    assert not photos.small_path(done.sha).exists()
     assert Photo.select().count() == 0
 
 
@@ -176,7 +180,7 @@ def test_photos_are_served_with_immutable_cache_headers(app, client, db):
             [photo] = photos.store([done])
         display_url, thumb_url = photos.photo_url(photo), photos.thumb_url(photo)
         assert photos.as_json(photo) == {"url": display_url, "thumb_url": thumb_url, "width": 800, "height": 600}
-    for url, data in ((display_url, done.display), (thumb_url, done.thumb)):
+    for url, data in ((display_url, done.display), (thumb_url, done.thumb), (photos.small_url(photo), done.small)):
         response = client.get(url)
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
         assert response.data == data
@@ -190,6 +194,10 @@ def test_the_display_of_a_12_megapixel_photo_keeps_1280_px_and_the_thumbnail_400
     assert max(done.width, done.height) == 1280  # not shrunk further to save CPU or bytes
     assert (done.thumb_width, done.thumb_height) == (300, 400)
     assert len(done.thumb) <= photos.THUMB_TARGET_BYTES
+    # The listings' small picture: the same shape at 200 px, a few KB (twenty per listing page).
+    with Image.open(io.BytesIO(done.small)) as small:
+        assert small.size == (150, 200) and not small.getexif()
+    assert len(done.small) <= 8 * 1024
 
 
 def test_even_pure_noise_gets_a_thumbnail_under_30_kb(ctx):
