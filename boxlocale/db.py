@@ -1,4 +1,11 @@
-"""The one SQLite database: pragmas, the per-request connection, the write lock, schema versions."""
+"""The one SQLite database: pragmas, the per-request connection, the write lock, schema versions.
+
+Each request takes a connection at its first query and gives it back at teardown
+(``close_connection``). Given back, not closed: peewee's pool keeps it for the next request, so a
+page view does not pay for opening a connection and setting its pragmas, and finds SQLite's page
+cache warm. There are at most as many connections as threads serving at once (waitress: 6). A
+connection given back inside a transaction is rolled back by the pool first.
+"""
 
 import errno
 import sqlite3
@@ -6,13 +13,14 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from peewee import SqliteDatabase
+from playhouse.pool import PooledSqliteDatabase
 
 from . import migrations
 from .errors import StorageFull
 
 DB_FILENAME = "boxlocale.sqlite3"
 
+# Set once per connection, when the pool opens it.
 # synchronous=FULL: an answered write survives a power cut (the box lives on a switched power strip).
 PRAGMAS = {
     "journal_mode": "wal",
@@ -23,7 +31,8 @@ PRAGMAS = {
     "temp_store": "memory",
 }
 
-database = SqliteDatabase(None)
+# No cap: the serving threads bound the count, and a cap would turn a busy moment into errors.
+database = PooledSqliteDatabase(None, max_connections=None)
 
 # SQLite before 3.51.3 (Debian 12 ships 3.40) has a WAL-reset bug with concurrent writers:
 # every write in this process goes through this lock.
@@ -38,8 +47,8 @@ def init_database(data_dir):
     """Point the database at the data dir and bring the schema up to date."""
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     path = db_path(data_dir)
-    if not database.is_closed():
-        database.close()
+    if database.database:  # pooled connections may point at another data dir (tests, a second app)
+        database.close_all()
     database.init(str(path), pragmas=PRAGMAS, check_same_thread=False)
     with database.connection_context():
         migrations.upgrade(database)
@@ -114,5 +123,6 @@ def open_connection():
 
 
 def close_connection(exc=None):
+    """Give this thread's connection back to the pool (see the module's docstring)."""
     if not database.is_closed():
         database.close()

@@ -1,10 +1,12 @@
 """Dates and numbers as people read them, and as the API writes them."""
 
 from datetime import UTC
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
 from flask import current_app
-from flask_babel import format_date, format_datetime
+from flask_babel import format_datetime, get_locale, to_user_timezone
 
 
 def local_zone():
@@ -30,7 +32,20 @@ def parse_local(text):
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def date_text(moment, fmt="medium"):
+    """The local date of a naive UTC moment, as Flask-Babel's format_date writes it."""
+    if not moment:
+        return ""
+    return _day_text(to_user_timezone(moment).date(), fmt, get_locale())
+
+
+@lru_cache(maxsize=512)
+def _day_text(day, fmt, locale):
+    # Remembered: a listing shows the same few days over and over, and Babel's formatting is slow.
+    return babel_format_date(day, fmt, locale=locale)
+
+
 def init_app(app):
     app.jinja_env.filters["datetime"] = lambda m, fmt="medium": format_datetime(m, fmt) if m else ""
-    app.jinja_env.filters["date"] = lambda m, fmt="medium": format_date(m, fmt) if m else ""
+    app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["iso"] = iso
