@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from flask import current_app
-from flask_babel import format_datetime, get_locale, to_user_timezone
+from flask_babel import format_datetime, get_locale, get_timezone, to_user_timezone
 
 
 def local_zone():
@@ -45,7 +45,19 @@ def _day_text(day, fmt, locale):
     return babel_format_date(day, fmt, locale=locale)
 
 
+def datetime_text(moment, fmt="medium"):
+    """Flask-Babel's format_datetime, remembered: the same notices show their dates on every view."""
+    if not moment:
+        return ""
+    return _moment_text(moment, fmt, get_locale(), get_timezone())
+
+
+@lru_cache(maxsize=1024)
+def _moment_text(moment, fmt, locale, zone):
+    return format_datetime(moment, fmt)
+
+
 def init_app(app):
-    app.jinja_env.filters["datetime"] = lambda m, fmt="medium": format_datetime(m, fmt) if m else ""
+    app.jinja_env.filters["datetime"] = datetime_text
     app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["iso"] = iso
