@@ -89,9 +89,16 @@ def start_watchdog(is_healthy, interval):
 
 
 def database_answers():
-    """The watchdog's health check: a fresh connection reads the schema (pragmas run on connect)."""
+    """The watchdog's health check: a fresh connection reads the schema.
+
+    Not one of the pool's: a connection kept open can answer from its caches after the file broke."""
+    import sqlite3
+
     from .db import database
 
-    with database.connection_context():
-        database.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+    connection = sqlite3.connect(database.database, timeout=5)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        connection.close()
     return True
