@@ -9,6 +9,8 @@ import sys
 import pytest
 import requests
 
+from .conftest import stop_process
+
 # What systemd does before starting the service: the socket as fd 3, LISTEN_PID naming the process
 # (exec keeps the pid), LISTEN_FDS=1.
 ACTIVATE = """import os, sys
@@ -38,13 +40,6 @@ def start_activated(tmp_path, listener, env=None):
     return process, data_dir
 
 
-def stop(process):
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def messages(sock, until):
@@ -73,7 +68,7 @@ def test_serve_answers_on_the_socket_systemd_passes(tmp_path, notify_socket):
         assert f"listening on http://127.0.0.1:{port}/" in log
         assert "8080" not in log, "with a passed socket, serve must not open its own"
     finally:
-        stop(process)
+        stop_process(process)
 
 
 def test_watchdog_pings_only_while_the_database_answers(tmp_path, notify_socket):
@@ -98,7 +93,7 @@ def test_watchdog_pings_only_while_the_database_answers(tmp_path, notify_socket)
         between = messages(sock, lambda m: m.startswith("STATUS=unhealthy"))
         assert "WATCHDOG=1" not in between
     finally:
-        stop(process)
+        stop_process(process)
 
 
 def test_sockets_passed_to_another_process_are_not_taken(start_box):

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from .conftest import ROOT, csrf_token, require, require_tool
+from .conftest import ROOT, csrf_token, require, require_tool, stop_process
 
 BOX_ADDRESS = "10.42.0.1"
 HOST_NAME = "box.lan"
@@ -89,13 +89,7 @@ class Processes:
 
     def stop_all(self):
         for process, log in reversed(self.running):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_process(process)
             log.close()
 
 
