@@ -135,21 +135,21 @@ def _resolve_flags(target, resolution):
 
 
 def hide(target, note=""):
-    with writing():
-        kind, record = find_target(target)
-        target = canonical_target(kind, record)
-        set_hidden(record, True)
-        _resolve_flags(target, "hidden")
-        audit("hide", target, note)
+    _decide(target, hidden=True, resolution="hidden", note=note)
 
 
 def restore(target, note=""):
+    _decide(target, hidden=False, resolution="restored", note=note)
+
+
+def _decide(target, hidden, resolution, note):
+    """Hide or show a post, close its reports, and write it in the audit log."""
     with writing():
         kind, record = find_target(target)
         target = canonical_target(kind, record)
-        set_hidden(record, False)
-        _resolve_flags(target, "restored")
-        audit("restore", target, note)
+        set_hidden(record, hidden)
+        _resolve_flags(target, resolution)
+        audit("hide" if hidden else "restore", target, note)
 
 
 def delete(target, note=""):
