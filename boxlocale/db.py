@@ -53,6 +53,7 @@ def init_database(data_dir):
     with database.connection_context():
         migrations.upgrade(database)
     _keep_wal_open(path)
+    _bump_generation()  # another database: nothing read from the last one is valid
     return database
 
 
@@ -100,6 +101,20 @@ def writing():
         finally:
             if outermost:
                 _pending.on_rollback = None
+                _bump_generation()
+
+
+_generation = 0
+
+
+def _bump_generation():
+    global _generation
+    _generation += 1  # under _write_lock
+
+
+def generation():
+    """A number that changes after every write transaction: what cached pages are checked against."""
+    return _generation
 
 
 def _disk_full(error):

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from .. import settings
 from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
+from ..pagecache import cached_page
 from . import bp, ics, rules
 
 NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination",
@@ -23,6 +24,7 @@ def _page():
 
 
 @bp.route("/")
+@cached_page
 def index():
     kind = _choice("kind", rules.KINDS)
     category = _choice("category", rules.NOTICE_CATEGORIES)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from .. import photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
+from ..pagecache import cached_page
 from . import bp, rules
 
 BOOK_FIELDS = ("title", "author", "language", "isbn", "note", "pseudonym", "code")
@@ -13,6 +14,7 @@ ENTRY_FIELDS = ("kind", "where", "note", "rating", "pseudonym", "code", "place")
 
 
 @bp.route("/books/")
+@cached_page
 def index():
     view = request.args.get("view", "shelf")
     view = view if view in rules.VIEWS else "shelf"

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
 from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
+from ..pagecache import cached_page
 from . import bp, rules
 
 MANAGE_COOKIE = "bl_manage_"
@@ -32,6 +33,7 @@ def _actor(code, writing=False):
 
 
 @bp.route("/")
+@cached_page
 def index():
     args = {key: request.args.get(key, "") for key in ("q", "category", "kind", "status")}
     status = args["status"] or "current"

@@ -8,12 +8,14 @@ from ..books import rules as books_rules
 from ..db import database
 from ..giveaway import rules as giveaway_rules
 from ..i18n import LANG_COOKIE, LANGUAGES
+from ..pagecache import cached_page
 from . import bp, captive
 
 NEWS_PER_DOMAIN = 4
 
 
 @bp.route("/")
+@cached_page
 def home():
     news = (
         giveaway_rules.latest(NEWS_PER_DOMAIN)
