@@ -8,7 +8,7 @@ import sys
 from .conftest import ROOT
 
 FIGURES = {"rps /", "rps /give/", "rps /books/", "rps /board/", "cpu /", "cpu /give/", "cpu /books/",
-           "cpu /board/", "rss", "start", "bytes home", "bytes listing", "bytes again", "photo", "disk"}
+           "cpu /board/", "cpu fresh /", "cpu fresh /give/", "cpu fresh /books/", "cpu fresh /board/", "rss", "start", "bytes home", "bytes listing", "bytes again", "photo", "disk"}
 
 
 def test_the_benchmark_runs_in_quick_mode_and_reports_every_figure(tmp_path):
