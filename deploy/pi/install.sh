@@ -254,7 +254,7 @@ if [ "$LIVE" = 1 ]; then
   else
     echo "Done. Wifi: \"$SSID\" ($([ -n "$PASSWORD" ] && echo "WPA2, password: $PASSWORD" || echo open))."
   fi
-  echo "The box: http://$HOST_NAME/ (or http://$BOX_ADDRESS/). Volunteers: sudo -u boxlocale $PREFIX/venv/bin/boxlocale admin add NAME"
+  echo "The box: http://$HOST_NAME/ (or http://$BOX_ADDRESS/). Volunteers: sudo -u boxlocale $PREFIX/venv/bin/boxlocale --data-dir $DATA_DIR admin add NAME"
 elif [ "$ANY_CHANGE" = 0 ]; then
   echo "nothing to change"
 fi
