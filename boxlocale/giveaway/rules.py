@@ -148,12 +148,37 @@ def photos_for(items):
     return found
 
 
-def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_SIZE):
+def first_photos(items):
+    """{item id: its first photo's sha, thumb_width, thumb_height (or None)}, in one query: what a
+    listing card needs, without building whole Photo models."""
+    found = {item.id: None for item in items}
+    if not found:
+        return found
+    rows = (
+        ItemPhoto.select(ItemPhoto.item, Photo.sha, Photo.thumb_width, Photo.thumb_height)
+        .join(Photo)
+        .where(ItemPhoto.item.in_(list(found)))
+        .order_by(ItemPhoto.item, ItemPhoto.position, ItemPhoto.id)
+        .namedtuples()
+    )
+    for row in rows:
+        if found[row.item] is None:
+            found[row.item] = row
+    return found
+
+
+# What a listing card shows (and status_of needs): the listing reads only these columns.
+LISTING_FIELDS = (Item.id, Item.code, Item.kind, Item.title, Item.status, Item.reserved_until, Item.expires_at,
+                  Item.created_at)
+
+
+def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_SIZE, fields=(Item,)):
     """Visible items, newest first: (items, next_page or None). ``status`` "current" = available or
-    reserved now; None = every status. Each item carries ``verified`` (its phone was verified)."""
+    reserved now; None = every status. ``fields``: the columns to read (LISTING_FIELDS for a listing).
+    Each item carries ``verified`` (its phone was verified)."""
     now = clock.now()
     query = (
-        Item.select(Item, Device.verified_at.alias("device_verified_at"))
+        Item.select(*fields, Device.verified_at.alias("device_verified_at"))
         .join(Device, JOIN.LEFT_OUTER, on=(Item.device == Device.id))
         .where(Item.hidden == False)  # noqa: E712
     )
@@ -213,7 +238,7 @@ def _has_fts():
 
 def latest(limit):
     """Newest visible available items, for the home page's "what is new"."""
-    items, _next = search("available", per_page=limit)
+    items, _next = search("available", per_page=limit, fields=(Item.code, Item.title, Item.created_at))
     return [
         {"title": item.title, "url": url_for("giveaway.item", code=item.code), "label": _l("Give-box"),
          "when": item.created_at}

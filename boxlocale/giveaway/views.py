@@ -43,10 +43,10 @@ def index():
         page = 1
     items, next_page = rules.search(
         status=None if status == "all" else status, kind=args["kind"] or None,
-        category=args["category"] or None, q=args["q"], page=page,
+        category=args["category"] or None, q=args["q"], page=page, fields=rules.LISTING_FIELDS,
     )
     return render_template(
-        "giveaway/index.html", items=items, photos=rules.photos_for(items), page=page, next_page=next_page,
+        "giveaway/index.html", items=items, photos=rules.first_photos(items), page=page, next_page=next_page,
         args={key: value for key, value in args.items() if value}, status=status,
         status_filters=STATUS_FILTERS, categories=rules.enabled_categories(),
         status_of=rules.status_of, status_label=rules.status_label,
