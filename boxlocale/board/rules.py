@@ -273,11 +273,17 @@ def _search_condition(words):
     return condition
 
 
-def board(kind="", category="", words="", upcoming=False, page=1):
+# What a card on the board shows: the board page reads only these columns (not the body).
+CARD_FIELDS = (Notice.id, Notice.kind, Notice.category, Notice.title, Notice.starts_at, Notice.place,
+               Notice.destination, Notice.pseudonym, Notice.on_behalf, Notice.created_at)
+
+
+def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_SIZE, fields=(Notice,)):
     """One page of the board: newest first, or upcoming events and carpools in date order.
+    ``fields``: the columns to read (CARD_FIELDS for the board page).
 
     Returns (notices, next_page); each notice carries ``verified`` for the author macro."""
-    query = current_notices().select(Notice, Device.verified_at.alias("verified_at")).join(
+    query = current_notices().select(*fields, Device.verified_at.alias("verified_at")).join(
         Device, JOIN.LEFT_OUTER, on=(Notice.device == Device.id))
     if upcoming:
         # Dated kinds always have starts_at; saying so lets SQLite walk notice(status, starts_at) in order.
@@ -292,12 +298,12 @@ def board(kind="", category="", words="", upcoming=False, page=1):
     condition = _search_condition(words or "")
     if condition is not None:
         query = query.where(condition)
-    rows = list(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE).objects())
-    return rows[:PAGE_SIZE], (page + 1 if len(rows) > PAGE_SIZE else None)
+    rows = list(query.limit(per_page + 1).offset((page - 1) * per_page).objects())
+    return rows[:per_page], (page + 1 if len(rows) > per_page else None)
 
 
 def upcoming(limit=5):
-    return board(upcoming=True)[0][:limit]
+    return board(upcoming=True, per_page=limit, fields=(Notice.id, Notice.title, Notice.starts_at))[0]
 
 
 def latest(limit):

@@ -31,7 +31,7 @@ def index():
     words = request.args.get("q", "")[:100]
     upcoming_only = request.args.get("upcoming") == "1"
     page = _page()
-    notices, next_page = rules.board(kind, category, words, upcoming_only, page)
+    notices, next_page = rules.board(kind, category, words, upcoming_only, page, fields=rules.CARD_FIELDS)
     plain_first_page = not (kind or category or words or upcoming_only) and page == 1
     args = {name: value for name, value in
             (("kind", kind), ("category", category), ("q", words), ("upcoming", "1" if upcoming_only else ""))
@@ -40,6 +40,9 @@ def index():
         "board/index.html", notices=notices, next_page=next_page, page=page, args=args, kind=kind,
         category=category, words=words, upcoming_only=upcoming_only,
         upcoming=rules.upcoming() if plain_first_page else [], rules=rules,
+        # Translated once for the page, not once per card.
+        kind_labels={value: str(label) for value, label in rules.KINDS},
+        category_labels={value: str(label) for value, label in rules.NOTICE_CATEGORIES},
     )
 
 
