@@ -22,7 +22,7 @@ def index():
     language = request.args.get("language", "")
     language = language if language in rules.LANGUAGE_CODES else ""
     page = request.args.get("page", 1, type=int) or 1
-    books, next_page = rules.search(q=q, language=language, view=view, page=max(1, page))
+    books, next_page = rules.search(q=q, language=language, view=view, page=max(1, page), fields=rules.SHELF_FIELDS)
     return render_template(
         "books/index.html", books=books, next_page=next_page, page=page, view=view, q=q,
         language=language, languages=rules.LANGUAGES,
