@@ -128,6 +128,12 @@ def built_pages(server):
     return built
 
 
+def ratio_of(value, baseline):
+    """value / baseline, rounded; None when the baseline measured 0 (a --quick run can be that short:
+    CPU time is counted in 10 ms ticks)."""
+    return round(value / baseline, 2) if baseline else None
+
+
 def figure(key, name, value, unit, target, ok, baseline=None, ratio=None, detail=None):
     return {"key": key, "name": name, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio,
             "target": target, "ok": ok, "detail": detail or {}}
@@ -173,7 +179,7 @@ def throughput_figures(medians, pages):
             continue
         value = medians[path]["cpu_ms"]
         rows.append(figure(f"cpu {path}", f"CPU per view {path}", round(value, 3), "ms", "<= 2 ms",
-                           value <= 2.0, round(hello["cpu_ms"], 3), round(value / hello["cpu_ms"], 2),
+                           value <= 2.0, round(hello["cpu_ms"], 3), ratio_of(value, hello["cpu_ms"]),
                            {"runs": medians[path]["runs"]["cpu_ms"]}))
     return rows
 
@@ -192,7 +198,7 @@ def fresh_render_figures(medians, pages):
             continue
         value = medians[path]["cpu_ms"]
         rows.append(figure(f"cpu fresh {path}", f"CPU per view {path}, fresh render", round(value, 3), "ms",
-                           "<= 2 ms", value <= 2.0, round(hello["cpu_ms"], 3), round(value / hello["cpu_ms"], 2),
+                           "<= 2 ms", value <= 2.0, round(hello["cpu_ms"], 3), ratio_of(value, hello["cpu_ms"]),
                            {"runs": medians[path]["runs"]["cpu_ms"],
                             "requests/s": round(medians[path]["rps"])}))
     return rows
@@ -207,7 +213,7 @@ def memory_figure(box, hello, pages, cfg):
             server.load(paths, missing, 600, cfg["clients"])
     value, baseline = proc.rss_bytes(box.pid) / 2**20, proc.rss_bytes(hello.pid) / 2**20
     return figure("rss", f"memory after {box.served} requests", round(value, 1), "MB", "<= 60 MB",
-                  value <= 60, round(baseline, 1), round(value / baseline, 2),
+                  value <= 60, round(baseline, 1), ratio_of(value, baseline),
                   {"box_requests": box.served, "hello_requests": hello.served})
 
 
@@ -295,7 +301,7 @@ def start_figure(data_dir, cfg):
                 server.stop()
     value, baseline = statistics.median(box_times), statistics.median(hello_times)
     return figure("start", "serve to first answer", round(value, 3), "s", "<= 1.0 s", value <= 1.0,
-                  round(baseline, 3), round(value / baseline, 2), {"box": box_times, "hello": hello_times})
+                  round(baseline, 3), ratio_of(value, baseline), {"box": box_times, "hello": hello_times})
 
 
 # (6) a 12-megapixel phone photo through the pipeline vs a naive Pillow resize.
