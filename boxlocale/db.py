@@ -133,10 +133,6 @@ def on_rollback(undo):
     _pending.on_rollback.append(undo)
 
 
-def open_connection():
-    database.connect(reuse_if_open=True)
-
-
 def close_connection(exc=None):
     """Give this thread's connection back to the pool (see the module's docstring)."""
     if not database.is_closed():

@@ -46,14 +46,14 @@ def behalf_item():
             check_consent(request.form)
             processed = photos.process_uploads(request.files.getlist("photo"),
                                                current_app.config["MAX_PHOTOS_PER_ITEM"])
-            item, token = giveaway_rules.post_item(_centre(), values, processed, on_behalf=True)
+            with writing():  # the post and its audit line are saved together, or neither
+                item, token = giveaway_rules.post_item(_centre(), values, processed, on_behalf=True)
+                audit("post_on_behalf", f"item:{item.code}", item.title)
         except (UnsupportedMedia, TooLarge) as error:
             errors, status = {"photo": error.message}, error.status
         except ValidationError as error:
             errors, status = error.fields or {"title": error.message}, 400
         else:
-            with writing():
-                audit("post_on_behalf", f"item:{item.code}", item.title)
             return render_template("console/behalf_done.html", title=item.title, hidden=item.hidden,
                                    url=url_for("giveaway.item", code=item.code),
                                    manage_url=url_for("giveaway.manage", code=item.code, token=token))
@@ -70,12 +70,12 @@ def behalf_notice():
     if request.method == "POST":
         try:
             check_consent(request.form)
-            notice, token = board_rules.post_notice(_centre(), values, on_behalf=True)
+            with writing():
+                notice, token = board_rules.post_notice(_centre(), values, on_behalf=True)
+                audit("post_on_behalf", f"notice:{notice.id}", notice.title)
         except ValidationError as error:
             errors, status = error.fields or {"title": error.message}, 400
         else:
-            with writing():
-                audit("post_on_behalf", f"notice:{notice.id}", notice.title)
             return render_template("console/behalf_done.html", title=notice.title, hidden=notice.hidden,
                                    url=url_for("board.notice", notice_id=notice.id),
                                    manage_url=url_for("board.manage", notice_id=notice.id, token=token))

@@ -20,7 +20,6 @@ CHOICES = {
         ("always_portal", _l("Always show the welcome sheet")),
     ),
 }
-FLAGS = ("console_local_only",)
 EDITABLE = (*TEXTS, "book_prefix", "default_language", "host_name", "wifi_ssid", "wifi_password",
             *NUMBERS, "categories_off", "portal_mode", "console_local_only", "moderation_words")
 _HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")

@@ -49,7 +49,6 @@ PLACES = [
     ("at_giver", _l("Collect it from me")),
 ]
 STATUSES = ("available", "reserved", "taken", "withdrawn", "expired")
-TEXT_FIELDS = ("title", "description", "category", "condition", "where", "location_note", "contact")
 TITLE_MIN, TITLE_MAX = 3, 80
 DESCRIPTION_MAX, NOTE_MAX, CONTACT_MAX = 2000, 300, 200
 PAGE_SIZE = 20

@@ -10,7 +10,6 @@ from ..pagecache import cached_page
 from . import bp, rules
 
 MANAGE_COOKIE = "bl_manage_"
-FORM_FIELDS = ("title", "description", "category", "condition", "where", "location_note", "contact", "pseudonym")
 MOVES = {
     "reserve": (rules.reserve, _l("Reserved for you. Please collect it before the time is up.")),
     "release": (rules.release, _l("The reservation is cancelled.")),

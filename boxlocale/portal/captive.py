@@ -46,8 +46,6 @@ ONLINE_ANSWERS = {
 # Windows opens this one in the browser when it found a portal.
 WINDOWS_PORTAL_PATH = "/redirect"
 
-MODES = ("two_step", "always_online", "always_portal")
-
 
 def served_as_is(host, box_host):
     """True for the box's own name, an IP address or localhost: no redirect to the box's name."""
@@ -119,10 +117,6 @@ class PortalState:
         with self._lock:
             self._follow_leases()
             self._entered[address] = self._leases.leases.get(address)
-
-    def forget(self, address):
-        with self._lock:
-            self._entered.pop(address, None)
 
     def _follow_leases(self):
         if not self._leases.refresh():
