@@ -6,7 +6,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from boxlocale import create_app, settings
+from boxlocale import create_app, ratelimit, settings
 from boxlocale.devices import Actor
 
 from .books_factory import phone
@@ -25,6 +25,7 @@ def make_box(root, name, prefix, village=None):
 @contextmanager
 def at(data_dir):
     """Work on a box in this process: an app and a request context on its data dir."""
+    ratelimit.reset()
     app = create_app({"DATA_DIR": str(data_dir), "LOG_REQUESTS": False, "TESTING": True})
     with app.test_request_context("/"):
         yield app
@@ -44,7 +45,19 @@ def cli(data_dir, *args, input_text=None, check=True):
 
 
 def join(admitter, newcomer):
-    """Admit ``newcomer`` into the network from ``admitter`` (the CLI's request / admit / join)."""
+    """Admit ``newcomer`` into the network from ``admitter`` (request, admit, join)."""
+    from boxlocale.network import admission
+
+    with at(newcomer):
+        request = admission.join_request()
+    with at(admitter):
+        text = admission.admit(request)
+    with at(newcomer):
+        admission.join(text)
+
+
+def join_with_cli(admitter, newcomer):
+    """The same through the CLI: ``boxlocale network request | admit | join``."""
     request = cli(newcomer, "network", "request").stdout
     admission = cli(admitter, "network", "admit", "-", input_text=request).stdout
     cli(newcomer, "network", "join", "-", input_text=admission)

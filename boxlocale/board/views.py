@@ -6,10 +6,11 @@ from flask_babel import gettext as _
 from .. import settings
 from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
+from ..network import directory
 from ..pagecache import cached_page
 from . import bp, ics, rules
 
-NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination",
+NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination", "shared",
                  "seats", "contact", "pseudonym")
 
 
@@ -76,7 +77,7 @@ def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=
         "board/notice.html", notice=notice, status=rules.status_of(notice), replies=rules.replies_of(notice),
         verified=rules.poster_verified(notice), owner=actor.is_volunteer or actor.owns(notice),
         token=token if token and actor.owns(notice) else "", reply=reply_values or {}, errors=errors or {},
-        message=message, rules=rules,
+        message=message, rules=rules, from_box=directory.origin_box(f"notice:{notice.id}"),
     ), status
 
 
