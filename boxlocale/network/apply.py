@@ -10,6 +10,7 @@ the same checks as a post made here.
 import json
 import re
 
+from ..db import database
 from ..errors import DomainError
 from ..models import Book, JournalEntry, NetBox, NetEvent, NetOrigin, NetTombstone, Notice
 from ..people.rules import set_hidden
@@ -48,8 +49,10 @@ def settle():
     """Apply what can be applied, again and again, until nothing changes (trust grows, books arrive)."""
     for _pass in range(100):
         changed = False
-        waiting = NetEvent.select().where(NetEvent.state.in_(("pending", "aside", "future"))).order_by(
-            NetEvent.hlc, NetEvent.box, NetEvent.seq)
+        # Read whole before changing any: updating rows under an open cursor on their index can
+        # skip them or show them twice.
+        waiting = list(NetEvent.select().where(NetEvent.state.in_(("pending", "aside", "future"))).order_by(
+            NetEvent.hlc, NetEvent.box, NetEvent.seq))
         for row in waiting:
             state = _try(row)
             if state != row.state:
@@ -71,10 +74,17 @@ def _try(row):
         return "unknown"
     if row.payload is None:
         return "applied" if is_deleted(row.id, row.target) else "pending"
+    # Counted as applied while its handler runs: a hide or restore then sees itself among the
+    # target's decisions (settle writes the final state after).
+    NetEvent.update(state="applied").where(NetEvent.id == row.id).execute()
     try:
-        return "applied" if handler(row, json.loads(row.payload)) is not False else "pending"
+        with database.atomic():  # a savepoint: an event refused halfway leaves nothing behind
+            state = "applied" if handler(row, json.loads(row.payload)) is not False else "pending"
     except (Refused, DomainError, KeyError, TypeError, ValueError):
-        return "refused"
+        state = "refused"
+    if state != "applied":
+        NetEvent.update(state=state).where(NetEvent.id == row.id).execute()
+    return state
 
 
 def _text(data, name, limit=TEXT_MAX):
