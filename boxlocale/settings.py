@@ -7,6 +7,8 @@ import json
 import logging
 import threading
 
+from peewee import DatabaseError
+
 from . import clock
 from .db import writing
 from .models import Setting
@@ -78,7 +80,12 @@ def all_settings():
     if _cache is None:
         with _lock:
             if _cache is None:
-                _cache = _load()
+                try:
+                    _cache = _load()
+                except DatabaseError as error:
+                    # A damaged database: the defaults, not cached, so the error page still renders.
+                    log.error("settings cannot be read: %s", error)
+                    return dict(DEFAULTS)
                 clock.set_offset(_cache["clock_offset_seconds"])
     return _cache
 
