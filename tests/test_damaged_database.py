@@ -3,17 +3,23 @@ language (never a 500), /healthz says so, and the watchdog stops pinging so syst
 
 import os
 import socket
+import sqlite3
 import time
 
 from .lazyfs_helpers import boxlocale
 
 
 def _damage(db_file):
-    """Overwrite everything after the first two pages, as a failing SD card does."""
-    size = os.path.getsize(db_file)
+    """Overwrite the first page of every table and index, as a failing SD card does; the schema
+    itself (page 1) stays readable, so only a check that reads real tables notices."""
+    connection = sqlite3.connect(db_file)
+    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    roots = [page for (page,) in connection.execute("SELECT rootpage FROM sqlite_master WHERE rootpage > 1")]
+    connection.close()
     with open(db_file, "r+b") as f:
-        f.seek(2 * 4096)
-        f.write(os.urandom(size - 2 * 4096))
+        for page in roots:
+            f.seek((page - 1) * page_size)
+            f.write(os.urandom(page_size))
         f.flush()
         os.fsync(f.fileno())
 
