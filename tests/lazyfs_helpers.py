@@ -9,14 +9,13 @@ without them the tests skip locally and fail in CI (``require``).
 
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, require
+from .conftest import ROOT, require, require_tool
 
 SOURCE = Path(os.environ.get("BOXLOCALE_LAZYFS_SOURCE") or ROOT.parent / "shared" / "tools" / "lazyfs")
 BUILD = Path(os.environ.get("BOXLOCALE_LAZYFS_BUILD") or "/var/cache/boxlocale-tests/lazyfs")
@@ -29,8 +28,6 @@ def lazyfs_module():
     global _module
     require((SOURCE / "lazyfs.py").is_file(), f"LazyFS sources not found at {SOURCE}")
     require(os.geteuid() == 0 and os.path.exists("/dev/fuse"), "LazyFS needs root and /dev/fuse")
-    require(bool(shutil.which("fusermount3") or shutil.which("fusermount") or shutil.which("apt-get")),
-            "fuse3 (fusermount3) is not installed (.ci/run installs it)")
     if _module is None:
         spec = importlib.util.spec_from_file_location("lazyfs", SOURCE / "lazyfs.py")
         module = importlib.util.module_from_spec(spec)
@@ -38,6 +35,7 @@ def lazyfs_module():
         if not (BUILD / "lazyfs").is_file():
             module.build(BUILD)  # build.sh installs its Debian packages if missing (minutes, once)
         _module = module
+    require_tool("fusermount3")  # from fuse3, which build.sh installs
     return _module
 
 
