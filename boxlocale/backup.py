@@ -272,11 +272,14 @@ def _check_database(path):
 def restore(archive_path, data_dir):
     """Replace the data dir's database, photos and config.toml with the archive's.
 
-    Everything is unpacked and checked first, beside the data (same disk), and fsynced; only then are
-    the current files moved aside into ``before-restore-<time>/`` (kept, in case) and the restored ones
-    moved in, and the folders fsynced: a power cut right after "restored" keeps what was restored.
-    Refused while a box runs on the data dir (it would go on writing to the moved-aside database).
-    Returns the folder holding the previous data.
+    Everything is unpacked and checked first, beside the data (same disk), and fsynced. Then, so that
+    a power cut at any moment leaves a box that works (the old data or the restored data, never none):
+    the current files are kept in ``before-restore-<time>/`` (hard links: the data stays in place),
+    the restored photos join the current ones (names are content hashes, so the folder holds what
+    either database needs), the database is replaced in one rename (the moment the restore happens),
+    and only then do the photos only the old database used leave. Every step is fsynced, so a cut
+    right after "restored" keeps what was restored. Refused while a box runs on the data dir (it would
+    go on writing to the database being replaced). Returns the folder holding the previous data.
     """
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -292,22 +295,69 @@ def restore(archive_path, data_dir):
 def _restore(archive_path, data_dir):
     staging = Path(tempfile.mkdtemp(dir=data_dir, prefix=".restore-"))
     try:
-        verify(archive_path, staging)
+        manifest = verify(archive_path, staging)
         (staging / "photos").mkdir(exist_ok=True)
         (staging / "settings.json").unlink()
         fsync_tree(staging)
-        aside = Path(tempfile.mkdtemp(dir=data_dir, prefix=f"before-restore-{clock.now():%Y%m%d-%H%M%S}-"))
-        for name in (DB_FILENAME, f"{DB_FILENAME}-wal", f"{DB_FILENAME}-shm", "photos", "config.toml"):
-            if (data_dir / name).exists():
-                os.replace(data_dir / name, aside / name)
-        fsync_path(aside)
-        for name in ("photos", "config.toml", DB_FILENAME):  # the database last: it makes the restore
-            if (staging / name).exists():
-                os.replace(staging / name, data_dir / name)
+        aside = _keep_aside(data_dir)
+        photos = data_dir / "photos"
+        photos.mkdir(exist_ok=True)
+        for photo in (staging / "photos").iterdir():
+            if not (photos / photo.name).exists():
+                _link_or_copy(photo, photos / photo.name)
+        fsync_path(photos)
+        if (staging / "config.toml").exists():
+            os.replace(staging / "config.toml", data_dir / "config.toml")
+        else:
+            (data_dir / "config.toml").unlink(missing_ok=True)
+        os.replace(staging / DB_FILENAME, data_dir / DB_FILENAME)  # the restore happens here
         fsync_path(data_dir)
+        restored = {name.removeprefix("photos/") for name in manifest["files"] if name.startswith("photos/")}
+        for photo in photos.iterdir():
+            if photo.name not in restored:
+                photo.unlink()  # kept in the aside folder
+        fsync_path(photos)
         return aside
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _keep_aside(data_dir):
+    """Hard-link the current database, photos and config.toml into ``before-restore-<time>/``, after
+    folding the database's write-ahead log into it (a stale -wal must never meet the new database)."""
+    db_file = data_dir / DB_FILENAME
+    if db_file.exists():
+        try:
+            connection = sqlite3.connect(db_file, timeout=30)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                connection.close()
+        except sqlite3.DatabaseError:
+            pass  # a damaged database is kept aside as it is, its -wal with it
+    aside = Path(tempfile.mkdtemp(dir=data_dir, prefix=f"before-restore-{clock.now():%Y%m%d-%H%M%S}-"))
+    for name in (DB_FILENAME, "config.toml"):
+        if (data_dir / name).exists():
+            _link_or_copy(data_dir / name, aside / name)
+    if (data_dir / "photos").is_dir():
+        (aside / "photos").mkdir()
+        for photo in (data_dir / "photos").iterdir():
+            if photo.is_file():
+                _link_or_copy(photo, aside / "photos" / photo.name)
+    fsync_tree(aside)
+    for name in (f"{DB_FILENAME}-wal", f"{DB_FILENAME}-shm"):
+        if (data_dir / name).exists():
+            os.replace(data_dir / name, aside / name)
+    fsync_path(data_dir)
+    return aside
+
+
+def _link_or_copy(source, target):
+    try:
+        os.link(source, target)
+    except OSError:  # a filesystem without hard links
+        shutil.copy2(source, target)
+        fsync_path(target)
 
 
 def remove_abandoned_restores(data_dir):

@@ -5,7 +5,10 @@ After each cut the box comes back with what it said it saved, and ``boxlocale ch
 import json
 import os
 import random
+import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 
@@ -52,6 +55,79 @@ def test_a_cut_right_after_a_restore_keeps_what_was_restored(lazy_fs, tmp_path):
     check = boxlocale(data_dir, "check")
     assert check.returncode == 0, check.stdout
     assert snapshot(data_dir) == before
+
+
+def test_cuts_at_random_moments_of_a_restore_leave_the_old_box_or_the_restored_one(lazy_fs, tmp_path):  # noqa: F811
+    """Never an empty box: a cut anywhere in a restore leaves the old data or the restored data, and
+    `check --repair` then finds the box sound."""
+    source = tmp_path / "source"
+    assert boxlocale(source, "demo").returncode == 0
+    assert boxlocale(source, "backup", "--to", str(tmp_path / "archives")).returncode == 0
+    archive = next((tmp_path / "archives").glob("boxlocale-backup-*.tar.gz"))
+    restored_state = snapshot(source)
+
+    data_dir = lazy_fs.mountpoint / "data"
+    assert boxlocale(data_dir, "demo").returncode == 0
+    connection = sqlite3.connect(data_dir / "boxlocale.sqlite3")
+    connection.execute("DELETE FROM item_photo")
+    connection.execute("DELETE FROM item WHERE id % 2 = 0")
+    connection.commit()
+    connection.close()
+    assert boxlocale(data_dir, "check", "--repair").returncode == 0
+    old_state = snapshot(data_dir)
+    assert old_state != restored_state
+
+    started = time.monotonic()
+    assert boxlocale(lazy_fs.mountpoint / "scratch", "restore", str(archive)).returncode == 0
+    duration = time.monotonic() - started
+    chance = random.Random(4242)
+    database = r"/data/boxlocale\.sqlite3$"
+    # Chosen syscalls: the old database leaving its place, just before and just after the new one
+    # takes it; then cuts at random moments of the whole restore.
+    cuts = [("rename", "after", database, None), ("rename", "before", None, database),
+            ("rename", "after", None, database), *(["random"] * 4)]
+    outcomes = []
+    for cut in cuts:
+        if cut != "random":
+            lazy_fs.crash_on(cut[0], cut[1], from_rgx=cut[2], to_rgx=cut[3])
+        restore = subprocess.Popen([sys.executable, "-m", "boxlocale", "--data-dir", str(data_dir), "restore",
+                                    str(archive)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if cut == "random":
+            time.sleep(chance.uniform(0, duration))
+            if restore.poll() is None:
+                kill_and_cut(restore, lazy_fs)
+            else:
+                lazy_fs.power_cut()
+        else:
+            restore.wait()
+            if not lazy_fs.wait_crashed(1):
+                lazy_fs.power_cut()  # that syscall never came: cut right after the restore
+        lazy_fs.mount()
+        _age(*(data_dir / "photos").iterdir(), fs=lazy_fs)
+        repaired = boxlocale(data_dir, "check", "--repair")
+        assert repaired.returncode == 0, repaired.stdout
+        state = snapshot(data_dir)
+        assert state in (old_state, restored_state)
+        outcomes.append("restored" if state == restored_state else "old")
+        if state == restored_state:  # back to the old data for the next cut
+            aside = max(data_dir.glob("before-restore-*"), key=lambda p: p.stat().st_mtime)
+            _put_back(aside, data_dir)
+            assert snapshot(data_dir) == old_state
+    assert outcomes[1] == "old" and outcomes[2] == "restored", outcomes  # the rename is the moment
+
+
+def _put_back(aside, data_dir):
+    """Undo a restore by hand, as a volunteer would, from its before-restore folder."""
+    shutil.rmtree(data_dir / "photos")
+    shutil.copytree(aside / "photos", data_dir / "photos")
+    shutil.copy(aside / "boxlocale.sqlite3", data_dir / "boxlocale.sqlite3")
+    for path in (data_dir / "photos").iterdir():
+        os.utime(path)
+    files = [data_dir / "boxlocale.sqlite3", data_dir / "photos", *(data_dir / "photos").iterdir()]
+    for path in files:
+        fd = os.open(path, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
 
 
 def test_check_notices_an_empty_or_missing_database(tmp_path):
