@@ -10,6 +10,8 @@ first).
 import sqlite3
 from pathlib import Path
 
+from flask import current_app
+
 from . import backup, migrations, settings
 from .db import DB_FILENAME, database
 from .files import DataDirBusy, data_dir_exclusive, leftover_tmp_files
@@ -77,8 +79,9 @@ def clean_at_start(data_dir):
     return removed
 
 
-def run_checks(data_dir):
-    """Return a list of problems, in plain words (empty when all is well)."""
+def run_checks(data_dir=None):
+    """Return a list of problems, in plain words (empty when all is well). In an app context."""
+    data_dir = data_dir or current_app.config["DATA_DIR"]
     problems = []
     try:
         result = [row[0] for row in database.execute_sql("PRAGMA integrity_check").fetchall()]
