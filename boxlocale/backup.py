@@ -22,7 +22,7 @@ from pathlib import Path
 from . import clock, migrations, settings
 from .config import read_config_file
 from .db import DB_FILENAME
-from .files import DataDirBusy, atomic_write, data_dir_exclusive, fsync_path, fsync_tree
+from .files import DataDirBusy, atomic_file, atomic_write, data_dir_exclusive, fsync_path, fsync_tree
 
 FORMAT = "boxlocale-backup"
 FORMAT_VERSION = 1
@@ -117,13 +117,12 @@ def _write_archive(data_dir, work, final, moment):
         "files": {name: {"sha256": _sha256(path), "bytes": path.stat().st_size} for name, path in files.items()},
     }
     (work / "manifest.json").write_text(json.dumps(manifest, indent=1))
-    partial = work / "archive.tar.gz"
-    with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
+    # Written in the work folder, so a cut leaves it where remove_abandoned_work finds it.
+    with atomic_file(final, tmp=work / "archive.tar.gz") as out, \
+            tarfile.open(fileobj=out, mode="w:gz", compresslevel=6) as archive:
         archive.add(work / "manifest.json", "manifest.json")
         for name, path in files.items():
             archive.add(path, name)
-    fsync_path(partial)
-    os.replace(partial, final)
 
 
 def remove_abandoned_work(folder):

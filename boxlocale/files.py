@@ -50,16 +50,28 @@ def _write_synced(path, data, mode):
         os.fsync(f.fileno())
 
 
-def atomic_write(path, data, mode=0o644):
-    """Write ``data`` (bytes or text) to ``path``: a power cut leaves the old file or the new, never half."""
+@contextmanager
+def atomic_file(path, mode=0o644, tmp=None):
+    """A binary file to write that appears at ``path`` whole, and durable, when the block ends (and
+    never if it fails): a power cut leaves the old file or the new, never half. ``tmp``: where to
+    write meanwhile (by default beside ``path``, on the same disk)."""
     path = Path(path)
-    tmp = _tmp_name(path)
+    tmp = Path(tmp) if tmp else _tmp_name(path)
     try:
-        _write_synced(tmp, data, mode)
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     fsync_path(path.parent)
+
+
+def atomic_write(path, data, mode=0o644):
+    """Write ``data`` (bytes or text) to ``path`` with ``atomic_file``."""
+    with atomic_file(path, mode) as f:
+        f.write(data.encode() if isinstance(data, str) else data)
 
 
 def create_once(path, data, mode=0o600):
