@@ -36,6 +36,14 @@ def _age(*paths, seconds=3600, fs=None):
         fs.mount()
 
 
+def _cut(process, fs):
+    """The power goes now: under the process if it still runs, else just after it."""
+    if process.poll() is None:
+        kill_and_cut(process, fs)
+    else:
+        fs.power_cut()
+
+
 def test_a_cut_right_after_a_restore_keeps_what_was_restored(lazy_fs, tmp_path):  # noqa: F811
     source = tmp_path / "source"
     assert boxlocale(source, "demo").returncode == 0
@@ -94,10 +102,7 @@ def test_cuts_at_random_moments_of_a_restore_leave_the_old_box_or_the_restored_o
                                     str(archive)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if cut == "random":
             time.sleep(chance.uniform(0, duration))
-            if restore.poll() is None:
-                kill_and_cut(restore, lazy_fs)
-            else:
-                lazy_fs.power_cut()
+            _cut(restore, lazy_fs)
         else:
             restore.wait()
             if not lazy_fs.wait_crashed(1):
@@ -156,6 +161,34 @@ def test_a_cut_during_the_first_start_never_leaves_a_short_secret_key(lazy_fs): 
     lazy_fs.power_cut()
     lazy_fs.mount()
     assert key_file.read_text().strip() == key  # written for good: the same key after the next cut
+
+
+def test_cuts_at_random_moments_of_a_first_start_or_a_backup_leave_a_box_that_starts(lazy_fs):  # noqa: F811
+    """Four first starts and four backups cut at seeded random moments: the box starts each time with
+    a whole secret key and a sound database, and the next backup succeeds and leaves no leftover."""
+    chance = random.Random(1312)
+    for number in range(4):
+        data_dir = lazy_fs.mountpoint / f"box{number}"
+        first = subprocess.Popen([sys.executable, "-m", "boxlocale", "--data-dir", str(data_dir), "init"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(chance.uniform(0.2, 1.2))
+        _cut(first, lazy_fs)
+        lazy_fs.mount()
+        started = boxlocale(data_dir, "init")
+        assert started.returncode == 0, started.stderr
+        assert len((data_dir / "secret_key").read_text().strip()) == 64
+        backup_run = subprocess.Popen([sys.executable, "-m", "boxlocale", "--data-dir", str(data_dir), "backup",
+                                       "--to", str(data_dir / "backups")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(chance.uniform(0.2, 1.0))
+        _cut(backup_run, lazy_fs)
+        lazy_fs.mount()
+        again = boxlocale(data_dir, "backup", "--to", str(data_dir / "backups"))
+        assert again.returncode == 0, again.stderr
+        assert not list((data_dir / "backups").glob(".backup-*"))
+        assert backup.last_backup(data_dir) is not None
+        check = boxlocale(data_dir, "check")
+        assert check.returncode == 0, check.stdout
 
 
 def test_an_empty_secret_key_is_replaced(tmp_path, start_box):
