@@ -92,11 +92,12 @@ def cmd_demo(args):
 
 
 def cmd_check(args):
+    from pathlib import Path
+
     from .check import database_file_problems, repair, run_checks
-    from .config import load_config
 
     # Before the app opens the database: opening would give an empty file a new, empty schema.
-    problems = database_file_problems(load_config({"DATA_DIR": _data_dir(args)})["DATA_DIR"])
+    problems = database_file_problems(Path(_data_dir(args)).resolve())
     if not problems:
         try:
             app = _app(args)
