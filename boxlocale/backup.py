@@ -125,14 +125,14 @@ def _write_archive(data_dir, work, final, moment):
             archive.add(path, name)
 
 
-def remove_abandoned_work(folder):
-    """Remove the ``.backup-*`` work folders a power cut (or a kill) left in ``folder``, each holding a
-    full copy of the database. A backup in progress holds a lock on its folder: that one stays."""
+def abandoned_work(folder):
+    """The ``.backup-*`` work folders a power cut (or a kill) left in ``folder``, each holding a full
+    copy of the database. A backup in progress holds a lock on its folder: that one is not listed."""
     try:
-        entries = [p for p in Path(folder).iterdir() if p.name.startswith(".backup-") and p.is_dir()]
+        entries = sorted(p for p in Path(folder).iterdir() if p.name.startswith(".backup-") and p.is_dir())
     except FileNotFoundError:
         return []
-    removed = []
+    abandoned = []
     for work in entries:
         fd = os.open(work, os.O_RDONLY | os.O_DIRECTORY)
         try:
@@ -140,10 +140,17 @@ def remove_abandoned_work(folder):
         except BlockingIOError:
             continue  # a backup is writing there right now
         else:
-            shutil.rmtree(work, ignore_errors=True)
-            removed.append(work)
+            abandoned.append(work)
         finally:
             os.close(fd)
+    return abandoned
+
+
+def remove_abandoned_work(folder):
+    """Remove what ``abandoned_work`` lists; returns the folders removed."""
+    removed = abandoned_work(folder)
+    for work in removed:
+        shutil.rmtree(work, ignore_errors=True)
     return removed
 
 

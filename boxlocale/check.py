@@ -44,8 +44,7 @@ def leftovers(data_dir):
     found = [("orphan photo file (no photo row)", path) for path in orphan_photo_files()]
     found += [("temporary file of an interrupted write", path)
               for path in leftover_tmp_files(data_dir, photo_dir(), data_dir / "backups")]
-    found += [("work folder of an interrupted backup", path)
-              for path in sorted((data_dir / "backups").glob(".backup-*")) if path.is_dir()]
+    found += [("work folder of an interrupted backup", path) for path in backup.abandoned_work(data_dir / "backups")]
     found += [("work folder of an interrupted restore", path)
               for path in sorted(data_dir.glob(".restore-*")) if path.is_dir()]
     return found
