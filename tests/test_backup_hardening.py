@@ -7,12 +7,16 @@ import io
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import tarfile
 import time
+from pathlib import Path
 
+from boxlocale import backup
 from boxlocale.console import accounts
 
-from .conftest import csrf_token
+from .conftest import ROOT, csrf_token, require
 from .console_helpers import logged_in, post
 from .test_backup import _refused, demo_box, make_backup, run  # noqa: F401
 
@@ -154,3 +158,32 @@ def test_a_broken_setting_does_not_stop_the_box_and_check_reports_it(demo_box, s
     box = start_box(demo_box)
     assert box.session().get(box.url + "/give/", timeout=10).status_code == 200
     assert "hold_hours" in box.output()  # said in the log: the default is used
+
+
+def test_the_nightly_script_keeps_the_new_archive_after_the_clock_was_ahead(demo_box, tmp_path):  # noqa: F811
+    """deploy/pi/nightly-backup.sh with old archives dated a year ahead, on the box and on a stick."""
+    require(os.geteuid() == 0, "mounting a tmpfs as the USB stick needs root")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    assert subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(usb)]).returncode == 0
+    try:
+        future = time.time() + 365 * 86400
+        for folder in (demo_box / "backups", usb / "boxlocale-sauvegardes"):
+            folder.mkdir(parents=True)
+            for day in range(1, 9):
+                old = folder / f"boxlocale-backup-202711{day:02d}-030000.tar.gz"
+                old.write_bytes(b"old")
+                os.utime(old, (future + day, future + day))
+        (usb / "boxlocale-sauvegardes" / "boxlocale-backup-20261101-030000.tar.gz.part").write_bytes(b"")
+        env = dict(os.environ, BOXLOCALE_DATA_DIR=str(demo_box), BOXLOCALE_USB_DIR=str(usb),
+                   PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+        done = subprocess.run(["sh", str(ROOT / "deploy/pi/nightly-backup.sh")], env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        new = done.stdout.splitlines()[0].rsplit("/", 1)[1]
+        for folder in (demo_box / "backups", usb / "boxlocale-sauvegardes"):
+            names = sorted(p.name for p in folder.iterdir())
+            assert new in names and len(names) == 7, names
+            assert backup.verify(folder / new, tmp_path / f"check-{folder.name}")
+    finally:
+        subprocess.run(["umount", str(usb)])
