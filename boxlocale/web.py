@@ -1,6 +1,7 @@
 """What every response gets: security headers, the request log line, error pages and JSON errors."""
 
 import logging
+import sqlite3
 import time
 
 from flask import g, jsonify, make_response, render_template, request
@@ -104,11 +105,14 @@ def init_app(app):
         return error_response(503, HTTP_MESSAGES[503])
 
     @app.errorhandler(DatabaseError)
+    @app.errorhandler(sqlite3.DatabaseError)  # the few places that read SQLite without peewee
     def damaged_database(error):
         """A database damaged under the running box ("disk image is malformed"): the box's own page,
         503 (the health check says so too, and the watchdog stops pinging)."""
-        if isinstance(error, IntegrityError):  # a bug, not damage
+        if isinstance(error, (IntegrityError, sqlite3.IntegrityError)):  # a bug, not damage
             return unexpected(error)
+        if isinstance(error, sqlite3.OperationalError):
+            return database_error(error)
         app.logger.error("the database cannot be read on %s %s: %s", request.method, request.path, error)
         return error_response(503, DAMAGED_MESSAGE, retry_after=60)
 
