@@ -90,8 +90,16 @@ def join(text):
             conflict_target=[NetBox.key], update={NetBox.admitted: True, NetBox.is_root: True}).execute()
         log.import_events(events)
         box = NetBox.get_by_id(admitter)
-        if not NetEvent.select().where(NetEvent.box == log.self_key(), NetEvent.kind == "box.admit",
-                                       NetEvent.target == "box:" + admitter).exists():
-            log.emit("box.admit", {"key": admitter, "name": box.name, "village": box.village,
-                                   "prefix": box.prefix}, target="box:" + admitter)
+        # What the admitter says of itself (its latest box.info), even if its clock is ahead of ours.
+        infos = sorted((e for e in events if e.box == admitter and e.kind == "box.info" and e.data),
+                       key=lambda e: e.hlc)
+        said = infos[-1].data if infos else {}
+        vouch = {"key": admitter, "name": str(said.get("name") or box.name)[:80],
+                 "village": str(said.get("village") or box.village)[:80],
+                 "prefix": str(said.get("prefix") or box.prefix).upper()}
+        if vouch["prefix"] and not NetEvent.select().where(
+                NetEvent.box == log.self_key(), NetEvent.kind == "box.admit",
+                NetEvent.target == "box:" + admitter).exists():
+            log.emit("box.admit", vouch, target="box:" + admitter, applied=False)
+            apply.settle()
     return box

@@ -28,6 +28,7 @@ FILE_MAX_BYTES = 64 * 1024 * 1024
 class Report:
     came: int = 0
     went: int = 0
+    ingest_seconds: float = 0.0  # time spent taking events in (checked, stored, applied)
     problems: list = field(default_factory=list)
 
     def summary(self):
@@ -164,9 +165,13 @@ def _remove_leftovers(root):
 def sync_folder(folder):
     """Import what the folder has that this box lacks, then write out what the folder lacks."""
     report = Report()
+    import time
+
+    started = time.perf_counter()
     events, held = read_folder(folder, report)
     try:
         report.came = log.import_events(events)
+        report.ingest_seconds = time.perf_counter() - started
     except log.ImportRefused as error:
         report.problems.append(f"nothing imported: {error}")
         _record(report, "folder", str(folder))
