@@ -205,8 +205,8 @@ class World:
             failures.append("another import order gave another state")
         forged_dir = self.root / "forged"
         shutil.copytree(self.sticks[0], forged_dir)
-        segment = next((forged_dir / sync.FOLDER_NAME).glob("*/*.jsonl"))
-        segment.write_text(segment.read_text().replace("Livre", "Spam!", 1))
+        segment = next(p for p in sorted((forged_dir / sync.FOLDER_NAME).glob("*/*.jsonl")) if "Livre" in p.read_text())
+        segment.write_text(segment.read_text().replace("Livre", "Spam!", 1))  # a payload changed on the stick
         report = self.run(self.boxes[-1], day, lambda: sync.sync_folder(forged_dir))
         if not report.problems or self.run(self.boxes[-1], day, state.digest) != expected:
             failures.append("a forged event was not refused")
