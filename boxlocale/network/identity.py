@@ -9,6 +9,8 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
+from .. import files
+
 KEY_FILENAME = "box_key"
 _keys = {}  # data dir → SigningKey
 
@@ -17,34 +19,13 @@ def key_path(data_dir):
     return Path(data_dir) / KEY_FILENAME
 
 
-def _write_new(path, key):
-    """Write a new key file atomically: a temporary file, fsynced, then linked in (never overwriting)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(key.encode().hex() + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(temporary, path)  # fails if another process made one first: theirs wins
-        except FileExistsError:
-            pass
-    finally:
-        temporary.unlink(missing_ok=True)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def ensure_box_key(data_dir):
     """The box's signing key, created on first start."""
     path = key_path(data_dir)
     if not path.exists():
         Path(data_dir).mkdir(parents=True, exist_ok=True)
-        _write_new(path, SigningKey.generate())
+        # Made atomically, never overwritten: two processes starting at once keep the first one's key.
+        files.create_once(path, SigningKey.generate().encode().hex() + "\n", mode=0o600)
     key = SigningKey(bytes.fromhex(path.read_text().strip()))
     _keys[str(Path(data_dir).resolve())] = key
     return key

@@ -9,6 +9,12 @@ from . import identity, log
 def start_new_key(data_dir):
     from . import ensure_self
 
+    if not identity.key_path(data_dir).exists():  # a backup without the key: a new box, nothing to announce
+        key = identity.ensure_box_key(data_dir)
+        log.set_identity(key)
+        with writing():
+            ensure_self()
+        return identity.public_hex(key)
     old, new = identity.replace_box_key(data_dir)
     log.set_identity(old)
     with writing():

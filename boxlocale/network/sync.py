@@ -8,11 +8,10 @@ bad event is refused whole and named in the report; nothing of it is imported.
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import clock
+from .. import clock, files
 from ..db import writing
 from ..errors import StorageFull
 from ..models import NetBox, NetEvent, NetSync
@@ -84,17 +83,7 @@ def read_folder(folder, report):
 
 def _write_atomically(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    files.atomic_write(path, text)
 
 
 def write_segment(root, events):
@@ -157,7 +146,7 @@ def _purge_deleted(root, held):
 def _remove_leftovers(root):
     """Temporary files of a sync that was cut off (power cut, stick pulled out)."""
     for path in root.glob("*/.*.tmp"):
-        path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # files.atomic_write's temporary names
 
 
 # --- One sync ---------------------------------------------------------------------------------------

@@ -171,10 +171,13 @@ install_app() {
 
 install_files() {
   local unit
-  for unit in boxlocale.socket boxlocale.service boxlocale-backup.service boxlocale-backup.timer; do
+  for unit in boxlocale.socket boxlocale.service boxlocale-backup.service boxlocale-backup.timer \
+      boxlocale-boxnet@.service; do
     put "/etc/systemd/system/$unit" 0644 units < "$REPO_DIR/systemd/$unit"
   done
   put /etc/systemd/system/boxlocale-dns-redirect.service 0644 units < "$SCRIPT_DIR/boxlocale-dns-redirect.service"
+  # A stick labelled BOXNET syncs the network of boxes by itself (its own unit, not the web service).
+  put /etc/udev/rules.d/99-boxlocale-boxnet.rules 0644 units < "$SCRIPT_DIR/99-boxlocale-boxnet.rules"
   put "$PREFIX/bin/boxlocale-nightly-backup" 0755 < "$SCRIPT_DIR/nightly-backup.sh"
   put "$PREFIX/README.md" 0644 < "$SCRIPT_DIR/README.md"
   printf 'BOXLOCALE_LEASES_FILE=%s\n' "$LEASES_FILE" | put /etc/boxlocale/boxlocale.env 0644 app
