@@ -262,6 +262,7 @@ CREATE TABLE net_box (
     is_root INTEGER NOT NULL DEFAULT 0,
     successor TEXT,
     forked_at_seq INTEGER,
+    blocked INTEGER NOT NULL DEFAULT 0,
     last_news DATETIME,
     last_contact DATETIME
 );

@@ -216,6 +216,7 @@ class NetBox(BaseModel):
     is_root = BooleanField(default=False)  # this box, or a box whose admission of this box we accepted
     successor = CharField(null=True)
     forked_at_seq = IntegerField(null=True)
+    blocked = BooleanField(default=False)  # blocked network-wide by a volunteer: its content is hidden
     last_news = DateTimeField(null=True)
     last_contact = DateTimeField(null=True)
 

@@ -355,3 +355,28 @@ def test_console_network_page_shows_boxes_and_admits(network, tmp_path):
         bad = post(client, "/console/network/", {"action": "admit", "request": "BOXNET-JOIN:xx"})
         assert bad.status_code == 400
         assert NetBox.select().where(NetBox.prefix == "ROA", NetBox.admitted == True).exists()  # noqa: E712
+        feurs = NetBox.get(NetBox.prefix == "FEU").key
+        assert post(client, "/console/network/", {"action": "block", "box": feurs, "reason": "spam"}).status_code == 302
+        assert NetBox.get_by_id(feurs).blocked is True
+
+
+def test_a_box_blocked_network_wide_has_its_content_hidden_everywhere(network, tmp_path):
+    from boxlocale.db import writing
+    from boxlocale.network import outbox
+
+    a, b, c = network
+    key_of_c = log_key(c)
+    with at(c):
+        board.post_notice(villager(), {"kind": "info", "title": "Arnaque", "shared": "1"})
+    carry(tmp_path / "stick", c, b, a)
+    with at(a):
+        assert Notice.get(Notice.title == "Arnaque").hidden is False
+        with writing():
+            outbox.block_box(key_of_c, "arnaques")
+        assert Notice.get(Notice.title == "Arnaque").hidden is True
+    with at(c):
+        board.post_notice(villager(), {"kind": "info", "title": "Arnaque 2", "shared": "1"})
+    carry(tmp_path / "stick", a, c, b)
+    with at(b):
+        assert all(notice.hidden for notice in Notice.select().where(Notice.title.startswith("Arnaque")))
+        assert Notice.select().where(Notice.title.startswith("Arnaque")).count() == 2

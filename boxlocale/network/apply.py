@@ -213,7 +213,10 @@ def settle_target(net_id):
         NetEvent.target == net_id, NetEvent.kind.in_(MODERATION), NetEvent.state.in_(("applied", "pending"))
     ).order_by(NetEvent.hlc.desc(), NetEvent.id.desc())
     latest = decisions.first()
-    if latest is not None:
+    origin = NetOrigin.get_or_none(NetOrigin.net_id == net_id)
+    if origin is not None and NetBox.select().where(NetBox.key == origin.box, NetBox.blocked == True).exists():  # noqa: E712
+        hidden = True  # a box blocked network-wide: everything it wrote stays hidden
+    elif latest is not None:
         hidden = latest.kind == "mod.hide"
     else:
         creation = _creation_event(net_id)
@@ -253,7 +256,20 @@ def drop_payloads(net_id):
         (NetEvent.id == net_id) | ((NetEvent.target == net_id) & NetEvent.kind.in_(CREATIONS))).execute()
 
 
+def _block(row, data):
+    """A volunteer blocked a box across the network (it posted abuse): all it wrote, before or after,
+    is hidden on every box. A block is never undone by an event, so its order does not matter."""
+    key = str(data.get("key", ""))
+    if not _HEX64.match(key) or key == row.box:
+        raise Refused("block")
+    NetBox.insert(key=key, blocked=True).on_conflict(
+        conflict_target=[NetBox.key], update={NetBox.blocked: True}).execute()
+    for origin in NetOrigin.select().where(NetOrigin.box == key):
+        settle_target(origin.net_id)
+
+
 HANDLERS = {
+    "box.block": _block,
     "box.info": _box_info,
     "box.admit": _admit,
     "box.successor": _successor,

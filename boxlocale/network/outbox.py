@@ -73,6 +73,14 @@ def moderated(target, action):
         apply.drop_payloads(net_id)
 
 
+def block_box(key, reason):
+    """Block a box across the network: what it wrote is hidden everywhere (call inside a write)."""
+    from . import apply
+
+    log.emit("box.block", {"key": key, "reason": reason[:300]}, target="box:" + key, applied=False)
+    apply.settle()
+
+
 def box_info_changed():
     """The directory entry of this box, when its name, village or opening hours changed."""
     from ..models import NetBox

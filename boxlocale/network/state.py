@@ -26,7 +26,8 @@ def shared_state():
         if origin:
             notices.append([origin.net_id, notice.kind, notice.title, notice.body, notice.place,
                             notice.contact, notice.status == "closed", notice.hidden, origin.box])
-    boxes = [[box.key, box.name, box.village, box.prefix, box.opening_hours, box.admitted, box.successor]
+    boxes = [[box.key, box.name, box.village, box.prefix, box.opening_hours, box.admitted, box.successor,
+              box.blocked]
              for box in NetBox.select().where(NetBox.admitted == True).order_by(NetBox.key)]  # noqa: E712
     tombstones = [row.net_id for row in NetTombstone.select().order_by(NetTombstone.net_id)]
     events = [row.id for row in NetEvent.select(NetEvent.id).where(

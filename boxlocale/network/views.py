@@ -39,6 +39,16 @@ def page():
                 with writing():
                     audit("network_admit")
                 flash(_("Box admitted. Carry the admission below to the new box."))
+            elif action == "block":
+                from .outbox import block_box
+
+                key = request.form.get("box", "")
+                with writing():
+                    if key in {box.key for box in status.overview(clock.now())["boxes"]}:
+                        block_box(key, request.form.get("reason", ""))
+                        audit("network_block", key[:16], request.form.get("reason", ""))
+                flash(_("This box is blocked in the whole network: what it wrote is hidden."))
+                return redirect(url_for("network.page"))
             elif action == "join":
                 box = admission.join(request.form.get("admission"))
                 with writing():
