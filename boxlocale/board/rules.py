@@ -12,7 +12,7 @@ from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..formatting import parse_local
 from ..models import Device, Notice, Reply
-from ..people.rules import check_rate, fold, held_for_review, resolve_pseudonym
+from ..posting import check_rate, fold, held_for_review, resolve_pseudonym
 
 KINDS = (
     ("offer", _l("I offer")),

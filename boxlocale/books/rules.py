@@ -18,7 +18,7 @@ from .. import clock, codes, settings
 from ..db import database, writing
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import Book, Device, JournalEntry, Photo
-from ..people.rules import check_rate, held_for_review, resolve_pseudonym
+from ..posting import check_rate, held_for_review, resolve_pseudonym
 
 PAGE_SIZE = 20
 TITLE_MAX, AUTHOR_MAX, NOTE_MAX, WHERE_MAX = 200, 120, 1000, 120

@@ -15,13 +15,12 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, OperationalError
 
-from .. import clock, codes, settings
+from .. import clock, codes, posting, settings
 from ..db import database, writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..formatting import iso
 from ..models import Device, Item, ItemPhoto, Photo
-from ..people import rules as people
 
 CATEGORIES = [
     ("vetements", _l("Clothes")),
@@ -351,7 +350,7 @@ def post_item(actor, data, processed_photos=(), on_behalf=False):
     values = clean_fields(data, kind)
     if on_behalf and not actor.is_volunteer:
         raise Forbidden()
-    people.check_rate(actor, "post")
+    posting.check_rate(actor, "post")
     now = clock.now()
     token = secrets.token_urlsafe(16)
     with writing():
@@ -361,9 +360,9 @@ def post_item(actor, data, processed_photos=(), on_behalf=False):
             again.save(only=[Item.manage_hash])
             return again, token
         if on_behalf:
-            pseudonym = people.clean_pseudonym(data.get("pseudonym"))
+            pseudonym = posting.clean_pseudonym(data.get("pseudonym"))
         else:
-            pseudonym = people.resolve_pseudonym(actor.device, data.get("pseudonym"))
+            pseudonym = posting.resolve_pseudonym(actor.device, data.get("pseudonym"))
         item = Item.create(
             code=_new_code(),
             kind=kind,
@@ -372,7 +371,7 @@ def post_item(actor, data, processed_photos=(), on_behalf=False):
             device=None if on_behalf else actor.device,
             manage_hash=hash_key(token),
             on_behalf=on_behalf,
-            hidden=people.held_for_review(values["title"], values.get("description")),
+            hidden=posting.held_for_review(values["title"], values.get("description")),
             created_at=now,
             updated_at=now,
             expires_at=now + _expiry(),
@@ -421,7 +420,7 @@ def edit_item(actor, item, data):
             raise Conflict(_l("This item is closed: it can no longer be changed."))
         for name, value in values.items():
             setattr(item, name, value)
-        if people.held_for_review(item.title, item.description):
+        if posting.held_for_review(item.title, item.description):
             item.hidden = True
         item.updated_at = clock.now()
         item.save()
