@@ -217,7 +217,7 @@ def test_posting_is_rate_limited(ctx):
 
 def test_the_home_page_links_to_the_notice(ctx):
     notice = post(poster())
-    assert rules.latest(4)[0]["url"] == f"/board/{notice.id}"
+    assert rules.latest(4)[0].id == notice.id
 
 
 def test_the_demo_board_is_a_village_with_upcoming_events_and_replies(ctx):

@@ -1,17 +1,45 @@
 """Give-box items over JSON (API.md, "Give-box items"): the same rules as the pages."""
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from .. import photos
 from ..devices import current_actor, require_device
 from ..errors import ValidationError
+from ..formatting import iso
 from ..giveaway import rules
 from . import bp
 from .common import page_number, request_data
 from .openapi import document, error_response, json_response
 
 MANAGE_HEADER = "X-Manage-Token"
+
+
+def item_json(item, actor, photos_shown=None):
+    """An item as API.md describes it."""
+    photos_shown = rules.photos_of(item) if photos_shown is None else photos_shown
+    reserved = rules.reserved_now(item)
+    return {
+        "code": item.code,
+        "kind": item.kind,
+        "title": item.title,
+        "description": item.description,
+        "category": item.category,
+        "condition": item.condition,
+        "where": item.location,
+        "location_note": item.location_note,
+        "status": rules.status_of(item),
+        "photos": [photos.as_json(photo) for photo in photos_shown],
+        "pseudonym": item.pseudonym,
+        "created_at": iso(item.created_at),
+        "expires_at": iso(item.expires_at),
+        "reserved_until": iso(item.reserved_until) if reserved else None,
+        "mine": actor.owns(item),
+        "reserved_by_me": bool(reserved and actor.device is not None and item.reserved_by_id == actor.device.id),
+        "html_url": url_for("giveaway.item", code=item.code, _external=False),
+        "label_url": url_for("giveaway.label", code=item.code, _external=False),
+    }
+
 
 
 def _actor(writing=False):
@@ -21,7 +49,7 @@ def _actor(writing=False):
 
 
 def _one(item, actor, status=200):
-    return jsonify(rules.item_json(rules.get_item(item.code, actor), actor)), status
+    return jsonify(item_json(rules.get_item(item.code, actor), actor)), status
 
 
 @bp.route("/items", methods=["GET"])
@@ -36,7 +64,7 @@ def list_items():
                                     q=request.args.get("q"), page=page_number())
     actor = _actor()
     photos_by_item = rules.photos_for(items)
-    return jsonify({"items": [rules.item_json(item, actor, photos_by_item[item.id]) for item in items],
+    return jsonify({"items": [item_json(item, actor, photos_by_item[item.id]) for item in items],
                     "next_page": next_page})
 
 
@@ -46,7 +74,7 @@ def create_item():
     data = request_data()
     processed = photos.process_uploads(request.files.getlist("photo"), current_app.config["MAX_PHOTOS_PER_ITEM"])
     item, token = rules.post_item(actor, data, processed)
-    body = rules.item_json(item, actor)
+    body = item_json(item, actor)
     body["manage_token"] = token  # shown once: the private manage link's secret
     return jsonify(body), 201
 
@@ -54,7 +82,7 @@ def create_item():
 @bp.route("/items/<code>", methods=["GET"])
 def get_item(code):
     actor = _actor()
-    return jsonify(rules.item_json(rules.get_item(code, actor), actor))
+    return jsonify(item_json(rules.get_item(code, actor), actor))
 
 
 @bp.route("/items/<code>", methods=["PATCH"])

@@ -308,9 +308,4 @@ def upcoming(limit=5):
 
 def latest(limit):
     """Newest notices for the home page's "what is new"."""
-    query = current_notices().order_by(Notice.created_at.desc()).limit(limit)
-    return [
-        {"title": notice.title, "url": f"/board/{notice.id}", "label": _l("Noticeboard"),
-         "when": notice.created_at}
-        for notice in query
-    ]
+    return list(current_notices().order_by(Notice.created_at.desc()).limit(limit))

@@ -373,8 +373,4 @@ def books_for_labels(actor, typed_codes):
 
 def latest(limit):
     """Newest visible books, for the home page's "what is new"."""
-    query = Book.select().where(Book.hidden == False).order_by(Book.created_at.desc()).limit(limit)  # noqa: E712
-    return [
-        {"title": book.title, "url": f"/books/{book.code}", "label": _l("Books"), "when": book.created_at}
-        for book in query
-    ]
+    return list(Book.select().where(Book.hidden == False).order_by(Book.created_at.desc()).limit(limit))  # noqa: E712

@@ -11,7 +11,6 @@ Every move takes an ``Actor``; volunteers may do every move.
 import secrets
 from datetime import timedelta
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, OperationalError
 
@@ -19,7 +18,6 @@ from .. import clock, codes, posting, settings
 from ..db import database, writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..formatting import iso
 from ..models import Device, Item, ItemPhoto, Photo
 
 CATEGORIES = [
@@ -236,12 +234,7 @@ def _has_fts():
 
 def latest(limit):
     """Newest visible available items, for the home page's "what is new"."""
-    items, _next = search("available", per_page=limit, fields=(Item.code, Item.title, Item.created_at))
-    return [
-        {"title": item.title, "url": url_for("giveaway.item", code=item.code), "label": _l("Give-box"),
-         "when": item.created_at}
-        for item in items
-    ]
+    return search("available", per_page=limit, fields=(Item.code, Item.title, Item.created_at))[0]
 
 
 # Who may do what
@@ -574,39 +567,3 @@ _CLOSED = {
 def _require_status(status, allowed):
     if status not in allowed:
         raise Conflict(_CLOSED[status])
-
-
-# The API shape
-
-
-def item_json(item, actor, photos=None):
-    """An item as API.md describes it."""
-    photos = photos_of(item) if photos is None else photos
-    reserved = reserved_now(item)
-    return {
-        "code": item.code,
-        "kind": item.kind,
-        "title": item.title,
-        "description": item.description,
-        "category": item.category,
-        "condition": item.condition,
-        "where": item.location,
-        "location_note": item.location_note,
-        "status": status_of(item),
-        "photos": [_photo_json(photo) for photo in photos],
-        "pseudonym": item.pseudonym,
-        "created_at": iso(item.created_at),
-        "expires_at": iso(item.expires_at),
-        "reserved_until": iso(item.reserved_until) if reserved else None,
-        "mine": actor.owns(item),
-        "reserved_by_me": bool(reserved and actor.device is not None and item.reserved_by_id == actor.device.id),
-        "html_url": url_for("giveaway.item", code=item.code, _external=False),
-        "label_url": url_for("giveaway.label", code=item.code, _external=False),
-    }
-
-
-def _photo_json(photo):
-    from ..photos import as_json
-
-    return as_json(photo)
-
