@@ -3,7 +3,7 @@
 from flask import jsonify, request, url_for
 
 from ..board import rules
-from ..board.views import ics_response
+from ..board.ics import ics_response
 from ..devices import current_actor, require_device
 from ..formatting import iso
 from . import bp

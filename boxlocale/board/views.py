@@ -1,13 +1,13 @@
 """The noticeboard's pages: the board, posting, a notice with its replies, the owner's moves, .ics."""
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import settings
 from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
 from ..pagecache import cached_page
-from . import bp, ics, rules
+from . import bp, rules
+from .ics import ics_response
 
 NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination",
                  "seats", "contact", "pseudonym")
@@ -137,16 +137,3 @@ def renew(notice_id):
 def event_ics(notice_id):
     notice = rules.visible_notice(notice_id, current_actor())
     return ics_response(notice)
-
-
-def ics_response(notice):
-    """The .ics download of a dated notice (404 for the others); the API uses it too."""
-    from ..errors import NotFound
-
-    if notice.kind not in rules.DATED_KINDS or notice.starts_at is None:
-        raise NotFound()
-    url = url_for("board.notice", notice_id=notice.id, _external=True)
-    body = ics.notice_ics(notice, settings.get("host_name"), url)
-    return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": f'attachment; filename="notice-{notice.id}.ics"',
-    })

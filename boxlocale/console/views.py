@@ -9,7 +9,7 @@ from .. import backup, clock, settings, stats
 from ..db import writing
 from ..errors import RateLimited, StorageFull, ValidationError
 from ..formatting import parse_local
-from ..portal.views import safe_next
+from ..web import safe_next
 from . import accounts, bp, moderation, settings_form
 from .session import audit, can, end_session, requires, start_session
 

@@ -10,6 +10,7 @@ from ..db import database
 from ..giveaway import rules as giveaway_rules
 from ..i18n import LANG_COOKIE, LANGUAGES
 from ..pagecache import cached_page
+from ..web import safe_next
 from . import bp, captive
 
 NEWS_PER_DOMAIN = 4
@@ -32,13 +33,6 @@ def home():
 
 def _news(record, label, url):
     return {"title": record.title, "url": url, "label": label, "when": record.created_at}
-
-
-def safe_next(target):
-    """Only paths on this box: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
 
 
 @bp.route("/lang/<code>")
