@@ -88,14 +88,14 @@ def get_item(code):
 @bp.route("/items/<code>", methods=["PATCH"])
 def patch_item(code):
     actor = _actor(writing=True)
-    item = rules.edit_item(actor, rules.get_item(code, actor), request_data())
+    item = rules.edit_item(rules.get_item(code, actor), actor, request_data())
     return _one(item, actor)
 
 
 def _move(name, move):
     def view(code):
         actor = _actor(writing=True)
-        return _one(move(actor, rules.get_item(code, actor)), actor)
+        return _one(move(rules.get_item(code, actor), actor), actor)
 
     view.__name__ = f"item_{name}"
     bp.add_url_rule(f"/items/<code>/{name}", view.__name__, view, methods=["POST"])
@@ -111,7 +111,7 @@ def item_taken(code):
     actor = _actor(writing=True)
     data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
     answer = _yes_no((data or {}).get("would_have_bought"))
-    item = rules.mark_taken(actor, rules.get_item(code, actor), answer)
+    item = rules.mark_taken(rules.get_item(code, actor), actor, answer)
     return _one(item, actor)
 
 

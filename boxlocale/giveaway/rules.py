@@ -260,7 +260,7 @@ def may_mark_taken(actor, item):
     return item.location == "in_box" and status_of(item) == "available"
 
 
-def allowed_moves(actor, item):
+def allowed_moves(item, actor):
     """The buttons this actor should see, as a set of move names."""
     status, moves = status_of(item), set()
     manager = may_manage(actor, item)
@@ -403,7 +403,7 @@ def _hold():
     return timedelta(hours=float(settings.get("hold_hours")))
 
 
-def edit_item(actor, item, data):
+def edit_item(item, actor, data):
     """Change the text fields (PATCH: only those given)."""
     values = clean_fields(data, item.kind, partial=True)
     with writing():
@@ -423,7 +423,7 @@ def edit_item(actor, item, data):
 # The moves
 
 
-def reserve(actor, item):
+def reserve(item, actor):
     """Keep an offer for this phone for the box's hold time. Only one phone at a time: the other
     gets a Conflict. Reserving again what this phone already holds changes nothing."""
     with writing():
@@ -447,7 +447,7 @@ def reserve(actor, item):
     return item
 
 
-def release(actor, item):
+def release(item, actor):
     """Cancel the reservation (the reserver or the owner). Nothing to cancel: nothing changes."""
     with writing():
         item = _fresh(item)
@@ -463,7 +463,7 @@ def release(actor, item):
     return item
 
 
-def mark_taken(actor, item, would_have_bought=None):
+def mark_taken(item, actor, would_have_bought=None):
     """It found a new home (an offer) or the asker got it (a request)."""
     with writing():
         item = _fresh(item)
@@ -493,7 +493,7 @@ def mark_taken(actor, item, would_have_bought=None):
     return item
 
 
-def answer_bought(actor, item, answer):
+def answer_bought(item, actor, answer):
     """"Would you otherwise have bought it?" (yes/no), asked once it is taken."""
     if not isinstance(answer, bool):
         raise ValidationError(fields={"would_have_bought": _l("Please answer yes or no.")})
@@ -506,7 +506,7 @@ def answer_bought(actor, item, answer):
     return item
 
 
-def withdraw(actor, item):
+def withdraw(item, actor):
     with writing():
         item = _fresh(item)
         status = status_of(item)
@@ -521,7 +521,7 @@ def withdraw(actor, item):
     return item
 
 
-def renew(actor, item):
+def renew(item, actor):
     """Another full period before it expires, before or after the expiry."""
     with writing():
         item = _fresh(item)

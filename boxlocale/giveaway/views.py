@@ -101,7 +101,7 @@ def _item_page(item, actor, message=None, status=200):
     device = item.device
     return render_template(
         "giveaway/item.html", item=item, photos=rules.photos_of(item), actor=actor,
-        moves=rules.allowed_moves(actor, item), status=rules.status_of(item),
+        moves=rules.allowed_moves(item, actor), status=rules.status_of(item),
         status_label=rules.status_label(item), category=rules.category_label(item.category),
         conditions=dict(rules.CONDITIONS), reserved_by_me=rules.is_reserver(actor, item),
         verified=device is not None and device.verified_at is not None, mine=rules.may_manage(actor, item),
@@ -117,7 +117,7 @@ def act(code, move):
     found = rules.get_item(code, actor)
     do, done_message = MOVES[move]
     try:
-        found = do(actor, found)
+        found = do(found, actor)
     except (Conflict, Forbidden) as error:
         return _item_page(rules.get_item(code, actor), actor, error.message, error.status)
     flash(done_message)
@@ -129,7 +129,7 @@ def bought(code):
     actor = _actor(code, writing=True)
     found = rules.get_item(code, actor)
     answer = {"yes": True, "no": False}.get(request.form.get("answer"))
-    rules.answer_bought(actor, found, answer)
+    rules.answer_bought(found, actor, answer)
     flash(_l("Thank you for your answer."))
     return redirect(url_for("giveaway.item", code=found.code), 303)
 
@@ -146,7 +146,7 @@ def edit(code):
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            rules.edit_item(actor, found, values)
+            rules.edit_item(found, actor, values)
         except ValidationError as error:
             return _edit_form(found, values, error.fields), 400
         return redirect(url_for("giveaway.item", code=found.code), 303)
