@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from ..errors import ValidationError
 
 PAGE_SIZE = 20
+MANAGE_HEADER = "X-Manage-Token"
 
 
 def request_data():
@@ -26,3 +27,15 @@ def page_number():
     if page < 1:
         raise ValidationError(fields={"page": _l("Must be 1 or more.")})
     return page
+
+
+def manage_token():
+    """The private manage link's secret, the same way for items and notices: the X-Manage-Token
+    header, else ``manage_token`` in the JSON body or the form."""
+    token = request.headers.get(MANAGE_HEADER)
+    if not token and request.mimetype == "application/json":
+        body = request.get_json(silent=True)
+        token = body.get("manage_token") if isinstance(body, dict) else None
+    elif not token:
+        token = request.form.get("manage_token")
+    return token if isinstance(token, str) and token else None

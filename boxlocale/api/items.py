@@ -9,10 +9,8 @@ from ..errors import ValidationError
 from ..formatting import iso
 from ..giveaway import rules
 from . import bp
-from .common import page_number, request_data
+from .common import manage_token, page_number, request_data
 from .openapi import document, error_response, json_response
-
-MANAGE_HEADER = "X-Manage-Token"
 
 
 def item_json(item, actor, photos_shown=None):
@@ -45,7 +43,7 @@ def item_json(item, actor, photos_shown=None):
 def _actor(writing=False):
     if writing:
         require_device()  # 401 without a bearer key
-    return current_actor(manage_token=request.headers.get(MANAGE_HEADER))
+    return current_actor(manage_token=manage_token())
 
 
 def _one(item, actor, status=200):

@@ -7,7 +7,7 @@ from ..board.ics import ics_response
 from ..devices import current_actor, require_device
 from ..formatting import iso
 from . import bp
-from .common import page_number, request_data
+from .common import manage_token, page_number, request_data
 from .openapi import document, error_response, json_response
 
 
@@ -33,14 +33,9 @@ def notice_json(notice, actor, replies=None):
 
 
 def _writer():
-    """The API actor of an owner's move: a device key, and perhaps a manage token in the body."""
+    """The API actor of an owner's move: a device key, and perhaps a manage token."""
     require_device()
-    if request.mimetype == "application/json":
-        body = request.get_json(silent=True)
-        token = body.get("manage_token") if isinstance(body, dict) else None
-    else:
-        token = request.form.get("manage_token")
-    return current_actor(manage_token=token if isinstance(token, str) else None)
+    return current_actor(manage_token=manage_token())
 
 
 @bp.route("/notices")
@@ -67,13 +62,14 @@ def post_notice():
 @bp.route("/notices/<int:notice_id>")
 def notice(notice_id):
     actor = current_actor()
-    found = rules.visible_notice(notice_id, actor)
+    found = rules.get_notice(notice_id, actor)
     return jsonify(notice_json(found, actor, replies=rules.replies_of(found)))
 
 
 @bp.route("/notices/<int:notice_id>/replies", methods=["POST"])
 def post_reply(notice_id):
-    reply = rules.add_reply(current_actor(create_device_if_missing=True), notice_id, request_data())
+    actor = current_actor(create_device_if_missing=True)
+    reply = rules.add_reply(rules.get_notice(notice_id, actor), actor, request_data())
     data = reply_json(reply)
     data["held_for_review"] = reply.hidden
     return jsonify(data), 201
@@ -82,18 +78,18 @@ def post_reply(notice_id):
 @bp.route("/notices/<int:notice_id>/close", methods=["POST"])
 def close_notice(notice_id):
     actor = _writer()
-    return jsonify(notice_json(rules.close_notice(actor, notice_id), actor))
+    return jsonify(notice_json(rules.close_notice(rules.get_notice(notice_id, actor), actor), actor))
 
 
 @bp.route("/notices/<int:notice_id>/renew", methods=["POST"])
 def renew_notice(notice_id):
     actor = _writer()
-    return jsonify(notice_json(rules.renew_notice(actor, notice_id), actor))
+    return jsonify(notice_json(rules.renew_notice(rules.get_notice(notice_id, actor), actor), actor))
 
 
 @bp.route("/notices/<int:notice_id>/event.ics")
 def notice_ics(notice_id):
-    return ics_response(rules.visible_notice(notice_id, current_actor()))
+    return ics_response(rules.get_notice(notice_id, current_actor()))
 
 
 # --- OpenAPI ------------------------------------------------------------------------------------

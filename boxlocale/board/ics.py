@@ -65,9 +65,9 @@ def notice_ics(notice, host, url):
 
 def ics_response(notice):
     """The .ics download of a dated notice (404 for the others): the board's page and the API's."""
-    from .rules import DATED_KINDS
+    from .rules import has_calendar
 
-    if notice.kind not in DATED_KINDS or notice.starts_at is None:
+    if not has_calendar(notice):
         raise NotFound()
     url = url_for("board.notice", notice_id=notice.id, _external=True)
     body = notice_ics(notice, settings.get("host_name"), url)

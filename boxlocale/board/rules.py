@@ -39,6 +39,18 @@ SEATS_MAX = 20
 PAGE_SIZE = 20
 
 
+_STATUS_LABELS = {"open": _l("Open"), "closed": _l("Done"), "expired": _l("Past")}
+
+
+def status_label(status):
+    return _STATUS_LABELS.get(status, status)
+
+
+def has_calendar(notice):
+    """Events and carpools with a date can be added to a phone's calendar (.ics)."""
+    return notice.kind in DATED_KINDS and notice.starts_at is not None
+
+
 def kind_label(kind):
     return dict(KINDS).get(kind, kind)
 
@@ -160,6 +172,8 @@ def post_notice(actor, data, on_behalf=False):
     ``on_behalf``: a volunteer posts for a villager without a phone (shown as posted by the centre).
 
     Held for review (a review word): stored hidden, waiting for a volunteer."""
+    if on_behalf and not actor.is_volunteer:
+        raise Forbidden()
     now = clock.now()
     fields = clean_notice(data, now)
     check_rate(actor, "post")
@@ -180,35 +194,60 @@ def post_notice(actor, data, on_behalf=False):
     return notice, token
 
 
-def visible_notice(notice_id, actor=None):
-    """The notice with this id, unless hidden (volunteers see hidden ones). NotFound otherwise."""
+def get_notice(notice_id, actor=None):
+    """The notice with this id, or NotFound; hidden ones only for volunteers."""
     notice = Notice.get_or_none(Notice.id == notice_id)
     if notice is None or (notice.hidden and not (actor and actor.is_volunteer)):
         raise NotFound()
     return notice
 
 
+def _fresh(notice, actor):
+    """Read the notice again inside the write transaction: what another phone did just now counts."""
+    return get_notice(notice.id, actor)
+
+
+def may_manage(actor, notice):
+    """Close, renew: the phone that posted it, the holder of its manage link, a volunteer."""
+    return actor.is_volunteer or actor.owns(notice)
+
+
+def allowed_moves(notice, actor):
+    """The buttons this actor should see, as a set of move names."""
+    status, moves = status_of(notice), set()
+    if may_manage(actor, notice) and status != "closed":
+        moves.add("close")
+        if notice.kind not in DATED_KINDS:
+            moves.add("renew")
+    if status == "open":
+        moves.add("reply")
+    if not actor.owns(notice) and notice.pseudonym:
+        moves.add("thank")
+    return moves
+
+
 def _require_owner(actor, notice):
-    if not (actor.is_volunteer or actor.owns(notice)):
+    if not may_manage(actor, notice):
         raise Forbidden(_l("Only the person who posted this notice can do this."))
 
 
-def close_notice(actor, notice_id):
-    """Done or solved: closed for good; it counts as an exchange in the impact figures."""
+def close_notice(notice, actor):
+    """Done or solved: closed for good; it counts as an exchange in the impact figures. Closing what
+    is already closed changes nothing (a double tap)."""
     with writing():
-        notice = visible_notice(notice_id, actor)
+        notice = _fresh(notice, actor)
         _require_owner(actor, notice)
         if notice.status == "closed":
-            raise Conflict(_l("This notice is already closed."))
+            return notice
         notice.status, notice.closed_at, notice.updated_at = "closed", clock.now(), clock.now()
         notice.save()
     return notice
 
 
-def renew_notice(actor, notice_id):
+def renew_notice(notice, actor):
     """Give an undated notice another notice_expiry_days from now (events keep their date)."""
     with writing():
-        notice = visible_notice(notice_id, actor)
+        notice = _fresh(notice, actor)
         _require_owner(actor, notice)
         if notice.status == "closed":
             raise Conflict(_l("This notice is closed."))
@@ -220,14 +259,14 @@ def renew_notice(actor, notice_id):
     return notice
 
 
-def add_reply(actor, notice_id, data):
+def add_reply(notice, actor, data):
     """A public reply under an open notice. Held for review: stored hidden."""
     body = _string(data, "body")
     if not 1 <= len(body) <= REPLY_MAX:
         raise ValidationError(fields={"body": _l("Write a reply of %(max)d characters at most.", max=REPLY_MAX)})
     check_rate(actor, "reply")
     with writing():
-        notice = visible_notice(notice_id, actor)
+        notice = _fresh(notice, actor)
         if status_of(notice) != "open":
             raise Conflict(_l("This notice is closed or past: replies are no longer possible."))
         pseudonym = resolve_pseudonym(actor.device, data.get("pseudonym"))
