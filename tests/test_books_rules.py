@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from boxlocale import clock, settings
+from boxlocale import clock, listing, settings
 from boxlocale.books import rules
 from boxlocale.devices import Actor
 from boxlocale.errors import Forbidden, RateLimited, ValidationError
@@ -174,7 +174,7 @@ def test_search_by_title_or_author_ignores_accents_and_case(app, db):
 
 
 def test_search_falls_back_to_like_without_fts5(app, db, monkeypatch):
-    monkeypatch.setattr(rules, "_has_fts", lambda: False)
+    monkeypatch.setattr(listing, "has_table", lambda name: False)
     with app.test_request_context():
         register(title="Les Misérables", author="Victor Hugo")
         register(title="Germinal", author="Émile Zola")

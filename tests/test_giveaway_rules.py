@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale
 
-from boxlocale import clock, settings
+from boxlocale import clock, listing, settings
 from boxlocale.api.items import item_json
 from boxlocale.devices import Actor, create_device
 from boxlocale.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -292,12 +292,12 @@ def test_search_falls_back_to_like_without_the_fts_table(box, db):
     db.execute_sql("DROP TABLE item_fts")
     for trigger in ("item_fts_ai", "item_fts_ad", "item_fts_au"):
         db.execute_sql(f"DROP TRIGGER {trigger}")
-    rules._fts_present.clear()
+    listing.forget_tables()
     try:
         assert [i.title for i in rules.search(q="Tondeuse")[0]] == ["Tondeuse électrique"]
         assert rules.search(q="vélo")[0] == []
     finally:
-        rules._fts_present.clear()
+        listing.forget_tables()
 
 
 def test_latest_links_to_the_item_page(box):

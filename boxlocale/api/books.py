@@ -38,7 +38,7 @@ def books():
     status = request.args.get("status", "")
     if status and status not in rules.STATUSES:
         raise ValidationError(fields={"status": _l("Must be on_shelf or travelling.")})
-    found, next_page = rules.search(q=request.args.get("q", "")[:100], language=request.args.get("language", ""),
+    found, next_page = rules.search(q=request.args.get("q", ""), language=request.args.get("language", ""),
                                     view="all", status=status, page=page_number())
     actor = current_actor()
     return jsonify({"items": [book_json(book, actor) for book in found], "next_page": next_page})

@@ -3,6 +3,7 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from .. import listing
 from ..errors import ValidationError
 
 PAGE_SIZE = 20
@@ -20,13 +21,8 @@ def request_data():
 
 
 def page_number():
-    try:
-        page = int(request.args.get("page", 1))
-    except ValueError:
-        raise ValidationError(fields={"page": _l("Must be a whole number.")}) from None
-    if page < 1:
-        raise ValidationError(fields={"page": _l("Must be 1 or more.")})
-    return page
+    """The ``page`` query parameter; a 400 naming the field when it is not a page number."""
+    return listing.page_number(request.args.get("page"), strict=True)
 
 
 def manage_token():

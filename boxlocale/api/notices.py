@@ -42,7 +42,7 @@ def _writer():
 def notices():
     kind, category = request.args.get("kind", ""), request.args.get("category", "")
     page = page_number()
-    found, next_page = rules.board(kind, category, request.args.get("q", "")[:100],
+    found, next_page = rules.board(kind, category, request.args.get("q", ""),
                                    request.args.get("upcoming") == "1", page)
     actor = current_actor()
     return jsonify({"items": [notice_json(notice, actor) for notice in found], "next_page": next_page})

@@ -4,15 +4,15 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL
+from peewee import JOIN
 
-from .. import clock, settings
-from ..db import database, writing
+from .. import clock, listing, settings
+from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..formatting import parse_local
 from ..models import Device, Notice, Reply
-from ..posting import check_rate, fold, held_for_review, resolve_pseudonym
+from ..posting import check_rate, held_for_review, resolve_pseudonym
 
 KINDS = (
     ("offer", _l("I offer")),
@@ -295,23 +295,6 @@ def poster_verified(notice):
         Device.id == notice.device_id).scalar())
 
 
-def _search_condition(words):
-    """Word search: FTS5 when the database has it (accents ignored), else LIKE."""
-    terms = [term for term in fold(words).replace('"', " ").split() if term][:8]
-    if not terms:
-        return None
-    has_fts = database.execute_sql(
-        "SELECT 1 FROM sqlite_master WHERE name = 'notice_fts'").fetchone() is not None
-    if has_fts:
-        match = " ".join(f'"{term}"*' for term in terms)
-        return Notice.id.in_(SQL("(SELECT rowid FROM notice_fts WHERE notice_fts MATCH ?)", (match,)))
-    condition = None
-    for term in terms:
-        like = Notice.title.contains(term) | Notice.body.contains(term)
-        condition = like if condition is None else condition & like
-    return condition
-
-
 # What a card on the board shows: the board page reads only these columns (not the body).
 CARD_FIELDS = (Notice.id, Notice.kind, Notice.category, Notice.title, Notice.starts_at, Notice.place,
                Notice.destination, Notice.pseudonym, Notice.on_behalf, Notice.created_at)
@@ -334,9 +317,9 @@ def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_
         query = query.where(Notice.kind == kind)
     if category in dict(NOTICE_CATEGORIES):
         query = query.where(Notice.category == category)
-    condition = _search_condition(words or "")
-    if condition is not None:
-        query = query.where(condition)
+    terms = listing.search_words(words)
+    if terms:
+        query = query.where(listing.text_match(Notice.id, "notice_fts", (Notice.title, Notice.body), terms))
     rows = list(query.limit(per_page + 1).offset((page - 1) * per_page).objects())
     return rows[:per_page], (page + 1 if len(rows) > per_page else None)
 

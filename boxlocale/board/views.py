@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
+from ..listing import QUERY_MAX, page_number
 from ..pagecache import cached_page
 from ..posting import PSEUDONYM_MAX
 from . import bp, rules
@@ -20,8 +21,7 @@ def _choice(name, options):
 
 
 def _page():
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and int(page) > 0 else 1
+    return page_number(request.args.get("page"))
 
 
 @bp.route("/")
@@ -29,7 +29,7 @@ def _page():
 def index():
     kind = _choice("kind", rules.KINDS)
     category = _choice("category", rules.NOTICE_CATEGORIES)
-    words = request.args.get("q", "")[:100]
+    words = request.args.get("q", "")[:QUERY_MAX]
     upcoming_only = request.args.get("upcoming") == "1"
     page = _page()
     notices, next_page = rules.board(kind, category, words, upcoming_only, page, fields=rules.CARD_FIELDS)

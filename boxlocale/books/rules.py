@@ -7,14 +7,12 @@ follow from its journal entries.
 """
 
 import hmac
-import operator
 from datetime import UTC
-from functools import reduce
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, fn
+from peewee import JOIN, fn
 
-from .. import clock, codes, settings
+from .. import clock, codes, listing, settings
 from ..db import database, writing
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import Book, Device, JournalEntry, Photo
@@ -308,9 +306,9 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
         query = query.where(Book.status == status)
     if language:
         query = query.where(Book.language == language)
-    words = (q or "").split()
+    words = listing.search_words(q)
     if words:
-        query = query.where(_matches(words))
+        query = query.where(listing.text_match(Book.id, "book_fts", (Book.title, Book.author), words))
     order = {
         "shelf": (Book.title.collate("NOCASE"), Book.id),
         "arrived": (Book.updated_at.desc(), Book.id.desc()),
@@ -319,26 +317,6 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
     rows = list(query.order_by(*order).offset((page - 1) * page_size).limit(page_size + 1))
     next_page = page + 1 if len(rows) > page_size else None
     return rows[:page_size], next_page
-
-
-def _matches(words):
-    """Word search on title and author: FTS5 when this SQLite has it (prefix match, accents
-    ignored), else LIKE."""
-    if _has_fts():
-        terms = " ".join('"' + word.replace('"', '""') + '"*' for word in words[:10])
-        return Book.id.in_(SQL("(SELECT rowid FROM book_fts WHERE book_fts MATCH ?)", [terms]))
-    return reduce(operator.and_, [Book.title.contains(word) | Book.author.contains(word) for word in words[:10]])
-
-
-_fts_present = None
-
-
-def _has_fts():
-    global _fts_present
-    if _fts_present is None:
-        found = database.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'book_fts'").fetchone()
-        _fts_present = found is not None
-    return _fts_present
 
 
 def registered_today(actor):

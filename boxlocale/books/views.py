@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from .. import photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
+from ..listing import page_number
 from ..pagecache import cached_page
 from . import bp, rules
 
@@ -21,8 +22,8 @@ def index():
     q = request.args.get("q", "").strip()
     language = request.args.get("language", "")
     language = language if language in rules.LANGUAGE_CODES else ""
-    page = request.args.get("page", 1, type=int) or 1
-    books, next_page = rules.search(q=q, language=language, view=view, page=max(1, page), fields=rules.SHELF_FIELDS)
+    page = page_number(request.args.get("page"))
+    books, next_page = rules.search(q=q, language=language, view=view, page=page, fields=rules.SHELF_FIELDS)
     return render_template(
         "books/index.html", books=books, next_page=next_page, page=page, view=view, q=q,
         language=language, languages=rules.LANGUAGES,

@@ -12,10 +12,10 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, OperationalError
+from peewee import JOIN
 
-from .. import clock, codes, posting, settings
-from ..db import database, writing
+from .. import clock, codes, listing, posting, settings
+from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import Device, Item, ItemPhoto, Photo
@@ -184,9 +184,9 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
         query = query.where(Item.kind == kind)
     if category:
         query = query.where(Item.category == category)
-    words = _words(q)
+    words = listing.search_words(q)
     if words:
-        query = query.where(_text_match(words))
+        query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words))
     rows = list(
         query.order_by(Item.created_at.desc(), Item.id.desc())
         .limit(per_page + 1)
@@ -197,39 +197,6 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
         row.verified = row.device_verified_at is not None
     next_page = page + 1 if len(rows) > per_page else None
     return rows[:per_page], next_page
-
-
-def _words(q):
-    return [word for word in (q or "").split() if word.strip('"*')][:8]
-
-
-def _text_match(words):
-    """Word search: SQLite FTS5 (accents ignored, word prefixes) when the box has it, else LIKE."""
-    if _has_fts():
-        match = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
-        return Item.id.in_(SQL("(SELECT rowid FROM item_fts WHERE item_fts MATCH ?)", [match]))
-    condition = None
-    for word in words:
-        pattern = f"%{word}%"
-        term = Item.title ** pattern | Item.description ** pattern
-        condition = term if condition is None else condition & term
-    return condition
-
-
-_fts_present = {}
-
-
-def _has_fts():
-    """Is the item_fts table there? (A SQLite without FTS5 skipped it at migration V3.)"""
-    key = database.database
-    if key not in _fts_present:
-        try:
-            _fts_present[key] = bool(
-                database.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'item_fts'").fetchone()
-            )
-        except OperationalError:
-            return False
-    return _fts_present[key]
 
 
 def latest(limit):

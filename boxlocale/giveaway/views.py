@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
 from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
+from ..listing import page_number
 from ..pagecache import cached_page
 from . import bp, rules
 
@@ -36,10 +37,7 @@ def _actor(code, writing=False):
 def index():
     args = {key: request.args.get(key, "") for key in ("q", "category", "kind", "status")}
     status = args["status"] or "current"
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     items, next_page = rules.search(
         status=None if status == "all" else status, kind=args["kind"] or None,
         category=args["category"] or None, q=args["q"], page=page, fields=rules.LISTING_FIELDS,
