@@ -24,7 +24,8 @@ def create_app(test_config=None):
         WTF_CSRF_SSL_STRICT=False,
     )
 
-    db.init_database(config["DATA_DIR"])
+    # Not a BOXLOCALE_* setting: a box always writes with synchronous=FULL; unit tests may pass "off".
+    db.init_database(config["DATA_DIR"], synchronous=(test_config or {}).get("SQLITE_SYNCHRONOUS", "full"))
     with db.database.connection_context():
         settings.invalidate()
         settings.all_settings()
