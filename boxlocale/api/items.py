@@ -3,7 +3,7 @@
 from flask import current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from .. import photos
+from .. import listing, photos
 from ..devices import current_actor, require_device
 from ..errors import ValidationError
 from ..formatting import iso
@@ -166,13 +166,13 @@ _WRITE_ERRORS = {"401": error_response("No device key"), "404": error_response("
                  "429": error_response("Too many writes")}
 _FIELDS = {
     "kind": {"type": "string", "enum": ["offer", "wanted"], "default": "offer"},
-    "title": {"type": "string", "minLength": 3, "maxLength": 80},
-    "description": {"type": "string", "maxLength": 2000},
+    "title": {"type": "string", "minLength": rules.TITLE_MIN, "maxLength": rules.TITLE_MAX},
+    "description": {"type": "string", "maxLength": rules.DESCRIPTION_MAX},
     "category": {"type": "string", "description": "One of GET /api/v1/categories"},
     "condition": {"type": "string", "enum": ["new", "good", "used", "for_parts"]},
     "where": {"type": "string", "enum": ["in_box", "at_giver"]},
-    "location_note": {"type": "string", "maxLength": 300},
-    "contact": {"type": "string", "maxLength": 200},
+    "location_note": {"type": "string", "maxLength": rules.NOTE_MAX},
+    "contact": {"type": "string", "maxLength": rules.CONTACT_MAX},
     "pseudonym": {"type": "string"},
 }
 
@@ -187,7 +187,7 @@ document(
                 {"name": "category", "in": "query", "schema": {"type": "string"}},
                 {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Words of the title "
                  "or description"},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": listing.PAGE_MAX}},
             ],
             "responses": {
                 "200": json_response("A page of items", {

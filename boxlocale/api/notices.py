@@ -6,6 +6,7 @@ from ..board import rules
 from ..board.ics import ics_response
 from ..devices import current_actor, require_device
 from ..formatting import iso
+from ..posting import PSEUDONYM_MAX, PSEUDONYM_MIN
 from . import bp
 from .common import manage_token, page_number, request_data
 from .openapi import document, error_response, json_response
@@ -102,15 +103,15 @@ NOTICE_INPUT = {
     "properties": {
         "kind": {"type": "string", "enum": [kind for kind, _label in rules.KINDS]},
         "category": {"type": "string", "enum": ["", *(cat for cat, _label in rules.NOTICE_CATEGORIES)]},
-        "title": {"type": "string", "minLength": 3, "maxLength": 100},
-        "body": {"type": "string", "maxLength": 4000},
+        "title": {"type": "string", "minLength": rules.LIMITS["title"][0], "maxLength": rules.LIMITS["title"][1]},
+        "body": {"type": "string", "maxLength": rules.LIMITS["body"][1]},
         "starts_at": {"type": "string", "description": "events, carpools: ISO 8601 (box time without offset)"},
         "ends_at": {"type": "string"},
-        "place": {"type": "string", "maxLength": 200, "description": "carpools: leaving from"},
-        "destination": {"type": "string", "maxLength": 200, "description": "carpools: going to"},
+        "place": {"type": "string", "maxLength": rules.LIMITS["place"][1], "description": "carpools: leaving from"},
+        "destination": {"type": "string", "maxLength": rules.LIMITS["destination"][1], "description": "carpools: going to"},
         "seats": {"type": "integer", "minimum": 1, "maximum": rules.SEATS_MAX},
-        "contact": {"type": "string", "maxLength": 200},
-        "pseudonym": {"type": "string", "minLength": 2, "maxLength": 30},
+        "contact": {"type": "string", "maxLength": rules.LIMITS["contact"][1]},
+        "pseudonym": {"type": "string", "minLength": PSEUDONYM_MIN, "maxLength": PSEUDONYM_MAX},
     },
 }
 SCHEMAS = {
