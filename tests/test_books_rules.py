@@ -282,3 +282,15 @@ def test_no_catch_is_lost_when_many_log_at_once(app):
         database.connect(reuse_if_open=True)
         assert Book.get_by_id(book.id).catches == 10
         close_connection()
+
+
+def test_the_book_rules_decide_full_code_elsewhere_and_the_moves(app, db, frozen_clock):
+    with app.app_context():
+        owner = Actor(device=phone())
+        book = register(owner)
+        assert rules.full_code_given(book, rules.full_code(book))
+        assert not rules.full_code_given(book, book.code) and not rules.full_code_given(book, "")
+        assert rules.allowed_moves(book, owner) == {"comment", "label"}
+        assert rules.allowed_moves(book, Actor(device=phone()), full=True) == {"comment", "caught", "released"}
+        write(book, "released", place="elsewhere", where="")  # "somewhere else", no place typed
+        assert rules.get_book(book.code, owner)[0].status == "travelling"

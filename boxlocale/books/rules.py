@@ -61,6 +61,30 @@ def find_book(typed, include_hidden=False):
     raise NotFound(_l("No book with this code: check the code on the label."))
 
 
+def get_book(typed, actor):
+    """The loader: the book a typed code names → (book, full), ``full`` when the secret check part was
+    typed right. Hidden books only for volunteers; NotFound otherwise."""
+    return find_book(typed, include_hidden=actor.is_volunteer)
+
+
+def full_code_given(book, typed):
+    """Does ``typed`` (the code sent with a move) carry this book's secret check part?"""
+    if not (typed or "").strip():
+        return False
+    typed_book, full = find_book(typed, include_hidden=True)
+    return full and typed_book.id == book.id
+
+
+def allowed_moves(book, actor, full=False):
+    """The moves this actor may make on this book: ``full``, the full code was given (the label's QR)."""
+    moves = {"comment"}
+    if full:
+        moves |= {"caught", "released"}
+    if may_see_full_code(actor, book):
+        moves.add("label")
+    return moves
+
+
 def _code_key(column):
     """SQL for codes.book_key(code), so a typed code finds a book whatever its spelling."""
     expression = fn.UPPER(column)
@@ -211,6 +235,8 @@ def add_entry(actor, book, full, data):
     check_rate(actor, "reply")
     held = held_for_review(where, note)
     here = data.get("here")
+    if here is None and data.get("place") == "elsewhere" and not where:
+        here = False  # "somewhere else", place not given: not back on this shelf
     if isinstance(here, str):
         here = here.strip().lower() in ("1", "true", "yes", "on")
     here = is_here(where) if here is None else bool(here)

@@ -71,12 +71,7 @@ def add_entry(code):
     """A journal entry from the book page (comment) or from the label's page (caught, released)."""
     book, _full = _book_or_404(code)
     data = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
-    full = False
-    if data["code"]:
-        typed_book, full = rules.find_book(data["code"])
-        full = full and typed_book.id == book.id
-    if data["place"] == "elsewhere" and not data["where"].strip():
-        data["here"] = False  # "somewhere else", place not given: not back on this shelf
+    full = rules.full_code_given(book, data["code"])
     actor = current_actor(create_device_if_missing=True)
     try:
         entry, held = rules.add_entry(actor, book, full, data)
@@ -178,8 +173,9 @@ def _label(book):
 
 
 def _book_or_404(code, include_hidden=False):
-    actor = current_actor()
-    return rules.find_book(code, include_hidden=include_hidden or actor.is_volunteer)
+    if include_hidden:  # the label: its owner may print it while it waits for review
+        return rules.find_book(code, include_hidden=True)
+    return rules.get_book(code, current_actor())
 
 
 def _book_page(book, full_code="", errors=None, values=None, status=200):
@@ -188,5 +184,5 @@ def _book_page(book, full_code="", errors=None, values=None, status=200):
     return render_template(
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
         full_code=full_code, errors=errors or {}, values=values or {}, languages=dict(rules.LANGUAGES),
-        verified=rules.registrant_verified(book), mine=rules.may_see_full_code(actor, book),
+        verified=rules.registrant_verified(book), moves=rules.allowed_moves(book, actor, bool(full_code)),
     ), status
