@@ -48,6 +48,9 @@ def create_app(test_config=None):
 
     _register_blueprints(app, csrf)
     _register_filters(app)
+    from .listing import QUERY_MAX
+
+    app.jinja_env.globals["query_max"] = QUERY_MAX  # the search bar's maxlength, from the listing rules
     return app
 
 

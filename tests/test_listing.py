@@ -38,3 +38,12 @@ def test_listing_pages_never_fail_on_odd_page_numbers(client, path, raw):
 def test_api_listings_refuse_odd_page_numbers_with_a_400(client, path, raw):
     response = client.get(path, query_string={"page": raw})
     assert response.status_code == 400 and "page" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("path, kept", [("/give/?kind=wanted", ("kind", "wanted")), ("/books/?view=all", ("view", "all")),
+                                        ("/board/?kind=event", ("kind", "event"))])
+def test_one_search_bar_on_every_listing(client, path, kept):
+    html = client.get(path).get_data(as_text=True)
+    assert html.count('role="search"') == 1
+    assert f'<input id="q" name="q" type="search" value="" maxlength="{listing.QUERY_MAX}"' in html
+    assert f'<input type="hidden" name="{kept[0]}" value="{kept[1]}">' in html
