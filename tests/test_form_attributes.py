@@ -66,3 +66,15 @@ def test_console_settings_limits_reach_the_page(app, client):
     fields = fields_of(client.get("/console/settings").get_data(as_text=True))
     assert fields["hold_hours"]["min"] == "1" and fields["hold_hours"]["max"] == "168"
     assert_no_quotes(fields)
+
+
+def test_form_maxlengths_come_from_the_rules(client):
+    from boxlocale.board import rules as board
+    from boxlocale.books import rules as books
+    from boxlocale.giveaway import rules as giveaway
+
+    for path, limits in (("/give/offer", giveaway.FIELD_LIMITS), ("/books/new", books.FIELD_LIMITS),
+                         ("/board/new", board.FIELD_LIMITS)):
+        fields = fields_of(client.get(path).get_data(as_text=True))
+        shown = {name: int(attrs["maxlength"]) for name, attrs in fields.items() if "maxlength" in attrs}
+        assert shown and all(limits[name] == high for name, high in shown.items()), path

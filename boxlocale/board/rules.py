@@ -12,7 +12,7 @@ from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..formatting import parse_local
 from ..models import Device, Notice, Reply
-from ..posting import check_rate, held_for_review, resolve_pseudonym
+from ..posting import PSEUDONYM_MAX, check_rate, held_for_review, resolve_pseudonym
 
 KINDS = (
     ("offer", _l("I offer")),
@@ -35,6 +35,8 @@ NOTICE_CATEGORIES = (
 LIMITS = {"title": (3, 100), "body": (0, 4000), "place": (0, 200), "destination": (0, 200),
           "contact": (0, 200)}
 REPLY_MAX = 2000
+# The forms' maxlengths: the same numbers the checks use.
+FIELD_LIMITS = {**{name: high for name, (_low, high) in LIMITS.items()}, "pseudonym": PSEUDONYM_MAX}
 SEATS_MAX = 20
 PAGE_SIZE = 20
 

@@ -50,7 +50,7 @@ def index():
 def _form_page(values, errors=None, message=None, status=200):
     return render_template(
         "board/new.html", values=values, errors=errors or {}, message=message, kinds=rules.KINDS,
-        categories=rules.NOTICE_CATEGORIES, limits=rules.LIMITS, pseudonym_max=PSEUDONYM_MAX,
+        categories=rules.NOTICE_CATEGORIES, limits=rules.FIELD_LIMITS,
         seats_max=rules.SEATS_MAX,
     ), status
 

@@ -16,10 +16,13 @@ from .. import clock, codes, listing, settings
 from ..db import database, writing
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import Book, Device, JournalEntry, Photo
-from ..posting import check_rate, held_for_review, resolve_pseudonym
+from ..posting import PSEUDONYM_MAX, check_rate, held_for_review, resolve_pseudonym
 
 PAGE_SIZE = 20
 TITLE_MAX, AUTHOR_MAX, NOTE_MAX, WHERE_MAX = 200, 120, 1000, 120
+# The forms' maxlengths: the same numbers the checks use; an ISBN may be typed with hyphens and spaces.
+FIELD_LIMITS = {"title": TITLE_MAX, "author": AUTHOR_MAX, "note": NOTE_MAX, "where": WHERE_MAX,
+                "isbn": 20, "code": 24, "pseudonym": PSEUDONYM_MAX}
 ENTRY_KINDS = ("caught", "released", "comment")
 STATUSES = ("on_shelf", "travelling")
 # Language codes offered on the forms and the shelf's filter; what is stored is the code.

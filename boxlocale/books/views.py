@@ -142,6 +142,7 @@ def _new_page(actor, values, errors, status=200):
     return render_template(
         "books/new.html", values=values, errors=errors, languages=rules.LANGUAGES, added=added,
         today=today, full_code=rules.full_code, posts_per_hour=settings.get("posts_per_hour"),
+        limits=rules.FIELD_LIMITS,
     ), status
 
 
@@ -185,4 +186,5 @@ def _book_page(book, full_code="", errors=None, values=None, status=200):
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
         full_code=full_code, errors=errors or {}, values=values or {}, languages=dict(rules.LANGUAGES),
         verified=rules.registrant_verified(book), moves=rules.allowed_moves(book, actor, bool(full_code)),
+        limits=rules.FIELD_LIMITS,
     ), status

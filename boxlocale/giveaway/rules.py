@@ -48,6 +48,9 @@ PLACES = [
 STATUSES = ("available", "reserved", "taken", "withdrawn", "expired")
 TITLE_MIN, TITLE_MAX = 3, 80
 DESCRIPTION_MAX, NOTE_MAX, CONTACT_MAX = 2000, 300, 200
+# The forms' maxlengths: the same numbers the checks below use.
+FIELD_LIMITS = {"title": TITLE_MAX, "description": DESCRIPTION_MAX, "location_note": NOTE_MAX,
+                "contact": CONTACT_MAX, "pseudonym": posting.PSEUDONYM_MAX}
 PAGE_SIZE = 20
 DOUBLE_SUBMIT_SECONDS = 120
 

@@ -74,7 +74,7 @@ def _form(kind, values, errors=None, status=200):
     return render_template(
         "giveaway/form.html", kind=kind, values=values, errors=errors or {},
         categories=rules.enabled_categories(), conditions=rules.CONDITIONS, places=rules.PLACES,
-        max_photos=current_app.config["MAX_PHOTOS_PER_ITEM"],
+        max_photos=current_app.config["MAX_PHOTOS_PER_ITEM"], limits=rules.FIELD_LIMITS,
     ), status
 
 
@@ -155,6 +155,7 @@ def _edit_form(item, values, errors):
     return render_template(
         "giveaway/form.html", kind=item.kind, item=item, values=values, errors=errors,
         categories=rules.enabled_categories(), conditions=rules.CONDITIONS, places=rules.PLACES,
+        limits=rules.FIELD_LIMITS,
     )
 
 
