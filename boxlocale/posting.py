@@ -37,7 +37,7 @@ def clean_pseudonym(typed):
     if not name:
         return ""
     if not PSEUDONYM_MIN <= len(name) <= PSEUDONYM_MAX:
-        raise ValidationError(fields={"pseudonym": _l("Between 2 and 30 characters, please.")})
+        raise ValidationError(fields={"pseudonym": _l("Between %(low)d and %(high)d characters, please.", low=PSEUDONYM_MIN, high=PSEUDONYM_MAX)})
     if not _ALLOWED.match(name):
         raise ValidationError(fields={"pseudonym": _l("Letters, digits, spaces, - and ' only, please.")})
     if _looks_official(name):

@@ -267,12 +267,12 @@ def clean_fields(data, kind="offer", partial=False):
     if given("title"):
         title = text("title")
         if not TITLE_MIN <= len(title) <= TITLE_MAX:
-            errors["title"] = _l("Between 3 and 80 characters, please.")
+            errors["title"] = _l("Between %(low)d and %(high)d characters, please.", low=TITLE_MIN, high=TITLE_MAX)
         values["title"] = title
     if given("description"):
         values["description"] = text("description")
         if len(values["description"]) > DESCRIPTION_MAX:
-            errors["description"] = _l("2,000 characters at most, please.")
+            errors["description"] = _l("%(count)d characters at most, please.", count=DESCRIPTION_MAX)
     if given("category"):
         category = text("category") or "divers"
         if category not in dict(enabled_categories()):

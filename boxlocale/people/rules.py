@@ -84,7 +84,8 @@ def report(actor, target, reason):
 
     reason = (reason or "").strip()
     if not 2 <= len(reason) <= REASON_MAX:
-        raise ValidationError(fields={"reason": _l("Please say in a few words what is wrong (500 characters at most).")})
+        raise ValidationError(fields={"reason": _l(
+            "Please say in a few words what is wrong (%(max)d characters at most).", max=REASON_MAX)})
     if actor.device is None:
         raise Unauthorized()
     check_rate(actor, "report")
