@@ -37,7 +37,7 @@ class Report:
 
 # --- Reading a folder ------------------------------------------------------------------------------
 
-def read_segment(path):
+def read_segment(path, known=None):
     """Every event of one file, checked → list of Events. Raises fmt.BadEvent for the whole file."""
     if path.stat().st_size > FILE_MAX_BYTES:
         raise fmt.BadEvent("file too large")
@@ -52,7 +52,7 @@ def read_segment(path):
         except ValueError:
             raise fmt.BadEvent(f"line {number} is not an event") from None
         try:
-            event = fmt.parse_record(record)
+            event = fmt.parse_record(record, known)
         except fmt.BadEvent as error:
             raise fmt.BadEvent(f"line {number}: {error}") from None
         if event.box != box_dir:
@@ -67,9 +67,10 @@ def read_folder(folder, report):
     events, held = [], {}
     if not root.is_dir():
         return events, held
+    known = dict(NetEvent.select(NetEvent.id, NetEvent.signature).tuples())
     for path in sorted(root.glob("*/*.jsonl")):
         try:
-            segment = read_segment(path)
+            segment = read_segment(path, known)
         except (fmt.BadEvent, OSError, UnicodeDecodeError) as error:
             report.problems.append(f"{path.relative_to(root)} refused ({error})")
             continue
