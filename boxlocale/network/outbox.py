@@ -77,8 +77,8 @@ def block_box(key, reason):
     """Block a box across the network: what it wrote is hidden everywhere (call inside a write)."""
     from . import apply
 
-    log.emit("box.block", {"key": key, "reason": reason[:300]}, target="box:" + key, applied=False)
-    apply.settle()
+    event = log.emit("box.block", {"key": key, "reason": reason[:300]}, target="box:" + key, applied=False)
+    apply.settle([event.id])
 
 
 def box_info_changed():
@@ -93,5 +93,5 @@ def box_info_changed():
     event = log.emit("box.info", wanted, applied=False)
     from . import apply
 
-    apply.settle()
+    apply.settle([event.id])
     return event
