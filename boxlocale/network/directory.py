@@ -31,3 +31,23 @@ def origin_box(target):
     if origin is None or origin.box == log.self_key():
         return None
     return NetBox.get_or_none(NetBox.key == origin.box)
+
+
+def public_directory(now):
+    """The network's boxes as villagers see them: this box first, then the others by village; a box
+    blocked network-wide or replaced by a new key is not listed. ``news_days``: how long ago news of
+    that box last reached this one (None: never, or this box)."""
+    me = log.self_key()
+    boxes = NetBox.select().where(NetBox.admitted == True, NetBox.blocked == False,  # noqa: E712
+                                  NetBox.successor.is_null()).order_by(NetBox.village, NetBox.name)
+    entries = []
+    for box in boxes:
+        here = box.key == me
+        entries.append({
+            "name": settings.get("box_name") if here else (box.name or box.village or box.prefix),
+            "village": settings.get("village") if here else box.village,
+            "opening_hours": settings.get("opening_hours") if here else box.opening_hours,
+            "here": here,
+            "news_days": None if here or box.last_news is None else max((now - box.last_news).days, 0),
+        })
+    return sorted(entries, key=lambda entry: not entry["here"])

@@ -8,10 +8,21 @@ from .. import clock
 from ..console.session import audit, can, requires
 from ..db import writing
 from ..errors import DomainError
+from ..pagecache import cached_page
 from . import admission, status, sync
 
 bp = Blueprint("network", __name__, url_prefix="/console/network")
 sync_bp = Blueprint("network_sync", __name__, url_prefix="/network/v1")
+directory_bp = Blueprint("network_directory", __name__, url_prefix="/network")
+
+
+@directory_bp.route("/")
+@cached_page
+def directory():
+    """The network's boxes for villagers: where the other boxes are and when they open."""
+    from .directory import public_directory
+
+    return render_template("network/directory.html", boxes=public_directory(clock.now()))
 
 
 @bp.before_request
