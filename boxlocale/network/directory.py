@@ -51,3 +51,24 @@ def public_directory(now):
             "news_days": None if here or box.last_news is None else max((now - box.last_news).days, 0),
         })
     return sorted(entries, key=lambda entry: not entry["here"])
+
+
+def notices_network(notices):
+    """{notice id: {"shared": travels in the network, "from_box": {"name", "village"} of the box it
+    came from, or None when written here}} for a page of notices, in two queries."""
+    targets = {f"notice:{notice.id}": notice.id for notice in notices}
+    origins = {o.target: o.box for o in NetOrigin.select(NetOrigin.target, NetOrigin.box).where(
+        NetOrigin.target.in_(list(targets)))} if targets else {}
+    me = log.self_key()
+    foreign = {box for box in origins.values() if box != me}
+    boxes = {box.key: box for box in NetBox.select().where(NetBox.key.in_(list(foreign)))} if foreign else {}
+    found = {}
+    for target, notice_id in targets.items():
+        box = boxes.get(origins.get(target))
+        found[notice_id] = {"shared": target in origins,
+                            "from_box": {"name": box.name, "village": box.village} if box else None}
+    return found
+
+
+def here_village():
+    return settings.get("village") or settings.get("box_name")
