@@ -274,6 +274,9 @@ ACTION_LABELS = {
     "accept_clock_jump": _l("accepted the system clock"), "backup": _l("made a backup"),
     "post_on_behalf": _l("posted for a neighbour"), "volunteer_added": _l("added a volunteer"),
     "volunteer_removed": _l("removed a volunteer"), "password_changed": _l("changed a password"),
+    "network_admit": _l("admitted a box into the network"), "network_join": _l("joined a network"),
+    "network_block": _l("blocked a box in the whole network"),
+    "network_unblock": _l("unblocked a box in the whole network"),
 }
 
 

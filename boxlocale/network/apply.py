@@ -18,6 +18,7 @@ from . import log
 
 CREATIONS = ("book.register", "journal.add", "notice.share")
 MODERATION = ("mod.hide", "mod.restore")
+BLOCKS = ("box.block", "box.unblock")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 TEXT_MAX = 200
 
@@ -35,7 +36,7 @@ def target_of(event):
         return "book:" + str(data.get("book", ""))
     if event.kind in (*MODERATION, "mod.delete", "notice.close"):
         return str(data.get("target", ""))
-    if event.kind in ("box.admit", "box.successor"):
+    if event.kind in ("box.admit", "box.successor", *BLOCKS):
         return "box:" + str(data.get("key", ""))
     return ""
 
@@ -149,7 +150,7 @@ def _try(row, known):
         return "unknown"
     if row.payload is None:
         return "applied" if is_deleted(row.id, row.target, known.tombstones) else "pending"
-    if row.kind in MODERATION:
+    if row.kind in MODERATION or row.kind in BLOCKS:
         # Counted as applied while its handler runs: a hide or restore then sees itself among the
         # target's decisions (settle writes the final state after).
         NetEvent.update(state="applied").where(NetEvent.id == row.id).execute()
@@ -345,19 +346,25 @@ def drop_payloads(net_id):
 
 
 def _block(row, data, known):
-    """A volunteer blocked a box across the network (it posted abuse): all it wrote, before or after,
-    is hidden on every box. A block is never undone by an event, so its order does not matter."""
+    """A volunteer blocked a box across the network (it posted abuse), or unblocked it: all it wrote,
+    before or after, is hidden (or shown again) on every box. Like hide and restore, the latest
+    (time, id) of the blocks and unblocks of a box decides, whichever arrived first."""
     key = str(data.get("key", ""))
     if not _HEX64.match(key) or key == row.box:
         raise Refused("block")
-    NetBox.insert(key=key, blocked=True).on_conflict(
-        conflict_target=[NetBox.key], update={NetBox.blocked: True}).execute()
+    latest = NetEvent.select(NetEvent.kind).where(
+        NetEvent.target == "box:" + key, NetEvent.kind.in_(BLOCKS), NetEvent.state.in_(("applied", "pending"))
+    ).order_by(NetEvent.hlc.desc(), NetEvent.id.desc()).first()
+    blocked = latest is not None and latest.kind == "box.block"
+    NetBox.insert(key=key, blocked=blocked).on_conflict(
+        conflict_target=[NetBox.key], update={NetBox.blocked: blocked}).execute()
     for origin in NetOrigin.select().where(NetOrigin.box == key):
         settle_target(origin.net_id)
 
 
 HANDLERS = {
     "box.block": _block,
+    "box.unblock": _block,
     "box.info": _box_info,
     "box.admit": _admit,
     "box.successor": _successor,

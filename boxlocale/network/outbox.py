@@ -81,6 +81,15 @@ def block_box(key, reason):
     apply.settle([event.id])
 
 
+def unblock_box(key):
+    """Undo a block across the network: what the box wrote is shown again, unless hidden on its own
+    (call inside a write)."""
+    from . import apply
+
+    event = log.emit("box.unblock", {"key": key}, target="box:" + key, applied=False)
+    apply.settle([event.id])
+
+
 def box_info_changed():
     """The directory entry of this box, when its name, village or opening hours changed."""
     from ..models import NetBox

@@ -60,6 +60,16 @@ def page():
                         audit("network_block", key[:16], request.form.get("reason", ""))
                 flash(_("This box is blocked in the whole network: what it wrote is hidden."))
                 return redirect(url_for("network.page"))
+            elif action == "unblock":
+                from .outbox import unblock_box
+
+                key = request.form.get("box", "")
+                with writing():
+                    if key in {box.key for box in status.overview(clock.now())["boxes"] if box.blocked}:
+                        unblock_box(key)
+                        audit("network_unblock", key[:16])
+                flash(_("This box is unblocked in the whole network: what it wrote is shown again."))
+                return redirect(url_for("network.page"))
             elif action == "join":
                 box = admission.join(request.form.get("admission"))
                 with writing():
