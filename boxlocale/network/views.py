@@ -90,7 +90,8 @@ def _signed(body_and_signature, code=200):
 
 
 def _refusal(message, code):
-    return jsonify({"error": {"code": "forbidden" if code == 403 else "validation", "message": message}}), code
+    name = {403: "forbidden", 413: "too_large", 429: "rate_limited"}.get(code, "validation")
+    return jsonify({"error": {"code": name, "message": message}}), code
 
 
 @sync_bp.get("/challenge")
@@ -104,6 +105,8 @@ def challenge():
 
 
 def _checked():
+    if (request.content_length or 0) > sync.PAGE_BYTES:  # refused before the body is read
+        raise sync.TooLarge(f"a sync request holds at most {sync.PAGE_BYTES} bytes")
     return sync.check_request(request.get_data(), request.headers.get(sync.SIGNATURE_HEADER))
 
 
@@ -111,6 +114,8 @@ def _checked():
 def pull():
     try:
         return _signed(sync.serve_pull(_checked()))
+    except sync.TooLarge as error:
+        return _refusal(str(error), 413)
     except sync.SyncError as error:
         return _refusal(str(error), 403)
     except (ValueError, AttributeError, TypeError):
@@ -124,6 +129,8 @@ def push():
 
     try:
         return _signed(sync.serve_push(_checked()))
+    except sync.TooLarge as error:
+        return _refusal(str(error), 413)
     except sync.SyncError as error:
         return _refusal(str(error), 403)
     except (fmt.BadEvent, log.ImportRefused) as error:
