@@ -17,6 +17,7 @@ written by views, listings ≤ 1.25 × their cost with 0 events.
 """
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -113,10 +114,10 @@ def ingest(fresh, stick, workdir, repeats):
     for number in range(repeats):
         copy = workdir / f"fresh-{number}"
         shutil.copytree(fresh, copy)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = run_at(copy, lambda: sync.sync_folder(stick), day=1)
-        runs.append({"seconds": time.perf_counter() - started, "ingest": report.ingest_seconds,
-                     "came": report.came, "problems": report.problems})
+        runs.append({"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
+                     "ingest": report.ingest_seconds, "came": report.came, "problems": report.problems})
         if number < repeats - 1:
             shutil.rmtree(copy)
     return runs, workdir / f"fresh-{repeats - 1}"
@@ -188,8 +189,10 @@ def main(argv=None):
         per_event = statistics.median(r["ingest"] for r in runs) * 1000 / max(came, 1)
         whole = statistics.median(r["seconds"] for r in runs)
         problems = [p for r in runs for p in r["problems"]]
-        print(f"ingest: {came} events came, {per_event:.3f} ms/event, whole sync {whole:.2f} s "
-              f"(medians of {args.repeats}: {', '.join(format(r['seconds'], '.2f') for r in runs)} s)")
+        cpu = statistics.median(r["cpu"] for r in runs)
+        print(f"ingest: {came} events came, {per_event:.3f} ms/event (wall), whole sync {whole:.2f} s wall, "
+              f"{cpu:.2f} s CPU = {cpu * 1000 / max(came, 1):.3f} ms CPU/event "
+              f"(medians of {args.repeats}; wall: {', '.join(format(r['seconds'], '.2f') for r in runs)} s)")
         plain, loaded = workdir / "pages-0", workdir / "pages-n"
         seeded_box(plain, 500, 500)
         shutil.copytree(plain, loaded)
@@ -212,7 +215,9 @@ def main(argv=None):
             failures.append("page views wrote to the disk")
         if ratio > 1.25:
             failures.append(f"listing pages cost {ratio:.2f} × with {args.db_events} events")
-        print("shared machine: figures are medians, compare the ratios" + ("" if not failures else ""))
+        load = os.getloadavg()
+        print(f"shared machine (load average {load[0]:.1f}, {os.cpu_count()} CPUs): figures are medians, "
+              "compare the ratios and CPU times")
         for failure in failures:
             print("FAIL:", failure)
         print("OK" if not failures else "FAILED")
