@@ -102,9 +102,17 @@ def build(workdir, events):
     make_box(writer, "Chavenay", "CHV")
     make_box(fresh, "Feurs", "FEU")
     join(writer, fresh)
-    total = write_events(writer, events)
+    write_events(writer, events)
     run_at(writer, lambda: sync.sync_folder(stick))
-    return writer, fresh, stick, total
+    return writer, fresh, stick, _lacking(writer, fresh)
+
+
+def _lacking(writer, fresh):
+    """How many of the writer's events the fresh box lacks: what its sync must take in."""
+    from boxlocale.models import NetEvent
+
+    held = set(run_at(fresh, lambda: [row.id for row in NetEvent.select(NetEvent.id)]))
+    return len(set(run_at(writer, lambda: [row.id for row in NetEvent.select(NetEvent.id)])) - held)
 
 
 def ingest(fresh, stick, workdir, repeats):
@@ -137,7 +145,7 @@ def add_events(path, source, count):
     rows as an import stores them, bulk-inserted (the bench measures pages, not the import here)."""
     import sqlite3
 
-    with sqlite3.connect(source / "boxlocale.db") as db:
+    with sqlite3.connect(source / "boxlocale.sqlite3") as db:
         rows = db.execute("SELECT id, box, seq, hlc, kind, header, signature, payload, target, state, "
                           "received_at FROM net_event ORDER BY rowid").fetchall()
     copies = []
@@ -146,7 +154,7 @@ def add_events(path, source, count):
         row[0] = f"{row[0][:56]}{number:08d}"  # distinct ids: the table holds ``count`` rows
         row[2] = row[2] + (number // len(rows)) * len(rows)
         copies.append(row)
-    with sqlite3.connect(path / "boxlocale.db") as db:
+    with sqlite3.connect(path / "boxlocale.sqlite3") as db:
         db.executemany("INSERT INTO net_event VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", copies)
     return count
 
@@ -183,7 +191,7 @@ def main(argv=None):
     try:
         started = time.perf_counter()
         writer, fresh, stick, total = build(workdir, args.events)
-        print(f"stick: {total} events of one box, built in {time.perf_counter() - started:.0f} s")
+        print(f"stick: {total} events the fresh box lacks, built in {time.perf_counter() - started:.0f} s")
         runs, synced = ingest(fresh, stick, workdir, args.repeats)
         came = runs[0]["came"]
         per_event = statistics.median(r["ingest"] for r in runs) * 1000 / max(came, 1)
