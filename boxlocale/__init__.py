@@ -58,9 +58,10 @@ def _register_blueprints(app, csrf):
     from .giveaway import bp as giveaway_bp
     from .people import bp as people_bp
     from .portal import bp as portal_bp
+    from .timebank import bp as timebank_bp
 
     csrf.exempt(api_bp)  # the API authenticates by bearer key, never by cookie
-    for blueprint in (portal_bp, giveaway_bp, books_bp, board_bp, people_bp, console_bp, api_bp):
+    for blueprint in (portal_bp, giveaway_bp, books_bp, board_bp, people_bp, timebank_bp, console_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -148,6 +148,7 @@ _FIELDS = {
     "location_note": {"type": "string", "maxLength": 300},
     "contact": {"type": "string", "maxLength": 200},
     "pseudonym": {"type": "string"},
+    "draw": {"type": "boolean", "description": "offers: a fair draw instead of first come, first served"},
 }
 
 document(
@@ -205,7 +206,7 @@ document(
             "security": _SECURITY,
             "parameters": [_CODE],
             "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
-                key: value for key, value in _FIELDS.items() if key not in ("kind", "pseudonym")}}}}},
+                key: value for key, value in _FIELDS.items() if key not in ("kind", "pseudonym", "draw")}}}}},
             "responses": {
                 "200": json_response("The item", _REF),
                 "400": error_response("A field is wrong"),

@@ -13,6 +13,7 @@ from .. import clock
 from ..db import writing
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
+from ..people import vouching
 from ..people.rules import canonical_target, find_target, held_for_review, set_hidden
 from .session import audit
 
@@ -242,8 +243,8 @@ def verify(pseudonym, volunteer):
         phone = find_pseudonym(pseudonym)
         if phone.verified_at is not None:
             raise Conflict(_l("This neighbour is already verified."))
-        phone.verified_at, phone.verified_by = clock.now(), volunteer
-        phone.save(only=[Device.verified_at, Device.verified_by])
+        phone.verified_at, phone.verified_by, phone.verified_how = clock.now(), volunteer, "volunteer"
+        phone.save(only=[Device.verified_at, Device.verified_by, Device.verified_how])
         audit("verify", _device_target(phone))
     return phone
 
@@ -251,9 +252,11 @@ def verify(pseudonym, volunteer):
 def unverify(device_id):
     with writing():
         phone = device(device_id)
-        phone.verified_at, phone.verified_by = None, None
-        phone.save(only=[Device.verified_at, Device.verified_by])
-        audit("unverify", _device_target(phone))
+        how = phone.verified_how or "volunteer"
+        phone.verified_at, phone.verified_by, phone.verified_how, phone.badge_street = None, None, "", ""
+        phone.save(only=[Device.verified_at, Device.verified_by, Device.verified_how, Device.badge_street])
+        audit("unverify", _device_target(phone), str(vouching.WAYS.get(how, how)))
+        vouching.badge_removed(phone)  # their vouches go, and the badges that rested on them
 
 
 def verified_devices():
@@ -270,6 +273,12 @@ ACTION_LABELS = {
     "accept_clock_jump": _l("accepted the system clock"), "backup": _l("made a backup"),
     "post_on_behalf": _l("posted for a neighbour"), "volunteer_added": _l("added a volunteer"),
     "volunteer_removed": _l("removed a volunteer"), "password_changed": _l("changed a password"),
+    "vouch": _l("vouched for a neighbour"), "unvouch": _l("took a vouch back"),
+    "badge_vouched": _l("badge given by two neighbours' vouches"),
+    "badge_letterbox": _l("badge given by a letterbox code"), "badge_lapsed": _l("badge lapsed (too few vouches)"),
+    "vouches_withdrawn": _l("vouches withdrawn with a badge"), "letterbox_codes": _l("printed letterbox codes"),
+    "timebank_correct": _l("corrected time bank hours"), "timebank_cancel": _l("cancelled time bank hours"),
+    "inventory": _l("made the box's inventory"),
 }
 
 

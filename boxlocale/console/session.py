@@ -117,10 +117,12 @@ def requires(permission):
     return decorate
 
 
-def audit(action, target="", detail=""):
-    """One line of the audit log for what the logged-in volunteer just did (inside the write)."""
-    volunteer = g.get("volunteer")
-    Audit.create(volunteer=volunteer, volunteer_name=volunteer.name if volunteer else "?", action=action,
+def audit(action, target="", detail="", volunteer=None, by=None):
+    """One line of the audit log for what the logged-in volunteer just did (inside the write).
+    ``by``: who acted when it was no volunteer (a neighbour's vouch, a letterbox code)."""
+    volunteer = volunteer or g.get("volunteer")
+    name = volunteer.name if volunteer else (by or "?")
+    Audit.create(volunteer=volunteer, volunteer_name=name, action=action,
                  target=target, detail=str(detail)[:500], created_at=clock.now())
 
 

@@ -9,6 +9,8 @@ from .. import backup, clock, settings, stats
 from ..db import writing
 from ..errors import RateLimited, StorageFull, ValidationError
 from ..formatting import parse_local
+from ..giveaway import inventory
+from ..giveaway import rules as giveaway_rules
 from ..portal.views import safe_next
 from . import accounts, bp, moderation, settings_form
 from .session import audit, can, end_session, requires, start_session
@@ -100,7 +102,8 @@ def box_settings():
                 flash(_("Nothing changed."))
             return redirect(url_for("console.box_settings"))
     return render_template("console/settings.html", values=values, errors=errors,
-                           choices=settings_form.CHOICES, categories=settings_form.category_choices()), status
+                           choices=settings_form.CHOICES, categories=settings_form.category_choices(),
+                           draw_choices=giveaway_rules.CATEGORIES), status
 
 
 # --- The box clock -------------------------------------------------------------------------------
@@ -207,7 +210,7 @@ def impact():
     return render_template(
         "console/stats.html", charts=charts, totals=stats.totals(), last_30=stats.totals(now - timedelta(days=30)),
         series=stats.SERIES, weights=stats.WEIGHTS, co2e=stats.CO2E_PER_KG, stats=stats,
-        category_label=_category_label,
+        category_label=_category_label, monthly=stats.monthly(now), inventory_weeks=inventory.weekly(now),
     )
 
 

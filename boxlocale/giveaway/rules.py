@@ -22,6 +22,7 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..formatting import iso
 from ..models import Device, Item, ItemPhoto, Photo
 from ..people import rules as people
+from . import draws
 
 CATEGORIES = [
     ("vetements", _l("Clothes")),
@@ -282,6 +283,8 @@ def allowed_moves(actor, item):
         moves |= {"edit", "withdraw", "renew"}
     if status == "taken" and may_answer_bought(actor, item):
         moves.add("bought")
+    if moves & {"reserve", "taken"} and draws.blocks(item, actor):
+        moves -= {"reserve", "taken"}  # a fair draw decides who gets it
     return moves
 
 
@@ -380,6 +383,7 @@ def post_item(actor, data, processed_photos=(), on_behalf=False):
         )
         for position, photo in enumerate(photo_store.store(processed_photos)):
             ItemPhoto.create(item=item, photo=photo, position=position)
+        draws.open_for_new_item(item, data)
     return item, token
 
 
@@ -440,6 +444,7 @@ def reserve(actor, item):
         status = status_of(item, now)
         if item.kind != "offer":
             raise Conflict(_l("A request cannot be reserved."))
+        draws.check_not_blocked(item, actor)
         if status == "reserved":
             if actor.device is not None and item.reserved_by_id == actor.device.id:
                 return item
@@ -481,6 +486,7 @@ def mark_taken(actor, item, would_have_bought=None):
                 return item  # a double tap
             raise Conflict(_l("Someone has already taken it."))
         _require_status(status, ("available", "reserved"))
+        draws.check_not_blocked(item, actor)
         if not may_mark_taken(actor, item):
             if status == "reserved":
                 raise Conflict(_l("It is reserved for someone else for now."))

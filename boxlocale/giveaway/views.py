@@ -7,7 +7,7 @@ from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
 from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
 from ..pagecache import cached_page
-from . import bp, rules
+from . import bp, draws, rules
 
 MANAGE_COOKIE = "bl_manage_"
 MOVES = {
@@ -105,8 +105,36 @@ def _item_page(item, actor, message=None, status=200):
         status_label=rules.status_label(item), category=rules.category_label(item.category),
         conditions=dict(rules.CONDITIONS), reserved_by_me=rules.is_reserver(actor, item),
         verified=device is not None and device.verified_at is not None, mine=rules.may_manage(actor, item),
-        message=message,
+        message=message, draw=_draw_context(item, actor),
     ), status
+
+
+def _draw_context(item, actor):
+    found = draws.draw_of(item)
+    if found is None:
+        return None
+    return dict(draws.outcome(found, actor), moves=draws.allowed_moves(actor, found))
+
+
+@bp.route("/<code>/draw/<move>", methods=["POST"])
+def draw_move(code, move):
+    """Say "I'm interested" with a word, or leave the draw before it is drawn."""
+    if move not in ("interested", "not_interested"):
+        abort(404)
+    actor = _actor(code, writing=True)
+    found = draws.get_draw(code, actor)
+    try:
+        if move == "interested":
+            draws.interested(found, actor, request.form.get("word", ""))
+            flash(_l("You are in the draw. Come back after it to see the result."))
+        else:
+            draws.not_interested(found, actor)
+            flash(_l("You have left the draw."))
+    except (ValidationError, Conflict) as error:
+        message = error.fields.get("word") if getattr(error, "fields", None) else error.message
+        item = rules.get_item(code, actor)
+        return _item_page(item, actor, message, error.status)
+    return redirect(url_for("giveaway.item", code=found.item.code), 303)
 
 
 @bp.route("/<code>/<move>", methods=["POST"])
