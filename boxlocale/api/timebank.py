@@ -2,7 +2,7 @@
 
 from flask import jsonify
 
-from ..board.rules import visible_notice
+from ..board import rules as board_rules
 from ..devices import current_actor, require_device
 from ..formatting import iso
 from ..timebank import rules
@@ -40,7 +40,7 @@ def timebank_account(pseudonym):
 @bp.route("/notices/<int:notice_id>/hours", methods=["POST"])
 def record_hours(notice_id):
     actor = _writer()
-    entry, code = rules.record(visible_notice(notice_id, actor), actor, request_data())
+    entry, code = rules.record(board_rules.visible_notice(notice_id, actor), actor, request_data())
     data = entry_json(entry, actor)
     data["confirm_code"] = code
     return jsonify(data), 201

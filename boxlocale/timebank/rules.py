@@ -40,11 +40,13 @@ def parse_hours(typed):
     """Typed hours as minutes: "2", "1.5", "1,5", "1h30", "1:30". ValidationError on ``hours`` otherwise."""
     text = str(typed if typed is not None else "").strip()
     minutes = None
-    if match := _CLOCK.match(text):
+    if (match := _CLOCK.match(text)) and int(match[2]) < 60:
         minutes = int(match[1]) * 60 + int(match[2])
     elif match := _HOURS.match(text):
         whole, fraction, after_h = match[1], match[2], match[3]
         if fraction is not None and after_h is not None:
+            minutes = None
+        elif after_h is not None and int(after_h) >= 60:
             minutes = None
         elif fraction is not None:
             minutes = round((int(whole) + int(fraction) / 10 ** len(fraction)) * 60)

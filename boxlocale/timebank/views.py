@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..board.rules import visible_notice
+from ..board import rules as board_rules
 from ..devices import current_actor
 from ..errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from . import bp, rules
@@ -82,7 +82,7 @@ def _record_page(notice, values, errors=None, message=None, status=200):
 def record(notice_id):
     """Record the hours given on a closed help notice; the other person then confirms."""
     actor = current_actor(create_device_if_missing=request.method == "POST")
-    notice = visible_notice(notice_id, actor)
+    notice = board_rules.visible_notice(notice_id, actor)
     if not rules.may_record_on(notice):
         raise Conflict(_("Hours can be recorded once a help notice is closed as done."))
     if request.method == "GET":
