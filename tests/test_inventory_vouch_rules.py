@@ -188,3 +188,15 @@ def test_the_questions_after_a_thanks_give_acquaintances_and_purchases_avoided_p
     assert stats.monthly(clock.now() + timedelta(days=40))[0]["new_acquaintances"] == 0
     assert Device.select().count() == 2
     assert Item.select().count() == 1
+
+
+def test_the_history_lists_inventories_newest_first_with_their_photo(box, volunteer):
+    from boxlocale import photos
+
+    item, _token = giveaway.post_item(phone(), {"title": "Objet"})
+    with_photo = inventory.record(volunteer, [item.id], [item.id], box_photo=photos.process_one(io.BytesIO(jpeg())))
+    clock.advance(days=7)
+    without = inventory.record(volunteer, [item.id], [item.id])
+    listed = inventory.history()
+    assert [done.id for done in listed] == [without.id, with_photo.id]
+    assert listed[0].photo_id is None and listed[1].photo.sha == fresh(with_photo).photo.sha

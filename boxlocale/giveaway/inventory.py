@@ -10,6 +10,7 @@ while they were counting stays as it is.
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN
 
 from .. import clock
 from ..db import writing
@@ -87,8 +88,7 @@ def record(actor, listed, seen, added=(), box_photo=None):
 
 def history(limit=HISTORY_WEEKS):
     """The inventories, newest first, with their photo."""
-    return list(Inventory.select(Inventory, Photo).join(Photo, on=(Inventory.photo == Photo.id),
-                                                        join_type="LEFT OUTER", attr="photo")
+    return list(Inventory.select(Inventory, Photo).join(Photo, JOIN.LEFT_OUTER, on=(Inventory.photo == Photo.id))
                 .order_by(Inventory.created_at.desc(), Inventory.id.desc()).limit(limit))
 
 

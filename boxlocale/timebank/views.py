@@ -1,6 +1,7 @@
 """Time bank pages: my hours (confirm what waits, type a code), recording hours on a closed notice."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -22,7 +23,11 @@ def timebank_context():
         """Where to record the hours of a closed help notice (None when it is not one)."""
         return url_for("timebank.record", notice_id=notice.id) if rules.may_record_on(notice) else None
 
-    return {"timebank_record_url": timebank_record_url, "hours_text": rules.hours_text}
+    def hours_text(minutes):
+        """Hours as the reader's language writes them (1,5 in French)."""
+        return format_decimal(round(minutes / 60, 2))
+
+    return {"timebank_record_url": timebank_record_url, "hours_text": hours_text}
 
 
 def _mine_page(code_errors=None, typed_code="", status=200):
