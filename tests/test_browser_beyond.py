@@ -63,13 +63,13 @@ def test_hours_recorded_on_a_closed_notice_confirmed_by_code_on_the_other_phone(
     page.fill("#f-code", code.lower())
     page.click("form[action$='/timebank/code'] button")
     assert page.locator(".flash").first.inner_text().startswith("Confirmé : les heures comptent")
-    assert "Solde : -1,5 heure" in page.locator("main").inner_text()
+    assert "Solde : -1,5 heures" in page.locator("main").inner_text()
     assert fits_the_phone(page)
     margot.shot("timebank-mine")
 
     page2.goto(paul.url("/people/Paul"))
     text = page2.locator("main").inner_text()
-    assert "Banque de temps" in text and "Solde : 1,5 heure" in text and "de Paul à Margot" in text
+    assert "Banque de temps" in text and "Solde : 1,5 heures" in text and "de Paul à Margot" in text
 
 
 def set_box_clock(page, phone, ahead):

@@ -27,7 +27,11 @@ def timebank_context():
         """Hours as the reader's language writes them (1,5 in French)."""
         return format_decimal(round(minutes / 60, 2))
 
-    return {"timebank_record_url": timebank_record_url, "hours_text": hours_text}
+    def plural_hours(minutes):
+        """The whole number that picks "hour" or "hours": a part of an hour reads as plural (1.5 hours)."""
+        return abs(minutes) // 60 if minutes % 60 == 0 else 2
+
+    return {"timebank_record_url": timebank_record_url, "hours_text": hours_text, "plural_hours": plural_hours}
 
 
 def _mine_page(code_errors=None, typed_code="", status=200):
