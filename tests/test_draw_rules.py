@@ -152,3 +152,15 @@ def test_two_requests_settling_at_once_draw_once(box, app):
     assert errors == [] and len(set(seeds)) == 1
     assert sorted(entry.rank for entry in DrawEntry.select()) == [0, 1, 2, 3, 4]
     assert Item.get_by_id(item.id).status == "reserved"
+
+
+def test_the_outcomes_a_phone_entered_are_listed_for_since_your_last_visit(box):
+    lili = phone()
+    item, draw = drawn_offer(phone())
+    draws.interested(draw, lili, "Lili")
+    assert draws.outcomes_for(lili.device) == []  # not drawn yet
+    clock.advance(hours=25)
+    draws.settle_if_due()
+    outcomes = draws.outcomes_for(lili.device, since=clock.now() - timedelta(hours=1))
+    assert [(found.item_id, found.my_rank) for found in outcomes] == [(item.id, 0)]
+    assert draws.outcomes_for(lili.device, since=clock.now() + timedelta(hours=1)) == []
