@@ -122,6 +122,9 @@ def test_joining_needs_a_word_and_an_open_draw_and_not_ones_own_item(box):
     item, draw = drawn_offer(giver)
     with pytest.raises(ValidationError):
         draws.interested(draw, neighbour, " ")
+    settings.save({"moderation_words": ["arnaque"]})
+    with pytest.raises(ValidationError):  # the words are public: no review word
+        draws.interested(draw, neighbour, "Arnaque")
     with pytest.raises(Conflict):
         draws.interested(draw, giver, "Moi")
     clock.advance(hours=25)

@@ -22,7 +22,7 @@ from .. import clock, db, settings
 from ..db import writing
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
 from ..models import Device, Draw, DrawEntry, Item
-from ..people.rules import check_rate
+from ..people.rules import check_rate, held_for_review
 
 WORD_MIN, WORD_MAX = 2, 30
 
@@ -157,6 +157,8 @@ def clean_word(typed):
     word = " ".join(str(typed or "").split())
     if not WORD_MIN <= len(word) <= WORD_MAX:
         raise ValidationError(fields={"word": _l("A word of 2 to 30 characters, so you find yourself in the result.")})
+    if held_for_review(word):  # everyone sees the words of a draw: no review word among them
+        raise ValidationError(fields={"word": _l("Please choose another word.")})
     return word
 
 
