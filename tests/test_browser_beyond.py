@@ -149,6 +149,8 @@ def test_the_weekly_inventory_closes_what_is_not_ticked(phone_without_js, tmp_pa
                 for title, code in codes.items()}
     assert statuses == {"Pull rouge": "available", "Casserole": "taken", "Puzzle": "taken"}
     assert page.locator("a:has-text('Photo de la boîte')").count() == 1
+    page.goto(volunteer.url(f"/give/{codes['Casserole']}"))
+    assert "plus dans la boîte à l'inventaire de la semaine" in page.locator("main").inner_text()
     page.goto(volunteer.url("/console/stats"))
     row = page.locator("#inventory ~ table tbody tr").first.inner_text().split("\t")
     assert row[1:] == ["1", "2", "2", "1"]
