@@ -129,3 +129,21 @@ def test_badges_vouches_letterbox_and_thanks_answers(app, client, keys, frozen_c
     assert answered.status_code == 200 and answered.get_json()["met_someone_new"] is True
     stats = client.get("/api/v1/stats").get_json()["last_7_days"]
     assert stats["new_acquaintances"] == 1 and stats["purchases_avoided"] == 0
+
+
+ODD_BODIES = [None, [], "texte", 12, {"with": ["x"], "direction": 3, "hours": {"a": 1}, "note": None},
+              {"code": 123456}, {"word": ["Lili"]}, {"met_someone_new": [], "would_have_bought": {}},
+              {"code": "x" * 5000, "pseudonym": 7, "show_street": "peut-être"}]
+
+
+def test_odd_bodies_get_a_clear_4xx_never_a_5xx(client, keys, frozen_clock):
+    device = keys()
+    item = client.post("/api/v1/items", json={"title": "Vélo", "draw": True}, headers=device).get_json()
+    paths = ["/api/v1/notices/1/hours", "/api/v1/timebank/confirm", "/api/v1/timebank/entries/1/confirm",
+             f"/api/v1/items/{item['code']}/draw/interested", "/api/v1/letterbox", "/api/v1/thanks/1/answers",
+             "/api/v1/people/Nobody/vouch"]
+    for path in paths:
+        for body in ODD_BODIES:
+            answer = client.post(path, json=body, headers=device)
+            assert 400 <= answer.status_code < 500, (path, body, answer.status_code)
+            assert answer.get_json()["error"]["message"]
