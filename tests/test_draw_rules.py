@@ -167,3 +167,17 @@ def test_the_outcomes_a_phone_entered_are_listed_for_since_your_last_visit(box):
     outcomes = draws.outcomes_for(lili.device, since=clock.now() - timedelta(hours=1))
     assert [(found.item_id, found.my_rank) for found in outcomes] == [(item.id, 0)]
     assert draws.outcomes_for(lili.device, since=clock.now() + timedelta(hours=1)) == []
+
+
+def test_a_draw_made_while_the_clock_was_a_year_ahead_comes_back_with_the_clock(box):
+    from boxlocale.clock_repair import bring_back_future_times
+
+    ahead = timedelta(days=365)
+    clock.advance(days=365)  # the box started with its clock a year ahead
+    item, draw = drawn_offer(phone())
+    draws.interested(draw, phone(), "Lili")
+    clock.advance(days=-365)  # a volunteer sets it right
+    assert bring_back_future_times(clock.now(), -ahead) >= 3
+    draw = fresh(draw)
+    assert draw.created_at == clock.now() and draw.ends_at == clock.now() + timedelta(hours=24)
+    assert DrawEntry.get().created_at == clock.now()
