@@ -15,8 +15,23 @@ them apart; they are wrong by less than the error and harm nothing.
 from .board.rules import DATED_KINDS
 from .db import writing
 from .models import (
-    Audit, Book, Device, Draw, DrawEntry, Flag, Inventory, Item, JournalEntry, LetterboxCode, Notice, Photo, Reply,
-    Thanks, TimeEntry, Volunteer, Vouch,
+    Audit,
+    Book,
+    Device,
+    Draw,
+    DrawEntry,
+    Flag,
+    Inventory,
+    Item,
+    JournalEntry,
+    LetterboxCode,
+    Notice,
+    Photo,
+    Reply,
+    Thanks,
+    TimeEntry,
+    Volunteer,
+    Vouch,
 )
 
 # Times that say when something happened: never later than now.
