@@ -36,8 +36,8 @@ def test_hours_count_only_once_the_other_confirms_and_balances_move_both_ways(ct
     assert entry.status == "pending" and entry.minutes == 90 and len(code) == rules.CODE_LENGTH
     assert entry.giver_id == paul.device.id and entry.receiver_id == margot.device.id
     assert rules.balance(paul.device) == 0 and rules.balance(margot.device) == 0  # not yet confirmed
-    assert rules.allowed_moves(paul, entry) == {"withdraw"}
-    assert rules.allowed_moves(margot, entry) == {"confirm", "decline"}
+    assert rules.allowed_moves(entry, paul) == {"withdraw"}
+    assert rules.allowed_moves(entry, margot) == {"confirm", "decline"}
     with pytest.raises(Forbidden):
         rules.confirm(entry, paul)  # the one who recorded cannot confirm it himself
     rules.confirm(entry, margot)

@@ -21,7 +21,7 @@ def draw_json(found, actor):
                      "rank": entry.rank if drawn else None} for entry in seen["entries"]],
         "current_rank": found.position if seen["current"] is not None else None,
         "mine": {"word": seen["mine"].word, "rank": seen["mine"].rank} if seen["mine"] else None,
-        "i_won": seen["i_won"], "moves": sorted(draws.allowed_moves(actor, found)),
+        "i_won": seen["i_won"], "moves": sorted(draws.allowed_moves(found, actor)),
     }
 
 

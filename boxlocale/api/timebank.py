@@ -16,7 +16,7 @@ def entry_json(entry, actor):
         "id": entry.id, "notice_id": entry.notice_id, "from": entry.giver.pseudonym, "to": entry.receiver.pseudonym,
         "hours": entry.minutes / 60, "note": entry.note, "status": entry.status,
         "created_at": iso(entry.created_at), "confirmed_at": iso(entry.confirmed_at),
-        "moves": sorted(rules.allowed_moves(actor, entry)),
+        "moves": sorted(rules.allowed_moves(entry, actor)),
     }
 
 

@@ -20,7 +20,7 @@ def _volunteer():
 @requires("moderate")
 def timebank_entries():
     return render_template("console/timebank.html", entries=timebank.recent_entries(),
-                           moves=lambda entry: timebank.allowed_moves(_volunteer(), entry),
+                           moves=lambda entry: timebank.allowed_moves(entry, _volunteer()),
                            limit=timebank.limit_minutes())
 
 

@@ -97,7 +97,7 @@ def my_entry(found, actor):
     return DrawEntry.get_or_none(DrawEntry.draw == found, DrawEntry.device == actor.device)
 
 
-def allowed_moves(actor, found):
+def allowed_moves(found, actor):
     moves = set()
     if found is None:
         return moves

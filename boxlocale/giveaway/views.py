@@ -113,7 +113,7 @@ def _draw_context(item, actor):
     found = draws.draw_of(item)
     if found is None:
         return None
-    return dict(draws.outcome(found, actor), moves=draws.allowed_moves(actor, found))
+    return dict(draws.outcome(found, actor), moves=draws.allowed_moves(found, actor))
 
 
 @bp.route("/<code>/draw/<move>", methods=["POST"])

@@ -21,7 +21,7 @@ def profile(pseudonym):
     actor = current_actor()
     return render_template("people/profile.html", **page, time_account=timebank.account(page["device"], actor),
                            badge=vouching.badge(page["device"]),
-                           vouch_moves=vouching.allowed_moves(actor, page["device"]))
+                           vouch_moves=vouching.allowed_moves(page["device"], actor))
 
 
 def _back():

@@ -62,7 +62,7 @@ def badge(device):
             "street": device.badge_street if how == "letterbox" else "", "since": device.verified_at}
 
 
-def allowed_moves(actor, device):
+def allowed_moves(device, actor):
     """``vouch`` / ``unvouch`` for a verified neighbour looking at another neighbour's page."""
     me = actor.device
     if me is None or device is None or me.id == device.id or me.verified_at is None:

@@ -142,7 +142,7 @@ def may_record_on(notice):
     return notice is not None and notice.kind in HELP_KINDS and notice.status == "closed" and not notice.hidden
 
 
-def allowed_moves(actor, entry):
+def allowed_moves(entry, actor):
     moves = set()
     if entry.status == "pending":
         if actor.device is not None and actor.device.id == counterpart_id(entry):

@@ -38,7 +38,7 @@ def _mine_page(code_errors=None, typed_code="", status=200):
     actor = current_actor()
     account = rules.account(actor.device, actor) if actor.device is not None else None
     return render_template("timebank/mine.html", account=account, errors=code_errors or {}, typed_code=typed_code,
-                           moves=lambda entry: rules.allowed_moves(actor, entry),
+                           moves=lambda entry: rules.allowed_moves(entry, actor),
                            counterpart_id=rules.counterpart_id), status
 
 
