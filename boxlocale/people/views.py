@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 
 from ..devices import current_actor
 from ..errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
-from ..portal.views import safe_next
 from ..timebank import rules as timebank
+from ..web import safe_next
 from . import bp, rules, vouching
 
 
