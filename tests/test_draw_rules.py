@@ -76,11 +76,11 @@ def test_the_draw_reserves_for_the_winner_then_passes_on_when_the_winner_lets_it
     draws.settle_if_due()
     second = neighbours[order[1] - 1]
     assert fresh(item).reserved_by_id == second.device.id and rules.status_of(fresh(item)) == "reserved"
-    rules.release(second, fresh(item))  # the second does not want it any more: the third
+    rules.release(fresh(item), second)  # the second does not want it any more: the third
     draws.settle_if_due()
     third = neighbours[order[2] - 1]
     assert fresh(item).reserved_by_id == third.device.id
-    rules.mark_taken(third, fresh(item))
+    rules.mark_taken(fresh(item), third)
     draws.settle_if_due()
     assert fresh(draw).finished_at is not None and fresh(item).taken_by_id == third.device.id
 
@@ -89,16 +89,16 @@ def test_during_the_draw_nobody_reserves_or_takes_it_first_come_first_served(box
     giver, neighbour, other = phone(), phone(), phone()
     item, draw = drawn_offer(giver)
     with pytest.raises(Conflict):
-        rules.reserve(neighbour, item)
+        rules.reserve(item, neighbour)
     with pytest.raises(Conflict):
-        rules.mark_taken(neighbour, item)
-    assert not {"reserve", "taken"} & rules.allowed_moves(neighbour, item)
+        rules.mark_taken(item, neighbour)
+    assert not {"reserve", "taken"} & rules.allowed_moves(item, neighbour)
     draws.interested(draw, neighbour, "Lili")
     clock.advance(hours=25)
     draws.settle_if_due()
     with pytest.raises(Conflict):  # reserved for the winner
-        rules.reserve(other, fresh(item))
-    assert rules.mark_taken(neighbour, fresh(item)).status == "taken"
+        rules.reserve(fresh(item), other)
+    assert rules.mark_taken(fresh(item), neighbour).status == "taken"
 
 
 def test_nobody_interested_gives_first_come_first_served_again(box):
@@ -106,7 +106,7 @@ def test_nobody_interested_gives_first_come_first_served_again(box):
     clock.advance(hours=25)
     draws.settle_if_due()
     assert fresh(draw).finished_at is not None and rules.status_of(fresh(item)) == "available"
-    assert rules.reserve(phone(), fresh(item)).status == "reserved"
+    assert rules.reserve(fresh(item), phone()).status == "reserved"
 
 
 def test_a_category_setting_sends_every_offer_to_a_draw_and_a_window_setting(box):

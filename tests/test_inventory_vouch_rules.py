@@ -51,7 +51,7 @@ def test_the_inventory_closes_exactly_the_unticked_items(box, volunteer):
     giver = phone("Margot")
     items = [giveaway.post_item(giver, {"title": f"Objet {n}", "where": "in_box"})[0] for n in range(5)]
     at_giver, _token = giveaway.post_item(giver, {"title": "Armoire chez moi", "where": "at_giver"})
-    giveaway.reserve(phone(), items[3])
+    giveaway.reserve(items[3], phone())
     listed = [item.id for item in inventory.in_the_box()]
     assert listed == [item.id for item in items]  # only what is said to be in the box
     found = inventory.add_found(volunteer, {"title": "Lampe de chevet", "category": "maison"})
@@ -171,7 +171,7 @@ def test_a_letterbox_code_gives_the_badge_once_and_keeps_no_address_unless_wante
 def test_the_questions_after_a_thanks_give_acquaintances_and_purchases_avoided_per_month(box):
     giver, taker = phone("Margot"), phone("Paul")
     item, _token = giveaway.post_item(giver, {"title": "Perceuse", "category": "outils"})
-    giveaway.mark_taken(taker, item)
+    giveaway.mark_taken(item, taker)
     thanks = people.thank(taker, f"item:{item.code}")
     assert people.thanks_questions(thanks) == ("met_someone_new", "would_have_bought")
     with pytest.raises(Forbidden):

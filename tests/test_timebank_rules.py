@@ -21,8 +21,8 @@ def ctx(app, db, frozen_clock):
 
 def closed_help(poster, helper, kind="request", title="Aide pour tailler la haie"):
     notice, _token = board.post_notice(poster, {"kind": kind, "title": title})
-    board.add_reply(helper, notice.id, {"body": "Je viens samedi"})
-    return board.close_notice(poster, notice.id)
+    board.add_reply(notice, helper, {"body": "Je viens samedi"})
+    return board.close_notice(notice, poster)
 
 
 def people():
@@ -90,9 +90,9 @@ def test_recording_needs_a_closed_help_notice_its_poster_and_someone_who_answere
     with pytest.raises(Conflict):
         rules.record(open_notice, paul, {"with": "Margot", "direction": "gave", "hours": "1"})
     event, _token = board.post_notice(margot, {"kind": "info", "title": "Marché de Noël"})
-    board.close_notice(margot, event.id)
+    board.close_notice(event, margot)
     with pytest.raises(Conflict):
-        rules.record(board.visible_notice(event.id), margot, {"with": "Paul", "direction": "gave", "hours": "1"})
+        rules.record(board.get_notice(event.id), margot, {"with": "Paul", "direction": "gave", "hours": "1"})
     notice = closed_help(margot, paul)
     with pytest.raises(Forbidden):  # neither is the poster
         rules.record(notice, stranger, {"with": "Paul", "direction": "gave", "hours": "1"})

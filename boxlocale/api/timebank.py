@@ -40,7 +40,7 @@ def timebank_account(pseudonym):
 @bp.route("/notices/<int:notice_id>/hours", methods=["POST"])
 def record_hours(notice_id):
     actor = _writer()
-    entry, code = rules.record(board_rules.visible_notice(notice_id, actor), actor, request_data())
+    entry, code = rules.record(board_rules.get_notice(notice_id, actor), actor, request_data())
     data = entry_json(entry, actor)
     data["confirm_code"] = code
     return jsonify(data), 201

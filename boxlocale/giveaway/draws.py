@@ -22,7 +22,7 @@ from .. import clock, db, settings
 from ..db import writing
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
 from ..models import Device, Draw, DrawEntry, Item
-from ..people.rules import check_rate, held_for_review
+from ..posting import check_rate, held_for_review
 
 WORD_MIN, WORD_MAX = 2, 30
 

@@ -18,7 +18,7 @@ from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
 from ..models import Device, LetterboxCode, Vouch
-from .rules import check_rate, resolve_pseudonym
+from ..posting import check_rate, resolve_pseudonym
 
 VOUCHES_NEEDED = 2
 LETTERBOX_CODE_LENGTH = 8  # 40 bits: typed once, from a card

@@ -20,7 +20,7 @@ from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
 from ..models import Device, Notice, Reply, TimeEntry
-from ..people.rules import check_rate
+from ..posting import check_rate
 
 HELP_KINDS = ("offer", "request")
 DIRECTIONS = (("gave", _l("I gave the help")), ("received", _l("I received the help")))

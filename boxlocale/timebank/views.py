@@ -91,7 +91,7 @@ def _record_page(notice, values, errors=None, message=None, status=200):
 def record(notice_id):
     """Record the hours given on a closed help notice; the other person then confirms."""
     actor = current_actor(create_device_if_missing=request.method == "POST")
-    notice = board_rules.visible_notice(notice_id, actor)
+    notice = board_rules.get_notice(notice_id, actor)
     if not rules.may_record_on(notice):
         raise Conflict(_("Hours can be recorded once a help notice is closed as done."))
     if request.method == "GET":
