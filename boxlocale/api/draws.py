@@ -76,7 +76,7 @@ document("/api/v1/items/{code}/draw/interested", {"post": {
     "summary": "Say \"I'm interested\" with a word, before the draw's end",
     "parameters": _CODE, "security": _SECURED,
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["word"], "properties": {"word": {"type": "string", "minLength": 2,
+        "type": "object", "required": ["word"], "properties": {"word": {"type": "string", "minLength": draws.WORD_MIN,
                                                                         "maxLength": draws.WORD_MAX}}}}}},
     "responses": {"200": json_response("The draw", _DRAW), "400": error_response("No word"),
                   "401": error_response("No device key"), "404": error_response("No such item or no draw"),

@@ -26,7 +26,7 @@ def _page(errors=None, values=None, status=200):
     return render_template(
         "console/inventory.html", items=items, thumbs=giveaway_rules.first_photos(items), added=added,
         errors=errors or {}, values=values or {}, categories=giveaway_rules.enabled_categories(),
-        history=inventory.history(), weekly=inventory.weekly(),
+        history=inventory.history(), weekly=inventory.weekly(), title_max=giveaway_rules.TITLE_MAX,
     ), status
 
 

@@ -21,7 +21,7 @@ def _volunteer():
 def timebank_entries():
     return render_template("console/timebank.html", entries=timebank.recent_entries(),
                            moves=lambda entry: timebank.allowed_moves(entry, _volunteer()),
-                           limit=timebank.limit_minutes())
+                           limit=timebank.limit_minutes(), limits=timebank.FIELD_LIMITS)
 
 
 @bp.route("/timebank/<int:entry_id>", methods=["POST"])
@@ -30,7 +30,7 @@ def timebank_fix(entry_id):
     """Correct the hours of an entry, or cancel it (both in the audit log)."""
     actor = _volunteer()
     entry = timebank.get_entry(entry_id, actor)
-    reason = request.form.get("reason", "")[:200]
+    reason = request.form.get("reason", "")
     try:
         if request.form.get("action") == "cancel":
             timebank.cancel(entry, actor, reason)
@@ -57,6 +57,6 @@ def letterbox_cards():
         else:
             # The address is printed on the card and never stored.
             return render_template("console/letterbox_cards.html", codes=made, street=values["street"].strip(),
-                                   address=" ".join(values["address"].split())[:120])
+                                   address=" ".join(values["address"].split())[:vouching.ADDRESS_MAX])
     return render_template("console/letterbox.html", values=values, errors=errors,
-                           cards_max=vouching.CARDS_MAX), status
+                           cards_max=vouching.CARDS_MAX, limits=vouching.FIELD_LIMITS), status

@@ -25,6 +25,7 @@ from ..models import Device, Draw, DrawEntry, Item
 from ..posting import check_rate, held_for_review
 
 WORD_MIN, WORD_MAX = 2, 30
+FIELD_LIMITS = {"word": WORD_MAX}
 
 
 # --- The draw itself: a pure function ------------------------------------------------------------
@@ -118,7 +119,7 @@ def outcome(found, actor):
     arrival = sorted(entry.id for entry in listed)
     return {
         "draw": found, "open": is_open(found), "entries": listed,
-        "numbers": {entry_id: number for number, entry_id in enumerate(arrival, 1)}, "count": len(listed),
+        "numbers": {entry_id: number for number, entry_id in enumerate(arrival, 1)}, "limits": FIELD_LIMITS, "count": len(listed),
         "mine": mine, "current": current, "seed": found.seed if found.drawn_at else "",
         "ends_at": found.ends_at, "finished": found.finished_at is not None,
         "i_won": bool(mine and current and mine.id == current.id),
@@ -156,7 +157,8 @@ def open_for_new_item(item, data):
 def clean_word(typed):
     word = " ".join(str(typed or "").split())
     if not WORD_MIN <= len(word) <= WORD_MAX:
-        raise ValidationError(fields={"word": _l("A word of 2 to 30 characters, so you find yourself in the result.")})
+        raise ValidationError(fields={"word": _l(
+            "A word of %(low)d to %(high)d characters, so you find yourself in the result.", low=WORD_MIN, high=WORD_MAX)})
     if held_for_review(word):  # everyone sees the words of a draw: no review word among them
         raise ValidationError(fields={"word": _l("Please choose another word.")})
     return word

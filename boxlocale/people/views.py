@@ -126,4 +126,4 @@ def letterbox():
             flash(_("Welcome, verified neighbour! The badge now shows next to your pseudonym."), "ok")
             return redirect(url_for("people.profile", pseudonym=device.pseudonym), code=303)
     return render_template("people/letterbox.html", values=values, errors=errors, message=message,
-                           code_length=vouching.LETTERBOX_CODE_LENGTH), status
+                           code_length=vouching.LETTERBOX_CODE_LENGTH, limits=vouching.FIELD_LIMITS), status

@@ -18,12 +18,15 @@ from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
 from ..models import Device, LetterboxCode, Vouch
-from ..posting import check_rate, resolve_pseudonym
+from ..posting import PSEUDONYM_MAX, check_rate, resolve_pseudonym
 
 VOUCHES_NEEDED = 2
 LETTERBOX_CODE_LENGTH = 8  # 40 bits: typed once, from a card
 STREET_MAX = 80
 CARDS_MAX = 30
+ADDRESS_MAX = 120  # printed on the card, never stored
+FIELD_LIMITS = {"code": 2 * LETTERBOX_CODE_LENGTH, "pseudonym": PSEUDONYM_MAX, "street": STREET_MAX,
+                "address": ADDRESS_MAX}
 WAYS = {
     "volunteer": _l("met by a volunteer"),
     "vouched": _l("vouched for by neighbours"),

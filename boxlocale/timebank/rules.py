@@ -20,7 +20,7 @@ from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
 from ..models import Device, Notice, Reply, TimeEntry
-from ..posting import check_rate
+from ..posting import PSEUDONYM_MAX, check_rate
 
 HELP_KINDS = ("offer", "request")
 DIRECTIONS = (("gave", _l("I gave the help")), ("received", _l("I received the help")))
@@ -28,6 +28,8 @@ MINUTES_STEP = 15
 MINUTES_MAX = 24 * 60  # one entry: a day of help at most
 NOTE_MAX = 200
 CODE_LENGTH = 6
+REASON_MAX = 200  # a volunteer's reason for a correction
+FIELD_LIMITS = {"with": PSEUDONYM_MAX, "hours": 8, "note": NOTE_MAX, "code": 2 * CODE_LENGTH, "reason": REASON_MAX}
 HISTORY_SIZE = 50
 _HOURS = re.compile(r"^\s*(\d{1,2})(?:\s*[.,]\s*(\d{1,2}))?\s*(?:h\s*(\d{1,2})?)?\s*$", re.IGNORECASE)
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*:\s*(\d{2})\s*$")
@@ -283,7 +285,7 @@ def correct(entry, actor, hours, reason=""):
     from ..console.session import audit
 
     _require_volunteer(actor)
-    minutes = parse_hours(hours)
+    minutes, reason = parse_hours(hours), str(reason or "")[:REASON_MAX]
     with writing():
         entry = _fresh(entry)
         if entry.status == "cancelled":
@@ -303,6 +305,7 @@ def cancel(entry, actor, reason=""):
     from ..console.session import audit
 
     _require_volunteer(actor)
+    reason = str(reason or "")[:REASON_MAX]
     with writing():
         entry = _fresh(entry)
         if entry.status == "cancelled":

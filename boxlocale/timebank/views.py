@@ -39,7 +39,7 @@ def _mine_page(code_errors=None, typed_code="", status=200):
     account = rules.account(actor.device, actor) if actor.device is not None else None
     return render_template("timebank/mine.html", account=account, errors=code_errors or {}, typed_code=typed_code,
                            moves=lambda entry: rules.allowed_moves(entry, actor),
-                           counterpart_id=rules.counterpart_id), status
+                           counterpart_id=rules.counterpart_id, limits=rules.FIELD_LIMITS), status
 
 
 @bp.route("/")
@@ -84,7 +84,7 @@ def act(entry_id, move):
 
 def _record_page(notice, values, errors=None, message=None, status=200):
     return render_template("timebank/record.html", notice=notice, values=values, errors=errors or {},
-                           message=message, directions=rules.DIRECTIONS, note_max=rules.NOTE_MAX), status
+                           message=message, directions=rules.DIRECTIONS, limits=rules.FIELD_LIMITS), status
 
 
 @bp.route("/record/<int:notice_id>", methods=["GET", "POST"])
