@@ -125,10 +125,11 @@ def download_debs(suite, names, log=print):
 
 CGROUP_ROOTS = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd", "/sys/fs/cgroup")
 PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-# Moves the shell into the cgroups made for the container, then becomes systemd-nspawn.
+# Moves the shell into the cgroups made for the container, then becomes systemd-nspawn. CAP_NET_ADMIN:
+# NetworkManager and nftables configure the container's own network namespace, as on a Pi.
 START = """for cgroup in "$@"; do echo $$ > "$cgroup/cgroup.procs"; done
 exec systemd-nspawn --quiet --directory="$ROOT_DIR" --boot --register=no --keep-unit \\
-  --machine="$MACHINE" --network-namespace-path="/run/netns/$BOX_NS" --console=pipe
+  --machine="$MACHINE" --network-namespace-path="/run/netns/$BOX_NS" --capability=CAP_NET_ADMIN --console=pipe
 """
 
 
@@ -179,7 +180,10 @@ class BootedPi:
 
     def boot(self, timeout=120):
         env = dict(os.environ, ROOT_DIR=str(self.merged), MACHINE=self.machine, BOX_NS=self.box_ns,
-                   SYSTEMD_NSPAWN_UNIFIED_HIERARCHY="1")
+                   SYSTEMD_NSPAWN_UNIFIED_HIERARCHY="1",
+                   # The container's own network namespace: NetworkManager's shared mode writes
+                   # /proc/sys/net (ip_forward), which nspawn keeps read-only without this.
+                   SYSTEMD_NSPAWN_API_VFS_WRITABLE="network")
         self.boots += 1
         log = open(self.work / f"console-{self.boots}.log", "wb")
         self.process = subprocess.Popen(["sh", "-c", START, "start", *self.cgroups], env=env,
@@ -189,11 +193,15 @@ class BootedPi:
         while self.leader is None and time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"systemd-nspawn exited {self.process.returncode}: {self.console()}")
-            children = sh("ps", "-o", "pid=", "--ppid", str(self.process.pid), check=False).stdout.split()
-            self.leader = int(children[0]) if children else None
+            # nspawn's child becomes the container's PID 1 once it has exec'd systemd.
+            children = sh("ps", "-o", "pid=,comm=", "--ppid", str(self.process.pid), check=False).stdout.split()
+            self.leader = int(children[0]) if children[1:2] == ["systemd"] else None
             time.sleep(0.1)
-        state = self.run("systemctl is-system-running --wait", check=False,
-                         timeout=max(5, deadline - time.monotonic())).stdout.strip()
+        state = ""
+        while not state and time.monotonic() < deadline:  # empty until systemd's bus is up
+            state = self.run("systemctl is-system-running --wait", check=False,
+                             timeout=max(5, deadline - time.monotonic())).stdout.strip()
+            time.sleep(0.2)
         if state not in ("running", "degraded"):
             raise RuntimeError(f"the system did not boot ({state}): {self.console()}")
         return state

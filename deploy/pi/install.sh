@@ -149,16 +149,12 @@ install_packages() {
     "(a Pi without internet: put them in $WHEELHOUSE/debs, see the README)"
 }
 
-# Hotspot mode: check the radio before writing anything, so a failed install leaves no wifi
-# connection on disk beside the one that runs.
+# Hotspot mode: check for the radio before changing anything, so a failed install leaves no wifi
+# connection on disk beside the one that runs (iw and rfkill come with the packages, checked there).
 check_hotspot() {
   [ "$ETHERNET" = 0 ] && [ "$LIVE" = 1 ] || return 0
-  local program
-  for program in iw rfkill nmcli; do
-    command -v "$program" >/dev/null || die "hotspot mode needs $program: nothing was written"
-  done
   [ -d "/sys/class/net/$INTERFACE/wireless" ] || [ -e "/sys/class/net/$INTERFACE/phy80211" ] \
-    || die "no wifi interface $INTERFACE here: nothing was written (a router on the ethernet port: --ethernet)"
+    || die "no wifi interface $INTERFACE here: nothing was changed (a router on the ethernet port: --ethernet)"
 }
 
 # --- the boxlocale user and the app --------------------------------------------------------------
@@ -286,6 +282,7 @@ start_everything() {
 }
 
 echo "boxlocale install: $([ "$ETHERNET" = 1 ] && echo "ethernet port $INTERFACE" || echo "wifi \"$SSID\" on $INTERFACE"), http://$HOST_NAME/${ROOT:+ (into $ROOT)}$([ "$DRY_RUN" = 1 ] && echo " (dry run)")"
+check_hotspot
 if [ "$LIVE" = 1 ] || { [ -z "$ROOT" ] && [ "$DRY_RUN" = 1 ]; }; then
   install_packages
   install_user
@@ -293,7 +290,6 @@ if [ "$LIVE" = 1 ] || { [ -z "$ROOT" ] && [ "$DRY_RUN" = 1 ]; }; then
 else
   echo "skipped    packages, user and venv (--root: the running system is not touched)"
 fi
-check_hotspot
 install_files
 [ -n "$ROOT" ] || install_host_name
 if [ -z "$ROOT" ]; then
