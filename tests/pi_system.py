@@ -162,7 +162,9 @@ class BootedPi:
             (self.work / name).mkdir(parents=True, exist_ok=True)
         sh("mount", "-t", "overlay", "overlay", "-o",
            f"lowerdir={lower},upperdir={self.work / 'upper'},workdir={self.work / 'ovl'}", str(self.merged))
-        # Raspberry Pi Imager's user has sudo without a password.
+        # Raspberry Pi Imager's user has sudo without a password; the host name resolves.
+        hosts = self.merged / "etc/hosts"
+        hosts.write_text((hosts.read_text() if hosts.exists() else "127.0.0.1 localhost\n") + "127.0.1.1 raspberrypi\n")
         (self.merged / "etc/sudoers.d/010_pi-nopasswd").write_text("pi ALL=(ALL) NOPASSWD: ALL\n")
         (self.merged / "etc/sudoers.d/010_pi-nopasswd").chmod(0o440)
         for ns in (self.box_ns, self.phone_ns):

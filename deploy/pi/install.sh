@@ -138,7 +138,16 @@ install_packages() {
   missing=$(missing_packages)
   [ -n "$missing" ] || { echo "unchanged  packages: ${WANTED_PACKAGES[*]}"; return 0; }
   if [ -n "$WHEELHOUSE" ] && compgen -G "$WHEELHOUSE/debs/*.deb" >/dev/null; then
-    run apt-get install -y --no-install-recommends "$WHEELHOUSE"/debs/*.deb
+    # apt reads local packages as its _apt user (Trixie), who cannot enter a 0700 home folder:
+    # it gets a readable copy.
+    local debs="$WHEELHOUSE/debs"
+    if [ "$LIVE" = 1 ]; then
+      debs=$(mktemp -d /tmp/boxlocale-debs.XXXXXX)
+      cp "$WHEELHOUSE"/debs/*.deb "$debs/"
+      chmod 0755 "$debs" && chmod 0644 "$debs"/*.deb
+    fi
+    run apt-get install -y --no-install-recommends "$debs"/*.deb
+    [ "$debs" = "$WHEELHOUSE/debs" ] || rm -rf "$debs"
   else
     # shellcheck disable=SC2086  # one package name a line
     run apt-get install -y --no-install-recommends $missing
@@ -266,8 +275,14 @@ set_wifi_country() {
 start_everything() {
   local unit
   if changed units; then run systemctl daemon-reload; fi
-  for unit in fake-hwclock.service boxlocale.socket boxlocale-backup.timer boxlocale-dns-redirect.service; do
-    if ! systemctl -q is-enabled "$unit" 2>/dev/null || ! systemctl -q is-active "$unit" 2>/dev/null; then
+  # Trixie split fake-hwclock.service into a load at boot and a timer that saves the time.
+  local clock_units=fake-hwclock.service
+  [ ! -e /usr/lib/systemd/system/fake-hwclock-load.service ] \
+    || clock_units="fake-hwclock-load.service fake-hwclock-save.timer"
+  for unit in $clock_units boxlocale.socket boxlocale-backup.timer boxlocale-dns-redirect.service; do
+    if [ "$unit" = fake-hwclock-load.service ]; then  # a oneshot that ran at boot: only enabled
+      systemctl -q is-enabled "$unit" 2>/dev/null || run systemctl enable "$unit"
+    elif ! systemctl -q is-enabled "$unit" 2>/dev/null || ! systemctl -q is-active "$unit" 2>/dev/null; then
       run systemctl enable --now "$unit"
     fi
   done
