@@ -133,12 +133,16 @@ exec systemd-nspawn --quiet --directory="$ROOT_DIR" --boot --register=no --keep-
 """
 
 
-def _remove_cgroup(path):
-    for folder, _dirs, _files in sorted(os.walk(path), key=lambda entry: -entry[0].count("/")):
-        try:
-            os.rmdir(folder)
-        except OSError:
-            pass
+def _remove_cgroup(path, timeout=10):
+    """Deepest first; the kernel frees a cgroup a moment after its last process is gone."""
+    deadline = time.monotonic() + timeout
+    while os.path.exists(path) and time.monotonic() < deadline:
+        for folder, _dirs, _files in sorted(os.walk(path), key=lambda entry: -entry[0].count("/")):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass
+        time.sleep(0.2)
 
 
 class BootedPi:
@@ -227,7 +231,11 @@ class BootedPi:
             for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
                 sh("kill", "-9", pid, check=False)
             sh("ip", "netns", "del", ns, check=False)
-        for cgroup in self.cgroups:
+        for cgroup in self.cgroups:  # whatever of the container is still alive is ours to end
+            for folder, _dirs, _files in os.walk(cgroup):
+                for pid in Path(folder, "cgroup.procs").read_text().split() if os.path.exists(
+                        f"{folder}/cgroup.procs") else []:
+                    sh("kill", "-9", pid, check=False)
             _remove_cgroup(cgroup)
 
     def console(self):
