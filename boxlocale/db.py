@@ -43,13 +43,14 @@ def db_path(data_dir):
     return Path(data_dir) / DB_FILENAME
 
 
-def init_database(data_dir):
-    """Point the database at the data dir and bring the schema up to date."""
+def init_database(data_dir, synchronous="full"):
+    """Point the database at the data dir and bring the schema up to date. ``synchronous``: "off" only
+    for unit tests, where durability is not what is tested (create_app's SQLITE_SYNCHRONOUS)."""
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     path = db_path(data_dir)
     if database.database:  # pooled connections may point at another data dir (tests, a second app)
         database.close_all()
-    database.init(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    database.init(str(path), pragmas=dict(PRAGMAS, synchronous=synchronous), check_same_thread=False)
     with database.connection_context():
         migrations.upgrade(database)
     _keep_wal_open(path)
@@ -126,6 +127,23 @@ def _disk_full(error):
             return True
         error = error.__context__
     return False
+
+
+def read_every_table(timeout=5):
+    """The health check: a fresh connection (one of the pool's can answer from its caches after the
+    file broke) counts the rows of every table, which reads real pages, not only the schema.
+    Raises sqlite3.DatabaseError when the database is damaged or unreadable."""
+    connection = sqlite3.connect(database.database, timeout=timeout)
+    try:
+        tables = [name for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND sql NOT LIKE 'CREATE VIRTUAL%'")]
+        if not tables:
+            raise sqlite3.DatabaseError("the database has no tables")
+        for name in tables:
+            connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()  # noqa: S608 (names from the schema)
+    finally:
+        connection.close()
 
 
 def on_rollback(undo):
