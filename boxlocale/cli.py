@@ -168,6 +168,25 @@ def cmd_backup(args):
     print(f"backup written: {path}")
 
 
+def cmd_host_name(args):
+    """Print the box's host name setting, or set it (deploy/pi/install.sh --host-name does)."""
+    from . import settings
+    from .console.settings_form import HOST_NAME
+
+    app = _app(args)
+    with app.app_context():
+        if args.name is None:
+            print(settings.get("host_name"))
+            return 0
+        name = args.name.strip().lower().rstrip(".")
+        if not HOST_NAME.match(name):
+            print("error: a host name like box.lan: letters, digits, dots and hyphens", file=sys.stderr)
+            return 2
+        settings.save({"host_name": name})
+    print(f"host name set to {name} (restart the box to serve it: systemctl try-restart boxlocale)")
+    return 0
+
+
 def cmd_restore(args):
     from . import backup
     from .config import load_config
@@ -269,6 +288,10 @@ def build_parser():
     backup.add_argument("--to", required=True, help="the folder for the archive")
     backup.add_argument("--keep", type=int, default=None, help="keep only the newest N archives there")
     backup.set_defaults(func=cmd_backup)
+
+    host_name = sub.add_parser("host-name", help="print the box's host name (box.lan), or set it to NAME")
+    host_name.add_argument("name", nargs="?")
+    host_name.set_defaults(func=cmd_host_name)
 
     restore = sub.add_parser("restore", help="restore a backup archive (stop the box first: refused while it runs)")
     restore.add_argument("archive")
