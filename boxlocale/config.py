@@ -21,9 +21,17 @@ DEFAULTS = {
     "LOG_REQUESTS": True,
     # dnsmasq's lease file (captive portal: a phone with a new lease sees the welcome page again).
     "LEASES_FILE": "",
+    # One laptop must not hold every connection: open connections per address (0: no cap), and the
+    # seconds a request may take to send its headers (see serving.py).
+    "CONNECTIONS_PER_ADDRESS": 16,
+    "REQUEST_HEADER_SECONDS": 10,
+    # The network(s) that serve phones (written by the installer, e.g. 10.42.0.0/24): never "local"
+    # for "console only from the wired network", even when it is the ethernet port.
+    "PHONE_NETWORK": "",
 }
 
-_INTS = {"MAX_CONTENT_LENGTH", "MAX_PHOTOS_PER_ITEM", "PHOTO_MAX_PIXELS", "MIN_FREE_DISK_MB"}
+_INTS = {"MAX_CONTENT_LENGTH", "MAX_PHOTOS_PER_ITEM", "PHOTO_MAX_PIXELS", "MIN_FREE_DISK_MB",
+         "CONNECTIONS_PER_ADDRESS", "REQUEST_HEADER_SECONDS"}
 _BOOLS = {"LOG_REQUESTS"}
 
 
