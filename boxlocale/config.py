@@ -23,7 +23,7 @@ DEFAULTS = {
     "LEASES_FILE": "",
     # One laptop must not hold every connection: open connections per address (0: no cap), and the
     # seconds a request may take to send its headers (see serving.py).
-    "CONNECTIONS_PER_ADDRESS": 16,
+    "CONNECTIONS_PER_ADDRESS": 24,
     "REQUEST_HEADER_SECONDS": 10,
     # The network(s) that serve phones (written by the installer, e.g. 10.42.0.0/24): never "local"
     # for "console only from the wired network", even when it is the ethernet port.

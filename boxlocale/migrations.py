@@ -230,6 +230,11 @@ CREATE INDEX book_shelf_title ON book(hidden, status, title COLLATE NOCASE);
 CREATE INDEX notice_status_starts ON notice(status, starts_at);
 """
 
+# Logging out ends the volunteer's sessions for good, restarts included (the epoch is in the cookie).
+V5_SESSION_EPOCH = """
+ALTER TABLE volunteer ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
+"""
+
 
 def _has_fts5(database):
     try:
@@ -270,6 +275,7 @@ STEPS = [
     lambda database: _run_script(database, V2_DOMAINS),
     _v3_search,
     lambda database: _run_script(database, V4_LISTING_INDEXES),
+    lambda database: _run_script(database, V5_SESSION_EPOCH),
 ]
 LATEST = len(STEPS)
 

@@ -33,6 +33,7 @@ class Volunteer(BaseModel):
     role = CharField(default="admin")  # admin | moderator
     created_at = DateTimeField()
     last_login_at = DateTimeField(null=True)
+    session_epoch = IntegerField(default=0)  # logging out moves it on: every session of this volunteer ends
 
 
 class Device(BaseModel):

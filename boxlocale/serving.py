@@ -27,7 +27,7 @@ BODY_MIN_BYTES_PER_SECOND = 16 * 1024
 class BoundedChannel(HTTPChannel):
     """One connection: refused when its address holds too many, closed when a request is too slow."""
 
-    per_address = 16
+    per_address = 24
     header_seconds = HEADER_SECONDS
     _open = Counter()
     _open_lock = threading.Lock()

@@ -1,4 +1,5 @@
 import shutil
+from urllib.parse import urlsplit
 
 from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
 
@@ -26,10 +27,18 @@ def home():
     return render_template("portal/home.html", news=news[: NEWS_PER_DOMAIN * 2])
 
 
-def safe_next(target):
-    """Only paths on this box: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
+def safe_next(target, default="/"):
+    """Only paths on this box: never an open redirect, never a header that cannot be sent.
+
+    Browsers drop tabs and line breaks from a URL (``/%09/evil`` becomes ``//evil``, another host)
+    and read a backslash as ``/``, so any control character, space or backslash refuses the target."""
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(ch <= " " or ch in "\\\x7f" for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
     return target
 
 

@@ -177,7 +177,9 @@ install_files() {
   put /etc/systemd/system/boxlocale-dns-redirect.service 0644 units < "$SCRIPT_DIR/boxlocale-dns-redirect.service"
   put "$PREFIX/bin/boxlocale-nightly-backup" 0755 < "$SCRIPT_DIR/nightly-backup.sh"
   put "$PREFIX/README.md" 0644 < "$SCRIPT_DIR/README.md"
-  printf 'BOXLOCALE_LEASES_FILE=%s\n' "$LEASES_FILE" | put /etc/boxlocale/boxlocale.env 0644 app
+  # The phones' network is never "local" for the console (in --ethernet mode it is the wired port).
+  printf 'BOXLOCALE_LEASES_FILE=%s\nBOXLOCALE_PHONE_NETWORK=%s/24\n' "$LEASES_FILE" "$BOX_ADDRESS" \
+    | put /etc/boxlocale/boxlocale.env 0644 app
   render "$SCRIPT_DIR/dns-redirect.nft" | put /etc/boxlocale/dns-redirect.nft 0644 firewall
   { render "$SCRIPT_DIR/dnsmasq-boxlocale.conf"
     if [ -n "$SAMSUNG_ADDRESS" ]; then
