@@ -15,6 +15,10 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
     "MAX_PHOTOS_PER_ITEM": 3,
     "PHOTO_MAX_PIXELS": 50_000_000,
+    # The memory one photo's decoded pixels may take, computed from its header before decoding
+    # (the service has MemoryMax=200M on a 512 MB Pi Zero 2 W): a 12 MP JPEG decodes at a reduced
+    # scale in a few MB, a 7000x7000 lossless WebP would take 196 MB and is refused.
+    "PHOTO_DECODE_BUDGET_MB": 64,
     # Below this much free disk, writes are refused with 507 instead of half-saving.
     "MIN_FREE_DISK_MB": 50,
     "TIMEZONE": "Europe/Paris",
@@ -30,7 +34,7 @@ DEFAULTS = {
     "PHONE_NETWORK": "",
 }
 
-_INTS = {"MAX_CONTENT_LENGTH", "MAX_PHOTOS_PER_ITEM", "PHOTO_MAX_PIXELS", "MIN_FREE_DISK_MB",
+_INTS = {"MAX_CONTENT_LENGTH", "MAX_PHOTOS_PER_ITEM", "PHOTO_MAX_PIXELS", "PHOTO_DECODE_BUDGET_MB", "MIN_FREE_DISK_MB",
          "CONNECTIONS_PER_ADDRESS", "REQUEST_HEADER_SECONDS"}
 _BOOLS = {"LOG_REQUESTS"}
 

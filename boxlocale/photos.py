@@ -113,10 +113,14 @@ def process_one(stream):
                "from this page, or set the camera to \"Most Compatible\" (JPEG).")
         )
     max_pixels = current_app.config["PHOTO_MAX_PIXELS"]
+    budget = current_app.config["PHOTO_DECODE_BUDGET_MB"] * 1024 * 1024
     with _decode_lock:
         try:
-            with Image.open(stream, formats=formats) as image:
+            with Image.open(stream, formats=formats) as image:  # reads the header only
                 if image.width * image.height > max_pixels:
+                    raise _too_many_pixels()
+                _draft(image)
+                if decoded_bytes(image) > budget:
                     raise _too_many_pixels()
                 return _prepare(image)
         except Image.DecompressionBombError:
@@ -127,6 +131,30 @@ def process_one(stream):
             raise UnsupportedMedia(_l("This photo is damaged or incomplete. Please try another one.")) from None
 
 
+def decoded_bytes(image):
+    """The memory the pixels will take once decoded, from the header alone (after ``draft``).
+
+    Pillow keeps a pixel of a multi-band mode (RGB, RGBA, CMYK...) in 4 bytes, L and P in 1; a
+    palette image is also converted to RGBA while it is prepared (one more copy)."""
+    mode = image.mode
+    if mode in ("1", "L", "P"):
+        per_pixel = 1 + (4 if mode == "P" or "transparency" in image.info else 0)
+    elif mode.startswith("I;16"):
+        per_pixel = 2
+    else:
+        per_pixel = 4
+    return image.width * image.height * per_pixel
+
+
+def _draft(image):
+    """Let the JPEG decoder decode at 1/2, 1/4 or 1/8 scale (far less memory and CPU for a 12 MP
+    photo). Must come before anything loads the pixels."""
+    if image.format == "JPEG":
+        ratio = DISPLAY_SIZE / max(image.size)
+        if ratio < 1:
+            image.draft("RGB", (max(1, int(image.width * ratio)), max(1, int(image.height * ratio))))
+
+
 def _too_many_pixels():
     return TooLarge(_l("This picture has too many pixels for the box. Please send an ordinary photo."))
 
@@ -135,12 +163,6 @@ def _prepare(image):
     from PIL import ImageOps
 
     icc = image.info.get("icc_profile")
-    # draft() must come before anything loads the pixels (exif_transpose does): the JPEG decoder
-    # then decodes at 1/2, 1/4 or 1/8 scale, far less memory and CPU for a 12 MP photo.
-    if image.format == "JPEG":
-        ratio = DISPLAY_SIZE / max(image.size)
-        if ratio < 1:
-            image.draft("RGB", (max(1, int(image.width * ratio)), max(1, int(image.height * ratio))))
     if image.mode == "CMYK":
         icc = None  # a CMYK profile does not describe the RGB pixels we write
     if image.mode == "P":

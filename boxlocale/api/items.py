@@ -7,6 +7,7 @@ from .. import photos
 from ..devices import current_actor, require_device
 from ..errors import ValidationError
 from ..giveaway import rules
+from ..people.rules import check_rate_before_work
 from . import bp
 from .common import page_number, request_data
 from .openapi import document, error_response, json_response
@@ -44,6 +45,7 @@ def list_items():
 def create_item():
     actor = _actor(writing=True)
     data = request_data()
+    check_rate_before_work(actor)  # before any decoding
     processed = photos.process_uploads(request.files.getlist("photo"), current_app.config["MAX_PHOTOS_PER_ITEM"])
     item, token = rules.post_item(actor, data, processed)
     body = rules.item_json(item, actor)

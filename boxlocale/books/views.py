@@ -7,6 +7,7 @@ from .. import photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
 from ..pagecache import cached_page
+from ..people.rules import check_rate_before_work
 from . import bp, rules
 
 BOOK_FIELDS = ("title", "author", "language", "isbn", "note", "pseudonym", "code")
@@ -125,6 +126,7 @@ def _with_retry_after(page, error):
 
 
 def _register(actor, values):
+    check_rate_before_work(actor)  # before any decoding
     processed = photos.process_uploads(request.files.getlist("photo"), max_count=1)
 
     def store_cover():

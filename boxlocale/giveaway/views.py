@@ -7,6 +7,7 @@ from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
 from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
 from ..pagecache import cached_page
+from ..people.rules import check_rate_before_work
 from . import bp, rules
 
 MANAGE_COOKIE = "bl_manage_"
@@ -60,6 +61,7 @@ def new_item(kind):
     actor = current_actor(create_device_if_missing=True)
     data = dict(request.form.to_dict(), kind=kind)
     try:
+        check_rate_before_work(actor)  # a phone over its limit gets its 429 before any decoding
         processed = photos.process_uploads(request.files.getlist("photo"), current_app.config["MAX_PHOTOS_PER_ITEM"])
         item, token = rules.post_item(actor, data, processed)
     except (UnsupportedMedia, TooLarge) as error:

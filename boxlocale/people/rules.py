@@ -76,6 +76,17 @@ def check_rate(actor, action="post"):
     ratelimit.hit(action, f"address:{request.remote_addr}", limit * 5)
 
 
+def check_rate_before_work(actor, action="post"):
+    """Refuse a phone over its limit before any costly work (decoding photos), counting nothing:
+    the rule's own ``check_rate`` counts the post."""
+    if actor.is_volunteer:
+        return
+    limit = int(settings.get("replies_per_hour" if action == "reply" else "posts_per_hour"))
+    if actor.device is not None:
+        ratelimit.check(action, f"device:{actor.device.id}", limit)
+    ratelimit.check(action, f"address:{request.remote_addr}", limit * 5)
+
+
 def held_for_review(*texts):
     """True when a text contains one of the box's review words: the post waits for a volunteer."""
     words = [fold(word).strip() for word in settings.get("moderation_words") if word.strip()]
