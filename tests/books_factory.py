@@ -10,7 +10,7 @@ from boxlocale.models import Device
 
 from .conftest import csrf_token
 
-FULL_CODE = re.compile(r"\b([A-Z]{3}-\d{4,}-[0-9A-Z]{2})\b")
+FULL_CODE = re.compile(r"\b([A-Z0-9]{2,5}-\d{4,}-[0-9A-Z]{2}(?:[0-9A-Z]{2})?)\b")
 
 
 def phone(pseudonym=None):

@@ -35,7 +35,7 @@ def find():
     """The "find a book by its code" box: the full code opens the catch form, the public one the page."""
     typed = request.args.get("code", "")
     try:
-        book, full = rules.find_book(typed)
+        book, full = rules.find_book(typed, actor=current_actor())
     except NotFound as error:
         return render_template("books/find.html", typed=typed, error=error.message), 404
     if not full and request.args.get("want") == "move":
@@ -73,7 +73,7 @@ def add_entry(code):
     data = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
     full = False
     if data["code"]:
-        typed_book, full = rules.find_book(data["code"])
+        typed_book, full = rules.find_book(data["code"], actor=current_actor())
         full = full and typed_book.id == book.id
     if data["place"] == "elsewhere" and not data["where"].strip():
         data["here"] = False  # "somewhere else", place not given: not back on this shelf
@@ -180,7 +180,7 @@ def _label(book):
 
 def _book_or_404(code, include_hidden=False):
     actor = current_actor()
-    return rules.find_book(code, include_hidden=include_hidden or actor.is_volunteer)
+    return rules.find_book(code, include_hidden=include_hidden or actor.is_volunteer, actor=actor)
 
 
 def _book_page(book, full_code="", errors=None, values=None, status=200):
