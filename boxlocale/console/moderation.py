@@ -9,7 +9,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
-from .. import clock
+from .. import clock, photos
 from ..db import writing
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
@@ -158,9 +158,12 @@ def delete(target, note=""):
         kind, record = find_target(target)
         target = canonical_target(kind, record)
         summary = describe(kind, record).title
+        photo_ids = photos.referenced_by(record)
         record.delete_instance()
+        gone = photos.forget_unreferenced(photo_ids)
         _resolve_flags(target, "deleted")
         audit("delete", target, note or summary)
+    photos.remove_files(gone)  # after the commit: a refused delete keeps its photos
 
 
 def resolve(target, note=""):
