@@ -231,8 +231,13 @@ CREATE INDEX notice_status_starts ON notice(status, starts_at);
 """
 
 # Logging out ends the volunteer's sessions for good, restarts included (the epoch is in the cookie).
-V5_SESSION_EPOCH = """
+# Reports and thanks weigh once per address too (three cookie-less browsers are one laptop).
+V5_HOSTILE_WIFI = """
 ALTER TABLE volunteer ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE flag ADD COLUMN address TEXT;
+ALTER TABLE thanks ADD COLUMN address TEXT;
+CREATE INDEX flag_target_address ON flag(target, address);
+CREATE INDEX thanks_target_address ON thanks(target, address);
 """
 
 
@@ -275,7 +280,7 @@ STEPS = [
     lambda database: _run_script(database, V2_DOMAINS),
     _v3_search,
     lambda database: _run_script(database, V4_LISTING_INDEXES),
-    lambda database: _run_script(database, V5_SESSION_EPOCH),
+    lambda database: _run_script(database, V5_HOSTILE_WIFI),
 ]
 LATEST = len(STEPS)
 

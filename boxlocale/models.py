@@ -171,6 +171,7 @@ class Flag(BaseModel):
     reason = TextField(default="")
     weight = IntegerField(default=1)  # a verified neighbour's report counts double
     device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    address = CharField(null=True)  # the reporter's address: reports weigh once per address
     created_at = DateTimeField()
     resolved_at = DateTimeField(null=True)
     resolution = CharField(null=True)  # hidden | restored | deleted
@@ -181,6 +182,7 @@ class Thanks(BaseModel):
     device = ForeignKeyField(Device, on_delete="CASCADE")
     to_device = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="+")
     to_pseudonym = CharField(default="")
+    address = CharField(null=True)  # one thanks per target and address
     created_at = DateTimeField()
 
 

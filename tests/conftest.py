@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from boxlocale import clock, create_app, ratelimit, settings
+from boxlocale import clock, create_app, devices, ratelimit, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # CI sets this: a system program a test needs (chromium, dnsmasq, ...) missing is then a failure.
@@ -49,6 +49,7 @@ def data_dir(tmp_path):
 @pytest.fixture
 def app(data_dir):
     ratelimit.reset()
+    devices.forget_holds()
     clock.freeze(None)
     clock.set_offset(0)
     application = create_app({"DATA_DIR": str(data_dir), "LOG_REQUESTS": False, "TESTING": True})

@@ -104,6 +104,10 @@ def request_ctx(app, db):
 
 
 def reporter(name, verified=False):
+    """A phone about to report, from its own address (reports weigh once per address)."""
+    from flask import request
+
+    request.remote_addr = f"10.42.1.{sum(map(ord, name)) % 250 + 1}"
     device = new_device(f"key-{name}")
     if verified:
         device.verified_at = datetime(2026, 11, 2)
@@ -185,3 +189,27 @@ def test_thanks_go_to_the_poster_once_per_phone(request_ctx):
     with pytest.raises(NotFound):
         thank(reporter("m"), f"notice:{notice.id}")
     assert Thanks.select().count() == 1
+
+
+def test_cookie_less_browsers_on_one_laptop_weigh_as_one(request_ctx):
+    from flask import request
+
+    notice = make_notice(new_device("poster"))
+    for name in ("a", "b", "c", "d"):
+        phone = reporter(name)
+        request.remote_addr = "10.42.0.66"  # the same laptop, a new browser each time
+        _flag, hid = report(phone, f"notice:{notice.id}", "Spam")
+        assert not hid
+    assert open_flag_weight(f"notice:{notice.id}") == 1 and not Notice.get_by_id(notice.id).hidden
+
+
+def test_one_thanks_per_address(request_ctx):
+    from flask import request
+
+    from boxlocale.people.rules import thank
+
+    notice = make_notice(new_device("poster"))
+    request.remote_addr = "10.42.0.66"
+    thank(Actor(device=new_device("t1")), f"notice:{notice.id}")
+    with pytest.raises(Conflict):
+        thank(Actor(device=new_device("t2")), f"notice:{notice.id}")

@@ -76,7 +76,7 @@ def _move(name, move):
 
 
 for _name, _function in (("reserve", rules.reserve), ("release", rules.release), ("withdraw", rules.withdraw),
-                         ("renew", rules.renew)):
+                         ("renew", rules.renew), ("untake", rules.untake)):
     _move(_name, _function)
 
 

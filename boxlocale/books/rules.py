@@ -88,7 +88,7 @@ def _lookup(typed, include_hidden):
 def _guess_keys(actor):
     keys = [(f"address:{request.remote_addr}", WRONG_CODES_PER_ADDRESS)]
     if actor.device is not None:
-        keys.append((f"device:{actor.device.id}", WRONG_CODES_PER_PHONE))
+        keys.append((f"device:{actor.device.key_hash}", WRONG_CODES_PER_PHONE))
     return keys
 
 

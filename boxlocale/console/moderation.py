@@ -11,6 +11,7 @@ from werkzeug.routing import BuildError
 
 from .. import clock, photos
 from ..db import writing
+from ..devices import hold_address_of
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
 from ..people.rules import canonical_target, find_target, held_for_review, set_hidden
@@ -212,6 +213,7 @@ def block(device_id, reason):
         phone.blocked_at, phone.blocked_reason = clock.now(), reason
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
         audit("block", _device_target(phone), reason)
+    hold_address_of(phone)
 
 
 def unblock(device_id):

@@ -53,6 +53,9 @@ TITLE_MIN, TITLE_MAX = 3, 80
 DESCRIPTION_MAX, NOTE_MAX, CONTACT_MAX = 2000, 300, 200
 PAGE_SIZE = 20
 DOUBLE_SUBMIT_SECONDS = 120
+# One phone must not empty the give-box: offers it may hold at once, reserve/"taken" moves an hour.
+RESERVATIONS_MAX = 3
+MOVES_PER_HOUR = 10
 
 
 # Reading
@@ -282,6 +285,8 @@ def allowed_moves(actor, item):
         moves |= {"edit", "withdraw", "renew"}
     if status == "taken" and may_answer_bought(actor, item):
         moves.add("bought")
+    if status == "taken" and manager:
+        moves.add("untake")
     return moves
 
 
@@ -433,7 +438,11 @@ def edit_item(actor, item, data):
 
 def reserve(actor, item):
     """Keep an offer for this phone for the box's hold time. Only one phone at a time: the other
-    gets a Conflict. Reserving again what this phone already holds changes nothing."""
+    gets a Conflict. Reserving again what this phone already holds changes nothing.
+
+    One phone holds at most RESERVATIONS_MAX offers at a time, and reserves at most MOVES_PER_HOUR
+    times an hour: one phone cannot empty the give-box for everyone."""
+    people.check_rate(actor, "reserve", limit=MOVES_PER_HOUR)
     with writing():
         item = _fresh(item)
         now = clock.now()
@@ -447,10 +456,40 @@ def reserve(actor, item):
         _require_status(status, ("available",))
         if actor.owns(item) and not actor.is_volunteer:
             raise Conflict(_l("This is your own item."))
+        if not actor.is_volunteer and _reservations_held(actor.device, now) >= RESERVATIONS_MAX:
+            raise Conflict(_l("You already have %(count)d things reserved: collect or cancel one first.",
+                              count=RESERVATIONS_MAX))
         item.status = "reserved"
         item.reserved_by = actor.device
         item.reserved_until = now + _hold()
         item.updated_at = now
+        item.save()
+    return item
+
+
+def _reservations_held(device, now):
+    if device is None or device.id is None:
+        return 0
+    return Item.select().where(Item.reserved_by == device, Item.status == "reserved",
+                               Item.reserved_until > now).count()
+
+
+def untake(actor, item):
+    """The giver (or a volunteer) says it was not taken after all: back to available.
+
+    For the false "I took it" of a passer-by. Not taken: nothing changes."""
+    with writing():
+        item = _fresh(item)
+        status = status_of(item)
+        if status == "available":
+            return item
+        _require_status(status, ("taken",))
+        _require(may_manage(actor, item))
+        item.status = "available"
+        item.taken_at = None
+        item.taken_by = None
+        item.would_have_bought = None
+        item.updated_at = clock.now()
         item.save()
     return item
 
@@ -472,7 +511,10 @@ def release(actor, item):
 
 
 def mark_taken(actor, item, would_have_bought=None):
-    """It found a new home (an offer) or the asker got it (a request)."""
+    """It found a new home (an offer) or the asker got it (a request). Limited per phone and address:
+    a passer-by cannot mark the whole box taken (and the giver can undo it: ``untake``)."""
+    if not may_manage(actor, item):
+        people.check_rate(actor, "taken", limit=MOVES_PER_HOUR)
     with writing():
         item = _fresh(item)
         status = status_of(item)

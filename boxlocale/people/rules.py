@@ -63,16 +63,18 @@ def resolve_pseudonym(device, typed):
     return name
 
 
-def check_rate(actor, action="post"):
+def check_rate(actor, action="post", limit=None):
     """Rate limits: per phone, and 5x looser per address (phones can share one). Volunteers are exempt.
 
-    The phone's own limit is checked first, so one phone's flood never uses up its neighbours' share.
+    ``limit`` (an hour) defaults to the box's settings for posts and replies. The phone's own limit is
+    checked first, so one phone's flood never uses up its neighbours' share.
     """
     if actor.is_volunteer:
         return
-    limit = int(settings.get("replies_per_hour" if action == "reply" else "posts_per_hour"))
-    if actor.device is not None:
-        ratelimit.hit(action, f"device:{actor.device.id}", limit)
+    if limit is None:
+        limit = int(settings.get("replies_per_hour" if action == "reply" else "posts_per_hour"))
+    if actor.device is not None:  # by key hash: a new phone's row is not written yet
+        ratelimit.hit(action, f"device:{actor.device.key_hash}", limit)
     ratelimit.hit(action, f"address:{request.remote_addr}", limit * 5)
 
 
@@ -83,7 +85,7 @@ def check_rate_before_work(actor, action="post"):
         return
     limit = int(settings.get("replies_per_hour" if action == "reply" else "posts_per_hour"))
     if actor.device is not None:
-        ratelimit.check(action, f"device:{actor.device.id}", limit)
+        ratelimit.check(action, f"device:{actor.device.key_hash}", limit)
     ratelimit.check(action, f"address:{request.remote_addr}", limit * 5)
 
 
@@ -146,16 +148,18 @@ def describe_target(kind, record):
 
 
 def open_flag_weight(target):
-    """The weighted count of this target's reports that no volunteer has dealt with yet."""
+    """The weighted count of this target's reports that no volunteer has dealt with yet, each address
+    counted once (its heaviest report): three cookie-less browsers on one laptop are one voice."""
     from peewee import fn
 
     from ..models import Flag
 
-    total = (
-        Flag.select(fn.COALESCE(fn.SUM(Flag.weight), 0))
+    per_address = (
+        Flag.select(fn.MAX(Flag.weight).alias("weight"))
         .where(Flag.target == target, Flag.resolved_at.is_null())
-        .scalar()
+        .group_by(fn.COALESCE(Flag.address, fn.printf("id:%d", Flag.id)))
     )
+    total = Flag.select(fn.COALESCE(fn.SUM(per_address.c.weight), 0)).from_(per_address).scalar()
     return int(total or 0)
 
 
@@ -184,7 +188,7 @@ def report(actor, target, reason):
         verified = actor.device.verified_at is not None
         flag = Flag.create(
             target=target, reason=reason, weight=VERIFIED_REPORT_WEIGHT if verified else 1,
-            device=actor.device, created_at=clock.now(),
+            device=actor.device, address=request.remote_addr, created_at=clock.now(),
         )
         hides = not record.hidden and open_flag_weight(target) >= int(settings.get("report_threshold"))
         if hides:
@@ -211,11 +215,13 @@ def thank(actor, target):
         if record.device_id is not None and record.device_id == actor.device.id:
             raise Forbidden(_l("You cannot thank yourself, but it is a nice thought."))
         target = canonical_target(kind, record)
-        if Thanks.get_or_none(Thanks.target == target, Thanks.device == actor.device) is not None:
+        address = request.remote_addr
+        if Thanks.select().where(Thanks.target == target, (Thanks.device == actor.device)
+                                 | (Thanks.address == address)).exists():
             raise Conflict(_l("You have already said thank you for this."))
         return Thanks.create(
             target=target, device=actor.device, to_device=record.device_id,
-            to_pseudonym=record.pseudonym or "", created_at=clock.now(),
+            to_pseudonym=record.pseudonym or "", address=address, created_at=clock.now(),
         )
 
 
