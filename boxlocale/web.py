@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from peewee import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .devices import is_api_request, set_device_cookie
 from .errors import DomainError, StorageFull
@@ -58,10 +59,43 @@ def error_response(status, message, code=None, fields=None, retry_after=None):
     return response
 
 
+# SQLite's integers are 64-bit: an id beyond them is a page that does not exist, not a crash.
+SQLITE_INT_MAX = 2**63 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: ASCII digits only, 0 to 2^63 - 1 (else 404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", SQLITE_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def _has_nul():
+    if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+        return True
+    if any("\x00" in value for value in request.args.values()):
+        return True
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.mimetype == "application/json":
+            return b"\\u0000" in request.get_data(cache=True)
+        return any("\x00" in value for value in request.form.values())
+    return False
+
+
 def init_app(app):
+    # Before any blueprint adds its routes.
+    app.url_map.converters["int"] = RowIdConverter
+
     @app.before_request
     def start_timer():
         g.started = time.perf_counter()
+
+    @app.before_request
+    def refuse_nul_bytes():
+        # No one types a NUL byte: it only breaks searches (FTS5) and truncates text in SQLite.
+        if _has_nul():
+            return error_response(400, HTTP_MESSAGES[400])
 
     @app.after_request
     def finish(response):
@@ -101,6 +135,11 @@ def init_app(app):
             return domain_error(StorageFull())
         app.logger.exception("database error")
         return error_response(503, HTTP_MESSAGES[503])
+
+    @app.errorhandler(OverflowError)
+    def number_too_large(error):
+        # Only a typed number gets here (a page or an id beyond what SQLite stores): bad input.
+        return error_response(400, HTTP_MESSAGES[400])
 
     @app.errorhandler(Exception)
     def unexpected(error):

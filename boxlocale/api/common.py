@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from ..errors import ValidationError
 
 PAGE_SIZE = 20
+PAGE_MAX = 100_000  # far beyond any listing of the box, far below what SQLite's OFFSET overflows at
 
 
 def request_data():
@@ -25,4 +26,6 @@ def page_number():
         raise ValidationError(fields={"page": _l("Must be a whole number.")}) from None
     if page < 1:
         raise ValidationError(fields={"page": _l("Must be 1 or more.")})
+    if page > PAGE_MAX:
+        raise ValidationError(fields={"page": _l("Must be %(limit)s or less.", limit=PAGE_MAX)})
     return page
