@@ -108,6 +108,13 @@ def hold_address_of(device):
     hold_address(address)
 
 
+def release_address_of(device):
+    """A volunteer unblocks this phone: its address is no longer held."""
+    with _memory_lock:
+        address = _last_address.get(device.id)
+        _held.pop(address, None)
+
+
 def _held_against(address, device):
     with _memory_lock:
         since, until = _held.get(address, (None, 0.0))

@@ -94,3 +94,8 @@ def test_a_blocked_phone_dropping_its_cookie_is_held_by_its_address(app):
     page = neighbour.get("/board/new")
     assert neighbour.post("/board/new", data={"csrf_token": csrf_token(page.data), "kind": "info", "title": "Fête",
                                               "body": "x"}, environ_base={"REMOTE_ADDR": "10.42.0.12"}).status_code == 201
+    # Unblocked, the address is free again.
+    assert post(volunteer, f"/console/phones/{device.id}/unblock").status_code in (302, 303)
+    page = laptop.get("/board/new")
+    assert laptop.post("/board/new", data={"csrf_token": csrf_token(page.data), "kind": "info", "title": "Back",
+                                           "body": "x"}, environ_base=laptop_address).status_code == 201

@@ -11,7 +11,7 @@ from werkzeug.routing import BuildError
 
 from .. import clock, photos
 from ..db import writing
-from ..devices import hold_address_of
+from ..devices import hold_address_of, release_address_of
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
 from ..people.rules import canonical_target, find_target, held_for_review, set_hidden
@@ -222,6 +222,7 @@ def unblock(device_id):
         phone.blocked_at, phone.blocked_reason = None, None
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
         audit("unblock", _device_target(phone))
+    release_address_of(phone)
 
 
 def _device_target(phone):
