@@ -99,3 +99,15 @@ def test_a_blocked_phone_dropping_its_cookie_is_held_by_its_address(app):
     page = laptop.get("/board/new")
     assert laptop.post("/board/new", data={"csrf_token": csrf_token(page.data), "kind": "info", "title": "Back",
                                            "body": "x"}, environ_base=laptop_address).status_code == 201
+
+
+def test_the_api_undoes_a_false_taken_for_the_giver_only(app, client):
+    giver_key = client.post("/api/v1/devices").get_json()["device_key"]
+    other_key = client.post("/api/v1/devices").get_json()["device_key"]
+    giver, other = ({"Authorization": f"Bearer {key}"} for key in (giver_key, other_key))
+    code = client.post("/api/v1/items", json={"title": "Chaise en bois", "category": "maison"}, headers=giver
+                       ).get_json()["code"]
+    assert client.post(f"/api/v1/items/{code}/taken", headers=other).status_code == 200
+    assert client.post(f"/api/v1/items/{code}/untake", headers=other).status_code == 403
+    back = client.post(f"/api/v1/items/{code}/untake", headers=giver)
+    assert back.status_code == 200 and back.get_json()["status"] == "available"

@@ -219,11 +219,13 @@ document(
     },
 )
 for _name, _summary in (
-    ("reserve", "Reserve an offer for the box's hold time (one phone at a time; 409 if someone was quicker)"),
+    ("reserve", "Reserve an offer for the box's hold time (one phone at a time; 409 if someone was quicker "
+                "or this phone already holds 3; 429 beyond 10 an hour)"),
     ("release", "Cancel the reservation (the reserver or the owner)"),
     ("taken", "Mark as taken (owner, reserver, or anyone for an item in the box); optional would_have_bought"),
     ("withdraw", "Withdraw (owner)"),
     ("renew", "Another full period before expiry (owner)"),
+    ("untake", "Not taken after all: back to available (owner or volunteer), for a false \"taken\""),
 ):
     document(
         f"/api/v1/items/{{code}}/{_name}",
