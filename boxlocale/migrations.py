@@ -232,12 +232,16 @@ CREATE INDEX notice_status_starts ON notice(status, starts_at);
 
 # Logging out ends the volunteer's sessions for good, restarts included (the epoch is in the cookie).
 # Reports and thanks weigh once per address too (three cookie-less browsers are one laptop).
+# Serving a photo asks what shows it; reserving counts what a phone holds.
 V5_HOSTILE_WIFI = """
 ALTER TABLE volunteer ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE flag ADD COLUMN address TEXT;
 ALTER TABLE thanks ADD COLUMN address TEXT;
 CREATE INDEX flag_target_address ON flag(target, address);
 CREATE INDEX thanks_target_address ON thanks(target, address);
+CREATE INDEX item_photo_photo ON item_photo(photo_id);
+CREATE INDEX book_cover ON book(cover_id);
+CREATE INDEX item_reserved_by ON item(reserved_by_id, status);
 """
 
 
