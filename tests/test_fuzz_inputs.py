@@ -2,8 +2,6 @@
 (schemathesis, valid and invalid cases, with a device key) and the HTML forms and searches with
 hypothesis. Bounded examples, so the whole file stays near a minute."""
 
-import tempfile
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -18,23 +16,37 @@ FUZZ = settings(max_examples=25, deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
 
 
-def _fuzz_app():
+def _openapi_document():
+    """The API's own description, as /api/v1/openapi.json serves it (assembled at import)."""
+    from boxlocale import __version__
+    from boxlocale.api import openapi
+
+    return {"openapi": "3.1.0", "info": {"title": "boxlocale", "version": __version__}, "paths": openapi.PATHS,
+            "components": {"schemas": openapi.SCHEMAS,
+                           "securitySchemes": {"deviceKey": {"type": "http", "scheme": "bearer"}}}}
+
+
+SCHEMA = schemathesis.openapi.from_dict(_openapi_document())
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory):
+    """One box for the whole file (a real SQLite file); limits high: the fuzz is about what the input
+    does, not about 429s."""
+    from boxlocale import settings as box_settings
+
     ratelimit.reset()
     devices.forget_holds()
     clock.freeze(None)
-    app = create_app({"DATA_DIR": tempfile.mkdtemp(prefix="boxlocale-fuzz-"), "LOG_REQUESTS": False,
+    app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("fuzz")), "LOG_REQUESTS": False,
                       "TESTING": True, "WTF_CSRF_ENABLED": False})
     with app.app_context():
-        from boxlocale import settings as box_settings
-
-        # Limits would turn every later example into a 429: the fuzz is about what the input does.
         box_settings.save({"posts_per_hour": 100000, "replies_per_hour": 100000})
-    return app
-
-
-APP = _fuzz_app()
-KEY = APP.test_client().post("/api/v1/devices").get_json()["device_key"]
-SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
+    app.device_key = app.test_client().post("/api/v1/devices").get_json()["device_key"]
+    yield app
+    clock.set_offset(0)
+    box_settings.invalidate()
+    ratelimit.reset()
 
 
 def _no_server_error(response, what):
@@ -53,14 +65,14 @@ def _fresh_limits():
 
 
 @pytest.mark.parametrize("operation", _api_operations(), ids=lambda operation: operation.label)
-def test_the_api_answers_every_generated_request_without_a_5xx(operation):
+def test_the_api_answers_every_generated_request_without_a_5xx(fuzz_app, operation):
     strategy = operation.as_strategy() | operation.as_strategy(
         generation_mode=schemathesis.GenerationMode.NEGATIVE)
 
     @FUZZ
     @given(strategy)
     def check(case):
-        response = case.call(headers={"Authorization": f"Bearer {KEY}"})
+        response = case.call(app=fuzz_app, headers={"Authorization": f"Bearer {fuzz_app.device_key}"})
         _no_server_error(response, f"{case.method} {case.formatted_path} {case.query} {case.body!r}")
 
     check()
@@ -96,8 +108,8 @@ FORMS = {
 
 
 @pytest.mark.parametrize("path", sorted(FORMS))
-def test_html_forms_answer_every_input_without_a_5xx(path):
-    client = APP.test_client()
+def test_html_forms_answer_every_input_without_a_5xx(fuzz_app, path):
+    client = fuzz_app.test_client()
 
     @FUZZ
     @given(FORMS[path])
@@ -107,8 +119,8 @@ def test_html_forms_answer_every_input_without_a_5xx(path):
     check()
 
 
-def test_journal_entries_answer_every_input_without_a_5xx():
-    client = APP.test_client()
+def test_journal_entries_answer_every_input_without_a_5xx(fuzz_app):
+    client = fuzz_app.test_client()
     registered = client.post("/books/new", data={"title": "Germinal"})
     assert registered.status_code == 303
     code = registered.headers["Location"].split("/books/")[1].split("/")[0]
@@ -124,21 +136,33 @@ def test_journal_entries_answer_every_input_without_a_5xx():
 SEARCHES = ["/give/", "/books/", "/board/", "/api/v1/items", "/api/v1/books", "/api/v1/notices", "/console/"]
 
 
-@FUZZ
-@given(path=st.sampled_from(SEARCHES), q=HOSTILE_TEXT, page=BIG_OR_ODD_NUMBER, other=HOSTILE_TEXT)
-def test_searches_and_pages_answer_without_a_5xx(path, q, page, other):
-    query = {"q": q, "page": page, "status": other, "kind": other, "category": other, "language": other,
-             "view": other, "month": other}
-    response = APP.test_client().get(path, query_string=query)
-    _no_server_error(response, f"GET {path} {query!r}")
+def test_searches_and_pages_answer_without_a_5xx(fuzz_app):
+    client = fuzz_app.test_client()
+
+    @FUZZ
+    @given(path=st.sampled_from(SEARCHES), q=HOSTILE_TEXT, page=BIG_OR_ODD_NUMBER, other=HOSTILE_TEXT)
+    def check(path, q, page, other):
+        query = {"q": q, "page": page, "status": other, "kind": other, "category": other, "language": other,
+                 "view": other, "month": other}
+        _no_server_error(client.get(path, query_string=query), f"GET {path} {query!r}")
+
+    check()
 
 
-@FUZZ
-@given(ident=st.one_of(st.integers(min_value=-(2**70), max_value=2**70).map(str), HOSTILE_TEXT))
-def test_ids_and_codes_in_urls_answer_without_a_5xx(ident):
+def test_ids_and_codes_in_urls_answer_without_a_5xx(fuzz_app):
+    client = fuzz_app.test_client()
+
+    @FUZZ
+    @given(ident=st.one_of(st.integers(min_value=-(2**70), max_value=2**70).map(str), HOSTILE_TEXT))
+    def check(ident):
+        _check_ident(client, ident)
+
+    check()
+
+
+def _check_ident(client, ident):
     from urllib.parse import quote
 
-    client = APP.test_client()
     part = quote(ident, safe="")
     for path in (f"/board/{part}", f"/board/{part}/event.ics", f"/give/{part}", f"/books/{part}", f"/b/{part}",
                  f"/api/v1/notices/{part}", f"/api/v1/items/{part}", f"/api/v1/books/{part}", f"/people/{part}",
@@ -146,11 +170,11 @@ def test_ids_and_codes_in_urls_answer_without_a_5xx(ident):
         _no_server_error(client.get(path), path)
 
 
-def test_the_console_clock_and_forms_answer_every_input_without_a_5xx():
-    with APP.app_context():
+def test_the_console_clock_and_forms_answer_every_input_without_a_5xx(fuzz_app):
+    with fuzz_app.app_context():
         if not accounts.any_volunteer():
             accounts.add("Claire", "correct horse battery")
-    client = APP.test_client()
+    client = fuzz_app.test_client()
     assert client.post("/console/login", data={"name": "Claire", "password": "correct horse battery"}
                        ).status_code == 302
 
