@@ -11,7 +11,6 @@ import operator
 from datetime import UTC
 from functools import reduce
 
-from flask import request
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, fn
 
@@ -86,7 +85,7 @@ def _lookup(typed, include_hidden):
 
 
 def _guess_keys(actor):
-    keys = [(f"address:{request.remote_addr}", WRONG_CODES_PER_ADDRESS)]
+    keys = [(f"address:{actor.address}", WRONG_CODES_PER_ADDRESS)] if actor.address else []
     if actor.device is not None:
         keys.append((f"device:{actor.device.key_hash}", WRONG_CODES_PER_PHONE))
     return keys

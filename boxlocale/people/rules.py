@@ -3,7 +3,6 @@
 import re
 import unicodedata
 
-from flask import request
 from flask_babel import lazy_gettext as _l
 
 from .. import ratelimit, settings
@@ -75,7 +74,8 @@ def check_rate(actor, action="post", limit=None):
         limit = int(settings.get("replies_per_hour" if action == "reply" else "posts_per_hour"))
     if actor.device is not None:  # by key hash: a new phone's row is not written yet
         ratelimit.hit(action, f"device:{actor.device.key_hash}", limit)
-    ratelimit.hit(action, f"address:{request.remote_addr}", limit * 5)
+    if actor.address:
+        ratelimit.hit(action, f"address:{actor.address}", limit * 5)
 
 
 def check_rate_before_work(actor, action="post"):
@@ -86,7 +86,8 @@ def check_rate_before_work(actor, action="post"):
     limit = int(settings.get("replies_per_hour" if action == "reply" else "posts_per_hour"))
     if actor.device is not None:
         ratelimit.check(action, f"device:{actor.device.key_hash}", limit)
-    ratelimit.check(action, f"address:{request.remote_addr}", limit * 5)
+    if actor.address:
+        ratelimit.check(action, f"address:{actor.address}", limit * 5)
 
 
 def held_for_review(*texts):
@@ -188,7 +189,7 @@ def report(actor, target, reason):
         verified = actor.device.verified_at is not None
         flag = Flag.create(
             target=target, reason=reason, weight=VERIFIED_REPORT_WEIGHT if verified else 1,
-            device=actor.device, address=request.remote_addr, created_at=clock.now(),
+            device=actor.device, address=actor.address, created_at=clock.now(),
         )
         hides = not record.hidden and open_flag_weight(target) >= int(settings.get("report_threshold"))
         if hides:
@@ -215,9 +216,9 @@ def thank(actor, target):
         if record.device_id is not None and record.device_id == actor.device.id:
             raise Forbidden(_l("You cannot thank yourself, but it is a nice thought."))
         target = canonical_target(kind, record)
-        address = request.remote_addr
-        if Thanks.select().where(Thanks.target == target, (Thanks.device == actor.device)
-                                 | (Thanks.address == address)).exists():
+        address = actor.address
+        by_address = (Thanks.address == address) if address else False
+        if Thanks.select().where(Thanks.target == target, (Thanks.device == actor.device) | by_address).exists():
             raise Conflict(_l("You have already said thank you for this."))
         return Thanks.create(
             target=target, device=actor.device, to_device=record.device_id,
