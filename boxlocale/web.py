@@ -3,6 +3,7 @@
 import logging
 import sqlite3
 import time
+from urllib.parse import urlsplit
 
 from flask import g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
@@ -41,6 +42,21 @@ HTTP_CODES = {
     409: "conflict", 413: "too_large", 415: "unsupported_media", 429: "rate_limited", 500: "internal",
     503: "unavailable", 507: "storage_full",
 }
+
+
+def safe_next(target, default="/"):
+    """Only paths on this box: never an open redirect, never a header that cannot be sent.
+
+    Browsers drop tabs and line breaks from a URL (``/%09/evil`` becomes ``//evil``, another host)
+    and read a backslash as ``/``, so any control character, space or backslash refuses the target."""
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(ch <= " " or ch in "\\\x7f" for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 def error_response(status, message, code=None, fields=None, retry_after=None):

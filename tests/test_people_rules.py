@@ -9,7 +9,7 @@ from boxlocale.db import writing
 from boxlocale.devices import Actor
 from boxlocale.errors import RateLimited, ValidationError
 from boxlocale.models import Device
-from boxlocale.people.rules import check_rate, clean_pseudonym, held_for_review, resolve_pseudonym
+from boxlocale.posting import check_rate, clean_pseudonym, held_for_review, resolve_pseudonym
 
 
 def new_device(key):
