@@ -14,6 +14,7 @@ from ..db import writing
 from ..devices import hold_address_of, release_address_of
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
+from ..network import outbox
 from ..people.rules import canonical_target, find_target, set_hidden
 from ..posting import held_for_review
 from .session import audit
@@ -150,6 +151,7 @@ def _decide(target, hidden, resolution, note):
         kind, record = find_target(target)
         target = canonical_target(kind, record)
         set_hidden(record, hidden)
+        outbox.moderated(target, "hide" if hidden else "restore")
         _resolve_flags(target, resolution)
         audit("hide" if hidden else "restore", target, note)
 
@@ -163,6 +165,7 @@ def delete(target, note=""):
         photo_ids = photos.referenced_by(record)
         record.delete_instance()
         gone = photos.forget_unreferenced(photo_ids)
+        outbox.moderated(target, "delete")
         _resolve_flags(target, "deleted")
         audit("delete", target, note or summary)
     photos.remove_files(gone)  # after the commit: a refused delete keeps its photos
