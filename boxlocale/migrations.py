@@ -285,6 +285,7 @@ CREATE TABLE net_sync (
     sent_seq INTEGER NOT NULL DEFAULT 0,
     problems TEXT NOT NULL DEFAULT ''
 );
+"""
 
 # Logging out ends the volunteer's sessions for good, restarts included (the epoch is in the cookie).
 # Reports and thanks weigh once per address too (three cookie-less browsers are one laptop).
