@@ -287,6 +287,20 @@ CREATE TABLE net_sync (
 );
 """
 
+# Logging out ends the volunteer's sessions for good, restarts included (the epoch is in the cookie).
+# Reports and thanks weigh once per address too (three cookie-less browsers are one laptop).
+# Serving a photo asks what shows it; reserving counts what a phone holds.
+V6_HOSTILE_WIFI = """
+ALTER TABLE volunteer ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE flag ADD COLUMN address TEXT;
+ALTER TABLE thanks ADD COLUMN address TEXT;
+CREATE INDEX flag_target_address ON flag(target, address);
+CREATE INDEX thanks_target_address ON thanks(target, address);
+CREATE INDEX item_photo_photo ON item_photo(photo_id);
+CREATE INDEX book_cover ON book(cover_id);
+CREATE INDEX item_reserved_by ON item(reserved_by_id, status);
+"""
+
 
 def _has_fts5(database):
     try:
@@ -322,7 +336,7 @@ def _statements(script):
     return [s for s in statements if s.strip(" ;\n")]
 
 
-V6_BEYOND_THE_GIFT = """
+V7_BEYOND_THE_GIFT = """
 CREATE TABLE time_entry (
     id INTEGER PRIMARY KEY,
     notice_id INTEGER REFERENCES notice(id) ON DELETE SET NULL,
@@ -404,7 +418,8 @@ STEPS = [
     _v3_search,
     lambda database: _run_script(database, V4_LISTING_INDEXES),
     lambda database: _run_script(database, V5_NETWORK),
-    lambda database: _run_script(database, V6_BEYOND_THE_GIFT),
+    lambda database: _run_script(database, V6_HOSTILE_WIFI),
+    lambda database: _run_script(database, V7_BEYOND_THE_GIFT),
 ]
 LATEST = len(STEPS)
 

@@ -34,6 +34,7 @@ class Volunteer(BaseModel):
     role = CharField(default="admin")  # admin | moderator
     created_at = DateTimeField()
     last_login_at = DateTimeField(null=True)
+    session_epoch = IntegerField(default=0)  # logging out moves it on: every session of this volunteer ends
 
 
 class Device(BaseModel):
@@ -174,6 +175,7 @@ class Flag(BaseModel):
     reason = TextField(default="")
     weight = IntegerField(default=1)  # a verified neighbour's report counts double
     device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    address = CharField(null=True)  # the reporter's address: reports weigh once per address
     created_at = DateTimeField()
     resolved_at = DateTimeField(null=True)
     resolution = CharField(null=True)  # hidden | restored | deleted
@@ -184,6 +186,7 @@ class Thanks(BaseModel):
     device = ForeignKeyField(Device, on_delete="CASCADE")
     to_device = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="+")
     to_pseudonym = CharField(default="")
+    address = CharField(null=True)  # one thanks per target and address
     created_at = DateTimeField()
     met_someone_new = BooleanField(null=True)  # the one-tap questions after a thanks
     would_have_bought = BooleanField(null=True)

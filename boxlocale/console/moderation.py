@@ -9,8 +9,9 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
-from .. import clock
+from .. import clock, photos
 from ..db import writing
+from ..devices import hold_address_of, release_address_of
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
 from ..network import outbox
@@ -162,10 +163,13 @@ def delete(target, note=""):
         kind, record = find_target(target)
         target = canonical_target(kind, record)
         summary = describe(kind, record).title
+        photo_ids = photos.referenced_by(record)
         record.delete_instance()
+        gone = photos.forget_unreferenced(photo_ids)
         outbox.moderated(target, "delete")
         _resolve_flags(target, "deleted")
         audit("delete", target, note or summary)
+    photos.remove_files(gone)  # after the commit: a refused delete keeps its photos
 
 
 def resolve(target, note=""):
@@ -214,6 +218,7 @@ def block(device_id, reason):
         phone.blocked_at, phone.blocked_reason = clock.now(), reason
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
         audit("block", _device_target(phone), reason)
+    hold_address_of(phone)
 
 
 def unblock(device_id):
@@ -222,6 +227,7 @@ def unblock(device_id):
         phone.blocked_at, phone.blocked_reason = None, None
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
         audit("unblock", _device_target(phone))
+    release_address_of(phone)
 
 
 def _device_target(phone):

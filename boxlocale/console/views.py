@@ -60,16 +60,16 @@ def login():
             errors, status = {"password": error.message}, 429
         else:
             start_session(volunteer)
-            return redirect(safe_next(request.args.get("next")) if request.args.get("next") else url_for("console.index"))
+            return redirect(safe_next(request.args.get("next"), default=url_for("console.index")))
     return render_template("console/login.html", values=values, errors=errors), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if g.get("volunteer") is not None:
-        with writing():
+    with writing():
+        if g.get("volunteer") is not None:
             audit("logout")
-    end_session()
+        end_session()
     flash(_("You are logged out."))
     return redirect(url_for("console.login"))
 

@@ -5,9 +5,10 @@ from flask_babel import lazy_gettext as _l
 
 from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
-from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
+from ..errors import Conflict, Forbidden, RateLimited, TooLarge, UnsupportedMedia, ValidationError
 from ..listing import page_number
 from ..pagecache import cached_page
+from ..posting import check_rate_before_work
 from . import bp, draws, rules
 
 MANAGE_COOKIE = "bl_manage_"
@@ -17,6 +18,7 @@ MOVES = {
     "taken": (rules.mark_taken, _l("Thank you: it has found a new home!")),
     "withdraw": (rules.withdraw, _l("Withdrawn: it no longer shows in the give-box.")),
     "renew": (rules.renew, _l("Renewed: it stays in the give-box for another period.")),
+    "untake": (rules.untake, _l("It is back in the give-box.")),
 }
 STATUS_FILTERS = [
     ("current", _l("In the box now")),
@@ -58,6 +60,7 @@ def new_item(kind):
     actor = current_actor(create_device_if_missing=True)
     data = dict(request.form.to_dict(), kind=kind)
     try:
+        check_rate_before_work(actor)  # a phone over its limit gets its 429 before any decoding
         processed = photos.process_uploads(request.files.getlist("photo"), current_app.config["MAX_PHOTOS_PER_ITEM"])
         item, token = rules.post_item(actor, data, processed)
     except (UnsupportedMedia, TooLarge) as error:
@@ -144,8 +147,11 @@ def act(code, move):
     do, done_message = MOVES[move]
     try:
         found = do(found, actor)
-    except (Conflict, Forbidden) as error:
-        return _item_page(rules.get_item(code, actor), actor, error.message, error.status)
+    except (Conflict, Forbidden, RateLimited) as error:
+        page = _item_page(rules.get_item(code, actor), actor, error.message, error.status)
+        if isinstance(error, RateLimited):
+            return (*page, {"Retry-After": str(error.retry_after)})
+        return page
     flash(done_message)
     return redirect(url_for("giveaway.item", code=found.code), 303)
 

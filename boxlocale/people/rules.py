@@ -58,16 +58,18 @@ def describe_target(kind, record):
 
 
 def open_flag_weight(target):
-    """The weighted count of this target's reports that no volunteer has dealt with yet."""
+    """The weighted count of this target's reports that no volunteer has dealt with yet, each address
+    counted once (its heaviest report): three cookie-less browsers on one laptop are one voice."""
     from peewee import fn
 
     from ..models import Flag
 
-    total = (
-        Flag.select(fn.COALESCE(fn.SUM(Flag.weight), 0))
+    per_address = (
+        Flag.select(fn.MAX(Flag.weight).alias("weight"))
         .where(Flag.target == target, Flag.resolved_at.is_null())
-        .scalar()
+        .group_by(fn.COALESCE(Flag.address, fn.printf("id:%d", Flag.id)))
     )
+    total = Flag.select(fn.COALESCE(fn.SUM(per_address.c.weight), 0)).from_(per_address).scalar()
     return int(total or 0)
 
 
@@ -97,7 +99,7 @@ def report(actor, target, reason):
         verified = actor.device.verified_at is not None
         flag = Flag.create(
             target=target, reason=reason, weight=VERIFIED_REPORT_WEIGHT if verified else 1,
-            device=actor.device, created_at=clock.now(),
+            device=actor.device, address=actor.address, created_at=clock.now(),
         )
         hides = not record.hidden and open_flag_weight(target) >= int(settings.get("report_threshold"))
         if hides:
@@ -124,11 +126,13 @@ def thank(actor, target):
         if record.device_id is not None and record.device_id == actor.device.id:
             raise Forbidden(_l("You cannot thank yourself, but it is a nice thought."))
         target = canonical_target(kind, record)
-        if Thanks.get_or_none(Thanks.target == target, Thanks.device == actor.device) is not None:
+        address = actor.address
+        by_address = (Thanks.address == address) if address else False
+        if Thanks.select().where(Thanks.target == target, (Thanks.device == actor.device) | by_address).exists():
             raise Conflict(_l("You have already said thank you for this."))
         return Thanks.create(
             target=target, device=actor.device, to_device=record.device_id,
-            to_pseudonym=record.pseudonym or "", created_at=clock.now(),
+            to_pseudonym=record.pseudonym or "", address=address, created_at=clock.now(),
         )
 
 
