@@ -45,18 +45,11 @@ def cmd_serve(args):
     args.data_dir_lock = hold_data_dir(_data_dir(args))
     app = _app(args)
     _clean_at_start(app)
-    from waitress import create_server
+    from .serving import make_server
 
     where = {"sockets": sockets} if sockets else {"host": args.host, "port": args.port}
-    server = create_server(
-        app,
-        **where,
-        threads=args.threads,
-        connection_limit=200,
-        channel_timeout=60,
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
-        ident="boxlocale",
-    )
+    server = make_server(app, where, args.threads, per_address=app.config["CONNECTIONS_PER_ADDRESS"],
+                         header_seconds=app.config["REQUEST_HEADER_SECONDS"])
     logging.getLogger("boxlocale").info(
         "boxlocale ready (data in %s, %.2fs to start)", app.config["DATA_DIR"], time.perf_counter() - started
     )
@@ -168,6 +161,25 @@ def cmd_backup(args):
     print(f"backup written: {path}")
 
 
+def cmd_host_name(args):
+    """Print the box's host name setting, or set it (deploy/pi/install.sh --host-name does)."""
+    from . import settings
+    from .console.settings_form import HOST_NAME
+
+    app = _app(args)
+    with app.app_context():
+        if args.name is None:
+            print(settings.get("host_name"))
+            return 0
+        name = args.name.strip().lower().rstrip(".")
+        if not HOST_NAME.match(name):
+            print("error: a host name like box.lan: letters, digits, dots and hyphens", file=sys.stderr)
+            return 2
+        settings.save({"host_name": name})
+    print(f"host name set to {name} (restart the box to serve it: systemctl try-restart boxlocale)")
+    return 0
+
+
 def cmd_restore(args):
     from . import backup
     from .config import load_config
@@ -269,6 +281,10 @@ def build_parser():
     backup.add_argument("--to", required=True, help="the folder for the archive")
     backup.add_argument("--keep", type=int, default=None, help="keep only the newest N archives there")
     backup.set_defaults(func=cmd_backup)
+
+    host_name = sub.add_parser("host-name", help="print the box's host name (box.lan), or set it to NAME")
+    host_name.add_argument("name", nargs="?")
+    host_name.set_defaults(func=cmd_host_name)
 
     restore = sub.add_parser("restore", help="restore a backup archive (stop the box first: refused while it runs)")
     restore.add_argument("archive")
