@@ -39,6 +39,17 @@ def test_the_queue_shows_reported_posts_with_their_reasons(console, db):
     assert "1 publication attend une décision" in console.get("/console/").get_data(as_text=True)
 
 
+def test_the_queue_links_each_post_to_its_public_page(console, db):
+    bike, talk, shelf_book = item(title="Vélo rouillé"), notice(title="Soirée jeux"), book()
+    answer, entry = reply(talk), journal(shelf_book)
+    for target in (f"item:{bike.code}", f"notice:{talk.id}", f"book:{shelf_book.code}", f"reply:{answer.id}",
+                   f"journal:{entry.id}"):
+        flag(target)
+    html = console.get("/console/moderation").get_data(as_text=True)
+    assert f'href="/give/{bike.code}"' in html and f'href="/board/{talk.id}"' in html
+    assert html.count(f'href="/books/{shelf_book.code}"') == 2 and html.count(f'href="/board/{talk.id}"') == 2
+
+
 def test_hide_then_restore_with_audit_lines(console, db):
     bike = item()
     target = f"item:{bike.code}"

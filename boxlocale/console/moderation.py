@@ -5,9 +5,7 @@ transaction. Views call these; the volunteer is ``g.volunteer`` (see session.aud
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import BuildError
 
 from .. import clock
 from ..db import writing
@@ -37,37 +35,27 @@ class Post:
     device_id: int | None
     created_at: datetime
     hidden: bool
-    url: str | None
+    page_key: str | int  # the code or id of the record whose public page shows this post
 
     @property
     def kind_label(self):
         return KIND_LABELS[self.kind]
 
 
-def _public_url(endpoint, **values):
-    """The public page of a post, when its domain has one (None otherwise)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def describe(kind, record):
     if kind == "item":
-        title, text, url = record.title, record.description, _public_url("giveaway.item", code=record.code)
+        title, text, page_key = record.title, record.description, record.code
     elif kind == "book":
-        title, text, url = record.title, record.note, _public_url("books.book", code=record.code)
+        title, text, page_key = record.title, record.note, record.code
     elif kind == "journal":
-        title, text = record.book.title, record.note or record.place
-        url = _public_url("books.book", code=record.book.code)
+        title, text, page_key = record.book.title, record.note or record.place, record.book.code
     elif kind == "notice":
-        title, text, url = record.title, record.body, _public_url("board.notice", notice_id=record.id)
+        title, text, page_key = record.title, record.body, record.id
     else:
-        title, text = record.notice.title, record.body
-        url = _public_url("board.notice", notice_id=record.notice_id)
+        title, text, page_key = record.notice.title, record.body, record.notice_id
     return Post(kind=kind, target=canonical_target(kind, record), title=title, text=text or "",
                 pseudonym=record.pseudonym, device_id=record.device_id, created_at=record.created_at,
-                hidden=record.hidden, url=url)
+                hidden=record.hidden, page_key=page_key)
 
 
 def post(target):

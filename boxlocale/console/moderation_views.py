@@ -3,6 +3,7 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
 
 from ..errors import Conflict, ValidationError
 from ..web import safe_next
@@ -15,6 +16,21 @@ ACTIONS = {
     "resolve": (moderation.resolve, _l("Reports closed; the post stays as it is.")),
     "keep_hidden": (moderation.keep_hidden, _l("It stays hidden.")),
 }
+
+# The public page of each kind of post: (endpoint, the name of its key).
+PUBLIC_PAGES = {"item": ("giveaway.item", "code"), "book": ("books.book", "code"),
+                "journal": ("books.book", "code"), "notice": ("board.notice", "notice_id"),
+                "reply": ("board.notice", "notice_id")}
+
+
+@bp.app_template_global()
+def public_url(post):
+    """The public page of a post (the console's templates link to it), None when its domain has none."""
+    endpoint, key = PUBLIC_PAGES[post.kind]
+    try:
+        return url_for(endpoint, **{key: post.page_key})
+    except BuildError:
+        return None
 
 
 @bp.route("/moderation")
