@@ -9,6 +9,4 @@ def post_notice(phone, **fields):
 
 
 def live_phone(box, language="fr"):
-    phone = box.session(language)
-    phone.base_url = box.url
-    return phone
+    return box.session(language)

@@ -149,6 +149,7 @@ class LiveBox:
         """A phone: its own cookies, a French (or English) phone by default."""
         phone = requests.Session()
         phone.headers["Accept-Language"] = language
+        phone.base_url = self.url  # helpers.submit posts its forms here
         return phone
 
     def stop(self):

@@ -5,11 +5,11 @@ import pytest
 
 from boxlocale import clock, settings
 from boxlocale.console import accounts
-from boxlocale.devices import hash_key
 from boxlocale.models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
 
 from .conftest import csrf_token
 from .console_helpers import book, device, item, journal, logged_in, notice, post, reply
+from .helpers import new_device
 
 
 def setup_function():
@@ -137,7 +137,7 @@ def test_blocking_a_phone_needs_a_reason_and_stops_its_posts(app, client):
     console = logged_in(app, client)
     key = "the-phone-key-of-the-troll-0123456789"
     with app.app_context():
-        troll = Device.create(key_hash=hash_key(key), pseudonym="Troll", created_at=clock.now())
+        troll = new_device("Troll", created_at=clock.now(), key=key)
     refused = post(console, f"/console/phones/{troll.id}/block", {"reason": ""})
     assert refused.status_code == 400 and 'id="e-reason"' in refused.get_data(as_text=True)
     post(console, f"/console/phones/{troll.id}/block", {"reason": "Annonces injurieuses"})

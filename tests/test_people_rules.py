@@ -11,9 +11,7 @@ from boxlocale.errors import RateLimited, ValidationError
 from boxlocale.models import Device
 from boxlocale.posting import check_rate, clean_pseudonym, held_for_review, resolve_pseudonym
 
-
-def new_device(key):
-    return Device.create(key_hash=key, created_at=datetime(2026, 11, 1))
+from .helpers import new_actor, new_device
 
 
 @pytest.mark.parametrize("name", ["Admin", "ADM1N", "Bénévole Marie", "benevole", "Le modérateur", "B0xLocale",
@@ -38,7 +36,7 @@ def test_good_names_are_tidied():
 
 def test_a_phone_keeps_its_pseudonym_and_nobody_else_can_take_it(app, db):
     with app.test_request_context(), writing():
-        margot, paul = new_device("k1"), new_device("k2")
+        margot, paul = new_device(), new_device()
         assert resolve_pseudonym(margot, "Margot") == "Margot"
         assert resolve_pseudonym(margot, "") == "Margot"  # the phone's own name by default
         with pytest.raises(ValidationError):
@@ -51,8 +49,8 @@ def test_rate_limit_per_phone_does_not_block_the_neighbours(app, db):
     ratelimit.reset()
     with app.app_context():  # rules need no request: the address comes with the actor
         settings.save({"posts_per_hour": 3})
-        flooder = Actor(device=new_device("f"), address="10.42.0.7")
-        neighbour = Actor(device=new_device("n"), address="10.42.0.7")
+        flooder = Actor(device=new_device(), address="10.42.0.7")
+        neighbour = Actor(device=new_device(), address="10.42.0.7")
         for _ in range(3):
             check_rate(flooder)
         for _ in range(10):
@@ -67,11 +65,11 @@ def test_the_address_limit_is_five_times_looser(app, db):
     ratelimit.reset()
     with app.app_context():
         settings.save({"posts_per_hour": 2})
-        for n in range(10):
-            check_rate(Actor(device=new_device(f"d{n}"), address="10.42.0.9"))
+        for _ in range(10):
+            check_rate(Actor(device=new_device(), address="10.42.0.9"))
         with pytest.raises(RateLimited):
-            check_rate(Actor(device=new_device("one-too-many"), address="10.42.0.9"))
-        check_rate(Actor(device=new_device("v"), volunteer=object()))  # volunteers are exempt
+            check_rate(Actor(device=new_device(), address="10.42.0.9"))
+        check_rate(Actor(device=new_device(), volunteer=object()))  # volunteers are exempt
 
 
 def test_review_words(app, db):
@@ -105,15 +103,11 @@ def request_ctx(app, db):
 
 
 def reporter(name, verified=False):
-    device = new_device(f"key-{name}")
-    if verified:
-        device.verified_at = datetime(2026, 11, 2)
-        device.save()
-    return Actor(device=device)
+    return new_actor(verified=verified)  # the name only tells the reporters apart in the test
 
 
 def test_enough_distinct_reports_hide_the_target(request_ctx):
-    notice = make_notice(new_device("poster"))
+    notice = make_notice(new_device())
     first, hid = report(reporter("a"), f"notice:{notice.id}", "Publicité")
     assert not hid and first.weight == 1
     report(reporter("b"), f"notice:{notice.id}", "Spam")
@@ -124,7 +118,7 @@ def test_enough_distinct_reports_hide_the_target(request_ctx):
 
 
 def test_one_phone_cannot_report_twice(request_ctx):
-    notice = make_notice(new_device("poster"))
+    notice = make_notice(new_device())
     same = reporter("a")
     report(same, f"notice:{notice.id}", "Publicité")
     for _ in range(3):
@@ -134,7 +128,7 @@ def test_one_phone_cannot_report_twice(request_ctx):
 
 
 def test_a_verified_neighbours_report_counts_double(request_ctx):
-    reply = Reply.create(notice=make_notice(new_device("poster")), body="Insulte", created_at=datetime(2026, 11, 21))
+    reply = Reply.create(notice=make_notice(new_device()), body="Insulte", created_at=datetime(2026, 11, 21))
     flag, hid = report(reporter("v", verified=True), f"reply:{reply.id}", "Insulte")
     assert flag.weight == 2 and not hid
     _flag, hid = report(reporter("plain"), f"reply:{reply.id}", "Insulte")
@@ -143,7 +137,7 @@ def test_a_verified_neighbours_report_counts_double(request_ctx):
 
 def test_the_threshold_is_a_box_setting_and_resolved_reports_no_longer_count(request_ctx):
     settings.save({"report_threshold": 2})
-    notice = make_notice(new_device("poster"))
+    notice = make_notice(new_device())
     report(reporter("a"), f"notice:{notice.id}", "Spam")
     Flag.update(resolved_at=datetime(2026, 11, 21), resolution="restored").execute()  # a volunteer decided
     _flag, hid = report(reporter("b"), f"notice:{notice.id}", "Spam")
@@ -153,7 +147,7 @@ def test_the_threshold_is_a_box_setting_and_resolved_reports_no_longer_count(req
 
 
 def test_reports_need_a_reason_and_a_known_target(request_ctx):
-    notice = make_notice(new_device("poster"))
+    notice = make_notice(new_device())
     someone = reporter("a")
     with pytest.raises(ValidationError) as refused:
         report(someone, f"notice:{notice.id}", " ")
@@ -168,7 +162,7 @@ def test_reports_need_a_reason_and_a_known_target(request_ctx):
 
 
 def test_thanks_go_to_the_poster_once_per_phone(request_ctx):
-    poster = new_device("poster")
+    poster = new_device()
     poster.pseudonym = "Margot"
     poster.save()
     notice = make_notice(poster)
