@@ -41,15 +41,15 @@ HERE_WORDS = ("", "here", "ici")
 # --- codes ----------------------------------------------------------------------------------------
 
 def find_book(typed, include_hidden=False):
-    """The book a typed code names → (book, full) where ``full`` is true when the secret check part
-    was typed right. Raises NotFound."""
+    """The book a typed code names, with ``found_by_full_code`` true when the secret check part was
+    typed right. Raises NotFound."""
     typed = (typed or "").strip()
     books = Book.select()
     if not include_hidden:
         books = books.where(Book.hidden == False)  # noqa: E712
     exact = books.where(Book.code == typed.upper()).first() if typed else None
     if exact is not None:
-        return exact, False
+        return _found(exact, False)
     candidates = codes.book_code_candidates(typed)
     if candidates:
         keys = {public_key for public_key, _check in candidates}
@@ -57,31 +57,44 @@ def find_book(typed, include_hidden=False):
         for public_key, check in candidates:
             book = found.get(public_key)
             if book is not None and check is not None and _check_matches(book, check):
-                return book, True
+                return _found(book, True)
         for public_key, _check in candidates:
             if public_key in found:
-                return found[public_key], False
+                return _found(found[public_key], False)
     raise NotFound(_l("No book with this code: check the code on the label."))
 
 
-def get_book(typed, actor):
-    """The loader: the book a typed code names → (book, full), ``full`` when the secret check part was
-    typed right. Hidden books only for volunteers; NotFound otherwise."""
-    return find_book(typed, include_hidden=actor.is_volunteer)
+def _found(book, by_full_code):
+    book.found_by_full_code = by_full_code
+    return book
+
+
+def get_book(typed, actor, full_code=""):
+    """The loader: the book a typed code names, or NotFound; hidden books only for volunteers.
+    ``full_code``: the code sent with a move (the label's form). The book carries
+    ``found_by_full_code`` when either code names it with its secret check part: only then may it move."""
+    book = find_book(typed, include_hidden=actor.is_volunteer)
+    if not book.found_by_full_code:
+        book.found_by_full_code = full_code_given(book, full_code)
+    return book
 
 
 def full_code_given(book, typed):
     """Does ``typed`` (the code sent with a move) carry this book's secret check part?"""
     if not (typed or "").strip():
         return False
-    typed_book, full = find_book(typed, include_hidden=True)
-    return full and typed_book.id == book.id
+    try:
+        typed_book = find_book(typed, include_hidden=True)
+    except NotFound:
+        return False
+    return typed_book.found_by_full_code and typed_book.id == book.id
 
 
-def allowed_moves(book, actor, full=False):
-    """The moves this actor may make on this book: ``full``, the full code was given (the label's QR)."""
+def allowed_moves(book, actor):
+    """The moves this actor may make on this book: caught and released when it was found by its full
+    code (the label's QR), the label for whoever may see that code."""
     moves = {"comment"}
-    if full:
+    if book.found_by_full_code:
         moves |= {"caught", "released"}
     if may_see_full_code(actor, book):
         moves.add("label")
@@ -213,8 +226,9 @@ def is_here(where):
     return place in HERE_WORDS or place == settings.get("box_name").casefold()
 
 
-def add_entry(actor, book, full, data):
-    """Write a journal entry → (entry, held). ``full``: the code given had the secret check part.
+def add_entry(book, actor, data):
+    """Write a journal entry → (entry, held). Caught and released need the book found by its full code
+    (``get_book``).
 
     ``caught`` makes the book ``travelling``; ``released`` puts it back ``on_shelf`` when it was left
     here: ``data["here"]`` when given (the form's radio), else ``where`` empty, "here" or the box's
@@ -230,7 +244,7 @@ def add_entry(actor, book, full, data):
     rating = _rating(data.get("rating"), errors)
     if errors:
         raise ValidationError(fields=errors)
-    if kind in ("caught", "released") and not full:
+    if kind in ("caught", "released") and not book.found_by_full_code:
         raise Forbidden(
             _l("To log that you caught or released this book, type the full code from its label (e.g. CHV-0042-K7)."),
             fields={"code": _l("The full code from the label, with its last part.")},
@@ -370,7 +384,7 @@ def books_for_labels(actor, typed_codes):
     books = []
     for typed in typed_codes[:60]:
         try:
-            book, _full = find_book(typed, include_hidden=True)
+            book = find_book(typed, include_hidden=True)
         except NotFound:
             continue
         if may_see_full_code(actor, book) and book not in books:
