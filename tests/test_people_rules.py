@@ -85,7 +85,17 @@ def test_review_words(app, db):
 
 from boxlocale.errors import Conflict, Forbidden, NotFound  # noqa: E402
 from boxlocale.models import Flag, Notice, Reply, Thanks  # noqa: E402
-from boxlocale.people.rules import open_flag_weight, report, thank  # noqa: E402
+from boxlocale.people import rules as people  # noqa: E402
+from boxlocale.people.rules import allowed_moves, get_target, open_flag_weight  # noqa: E402
+
+
+def report(actor, target, reason):
+    """A phone reports the post named ``target``, as the report page does."""
+    return people.report(get_target(target, actor), actor, reason)
+
+
+def thank(actor, target):
+    return people.thank(get_target(target, actor), actor)
 
 
 def make_notice(device, **fields):
@@ -173,10 +183,23 @@ def test_thanks_go_to_the_poster_once_per_phone(request_ctx):
         thank(neighbour, f"notice:{notice.id}")
     with pytest.raises(Forbidden):
         thank(Actor(device=poster), f"notice:{notice.id}")  # not yourself
+    answer = Reply.create(notice=notice, body="Merci", created_at=datetime(2026, 11, 21))
     with pytest.raises(ValidationError):
-        thank(neighbour, "reply:1")  # only givers and posters
+        thank(neighbour, f"reply:{answer.id}")  # only givers and posters
+    assert allowed_moves(get_target(f"notice:{notice.id}", neighbour), neighbour) == {"report", "thank"}
+    assert allowed_moves(get_target(f"notice:{notice.id}", Actor(device=poster)), Actor(device=poster)) == {"report"}
+    assert allowed_moves(get_target(f"reply:{answer.id}", neighbour), neighbour) == {"report"}
     notice.hidden = True
     notice.save()
+    assert allowed_moves(get_target(f"notice:{notice.id}", neighbour), neighbour) == set()
     with pytest.raises(NotFound):
         thank(reporter("m"), f"notice:{notice.id}")
     assert Thanks.select().count() == 1
+
+
+def test_a_neighbours_page_is_loaded_by_pseudonym(request_ctx):
+    margot = new_device("Margot")
+    assert people.get_neighbour("Margot", Actor()) == margot
+    assert people.profile(margot)["pseudonym"] == "Margot"
+    with pytest.raises(NotFound):
+        people.get_neighbour("Nobody", Actor())
