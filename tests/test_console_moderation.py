@@ -50,6 +50,28 @@ def test_the_queue_links_each_post_to_its_public_page(console, db):
     assert html.count(f'href="/books/{shelf_book.code}"') == 2 and html.count(f'href="/board/{talk.id}"') == 2
 
 
+def test_the_console_rules_load_posts_for_volunteers_and_say_which_moves_they_have(app, db):
+    from boxlocale.console import moderation
+    from boxlocale.devices import Actor
+    from boxlocale.errors import Forbidden
+
+    volunteer, stranger = Actor(volunteer="Claire"), Actor(device=device())
+    bike, held = item(title="Vélo rouillé"), item(title="Arnaque", hidden=True)
+    flag(f"item:{bike.code}")
+    with pytest.raises(Forbidden):
+        moderation.get_post(f"item:{bike.code}", stranger)
+    with pytest.raises(Forbidden):
+        moderation.get_phone(bike.device_id, stranger)
+    assert moderation.get_post(f"item:{bike.code}", volunteer).title == "Vélo rouillé"
+    moves = {entry.target: moderation.allowed_moves(entry.post, volunteer) for entry in moderation.queue()}
+    assert moves == {f"item:{bike.code}": {"hide", "delete", "resolve"},
+                     f"item:{held.code}": {"restore", "delete", "keep_hidden"}}
+    assert [moderation.allowed_moves(post, volunteer) for post in moderation.hidden_posts()] == [{"restore", "delete"}]
+    assert moderation.allowed_moves(moderation.get_post(f"item:{bike.code}", volunteer), stranger) == set()
+    with pytest.raises(Forbidden):
+        moderation.hide(moderation.get_post(f"item:{bike.code}", volunteer), stranger)
+
+
 def test_hide_then_restore_with_audit_lines(console, db):
     bike = item()
     target = f"item:{bike.code}"
