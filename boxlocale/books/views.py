@@ -7,6 +7,7 @@ from .. import photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
 from ..listing import page_number
+from ..network import directory
 from ..pagecache import cached_page
 from . import bp, rules
 
@@ -177,6 +178,7 @@ def _book_page(book, errors=None, values=None, status=200):
     actor = current_actor()
     return render_template(
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
+        villages=directory.book_villages(book, entries),
         full_code=rules.full_code(book) if book.found_by_full_code else "", errors=errors or {},
         values=values or {}, languages=dict(rules.LANGUAGES),
         verified=rules.registrant_verified(book), moves=rules.allowed_moves(book, actor),
