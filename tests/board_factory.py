@@ -8,5 +8,5 @@ def post_notice(phone, **fields):
     return submit(phone, "/board/new", data)
 
 
-def live_phone(box, language="fr"):
-    return box.session(language)
+def live_phone(box, language="fr", source=None):
+    return box.session(language, source=source)

@@ -4,7 +4,7 @@ token, and the process state a test must not inherit from the one before."""
 import secrets
 from datetime import datetime
 
-from boxlocale import clock, listing, pagecache, ratelimit, settings
+from boxlocale import clock, devices, listing, pagecache, ratelimit, settings
 from boxlocale.console import accounts
 from boxlocale.devices import Actor, hash_key
 from boxlocale.models import Device
@@ -13,8 +13,10 @@ from .conftest import csrf_token
 
 
 def reset_process_state():
-    """Rate limits, the login lockout, the page cache, the settings cache, remembered tables, the clock."""
+    """Rate limits, the login lockout, address holds, the page cache, the settings cache, remembered
+    tables, the clock."""
     ratelimit.reset()
+    devices.forget_holds()
     accounts.lockout.reset()
     pagecache.clear()
     listing.forget_tables()
@@ -27,7 +29,8 @@ def new_device(pseudonym=None, verified=False, created_at=None, key=None):
     """A phone's device row (call with the database open); ``key``: to send it as that phone later."""
     return Device.create(key_hash=hash_key(key or secrets.token_hex(8)), pseudonym=pseudonym,
                          created_at=created_at or datetime(2026, 11, 1),
-                         verified_at=datetime(2026, 11, 2) if verified else None)
+                         verified_at=datetime(2026, 11, 2) if verified else None,
+                         verified_how="volunteer" if verified else "")
 
 
 def new_actor(pseudonym=None, verified=False):

@@ -11,7 +11,7 @@ from boxlocale.errors import RateLimited, ValidationError
 from boxlocale.models import Device
 from boxlocale.posting import check_rate, clean_pseudonym, held_for_review, resolve_pseudonym
 
-from .helpers import new_actor, new_device
+from .helpers import new_device
 
 
 @pytest.mark.parametrize("name", ["Admin", "ADM1N", "Bénévole Marie", "benevole", "Le modérateur", "B0xLocale",
@@ -113,7 +113,8 @@ def request_ctx(app, db):
 
 
 def reporter(name, verified=False):
-    return new_actor(verified=verified)  # the name only tells the reporters apart in the test
+    """A phone about to report, from its own address (reports weigh once per address)."""
+    return Actor(device=new_device(verified=verified), address=f"10.42.1.{sum(map(ord, name)) % 250 + 1}")
 
 
 def test_enough_distinct_reports_hide_the_target(request_ctx):
@@ -203,3 +204,20 @@ def test_a_neighbours_page_is_loaded_by_pseudonym(request_ctx):
     assert people.profile(margot)["pseudonym"] == "Margot"
     with pytest.raises(NotFound):
         people.get_neighbour("Nobody", Actor())
+
+
+def test_cookie_less_browsers_on_one_laptop_weigh_as_one(request_ctx):
+    notice = make_notice(new_device())
+    for name in ("a", "b", "c", "d"):
+        phone = reporter(name)
+        phone.address = "10.42.0.66"  # the same laptop, a new browser each time
+        _flag, hid = report(phone, f"notice:{notice.id}", "Spam")
+        assert not hid
+    assert open_flag_weight(f"notice:{notice.id}") == 1 and not Notice.get_by_id(notice.id).hidden
+
+
+def test_one_thanks_per_address(request_ctx):
+    notice = make_notice(new_device())
+    thank(Actor(device=new_device(), address="10.42.0.66"), f"notice:{notice.id}")
+    with pytest.raises(Conflict):
+        thank(Actor(device=new_device(), address="10.42.0.66"), f"notice:{notice.id}")

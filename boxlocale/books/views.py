@@ -9,6 +9,7 @@ from ..errors import DomainError, NotFound, RateLimited, ValidationError
 from ..listing import page_number
 from ..network import directory
 from ..pagecache import cached_page
+from ..posting import check_rate_before_work
 from . import bp, rules
 
 BOOK_FIELDS = ("title", "author", "language", "isbn", "note", "pseudonym", "code")
@@ -41,7 +42,7 @@ def find():
         return render_template("books/find.html", typed=typed, error=error.message), 404
     if not book.found_by_full_code and request.args.get("want") == "move":
         error = _("Type the whole code from the label, with its last part (e.g. %(example)s).",
-                  example=f"{book.code}-K7")
+                  example=f"{book.code}-K7QM")
         return render_template("books/find.html", typed=typed, error=error), 403
     if book.found_by_full_code:
         return redirect(url_for("books.short", code=rules.full_code(book)))
@@ -120,6 +121,7 @@ def _with_retry_after(page, error):
 
 
 def _register(actor, values):
+    check_rate_before_work(actor)  # before any decoding
     processed = photos.process_uploads(request.files.getlist("photo"), max_count=1)
 
     def store_cover():
@@ -149,7 +151,7 @@ def _new_page(actor, values, errors, status=200):
 def label(code):
     """One label: for whoever registered the book, and volunteers (it carries the full code)."""
     actor = current_actor()
-    book = rules.find_book(code, include_hidden=True)  # its owner may print it while it waits for review
+    book = rules.find_book(code, include_hidden=True, actor=actor)  # its owner may print it while it waits for review
     if not rules.may_see_full_code(actor, book):
         abort(403)
     return render_template("books/label.html", book=book, label=_label(book),
