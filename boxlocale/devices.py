@@ -85,10 +85,13 @@ def set_device_cookie(response):
     """after_request: give a phone its new key."""
     key = g.get("new_device_key")
     if key:
-        response.set_cookie(
-            COOKIE, key, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/"
-        )
+        set_key_cookie(response, key)
     return response
+
+
+def set_key_cookie(response, key):
+    """This phone is the device of ``key`` from now on."""
+    response.set_cookie(COOKIE, key, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/")
 
 
 @dataclass

@@ -230,6 +230,26 @@ CREATE INDEX book_shelf_title ON book(hidden, status, title COLLATE NOCASE);
 CREATE INDEX notice_status_starts ON notice(status, starts_at);
 """
 
+# "My posts" and answers: a phone's recovery code and last-visit mark, replies under give-box items,
+# the reserver's message to the giver.
+V5_MY_POSTS = """
+ALTER TABLE device ADD COLUMN recovery_hash TEXT;
+ALTER TABLE device ADD COLUMN seen_at DATETIME;
+CREATE UNIQUE INDEX device_recovery ON device(recovery_hash);
+ALTER TABLE item ADD COLUMN reserve_message TEXT NOT NULL DEFAULT '';
+CREATE TABLE item_reply (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES item(id) ON DELETE CASCADE,
+    body TEXT NOT NULL,
+    pseudonym TEXT NOT NULL DEFAULT '',
+    device_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX item_reply_item ON item_reply(item_id, created_at);
+CREATE INDEX item_reply_created ON item_reply(created_at);
+"""
+
 
 def _has_fts5(database):
     try:
@@ -270,6 +290,7 @@ STEPS = [
     lambda database: _run_script(database, V2_DOMAINS),
     _v3_search,
     lambda database: _run_script(database, V4_LISTING_INDEXES),
+    lambda database: _run_script(database, V5_MY_POSTS),
 ]
 LATEST = len(STEPS)
 

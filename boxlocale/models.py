@@ -45,6 +45,8 @@ class Device(BaseModel):
     blocked_reason = TextField(null=True)
     verified_at = DateTimeField(null=True)
     verified_by = ForeignKeyField(Volunteer, null=True, on_delete="SET NULL")
+    recovery_hash = CharField(null=True, unique=True)  # a code written down brings the posts to another phone
+    seen_at = DateTimeField(null=True)  # "since your last visit" starts here (moved only by the person)
 
 
 class Audit(BaseModel):
@@ -93,6 +95,7 @@ class Item(BaseModel):
     taken_at = DateTimeField(null=True)
     taken_by = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="+")
     would_have_bought = BooleanField(null=True)
+    reserve_message = TextField(default="")  # the reserver to the giver: "I'll come by at 6"
 
 
 class ItemPhoto(BaseModel):
@@ -163,6 +166,17 @@ class Reply(BaseModel):
     created_at = DateTimeField()
 
 
+class ItemReply(BaseModel):
+    """A public answer under a give-box item ("I have one" on a wanted post, a question on an offer)."""
+
+    item = ForeignKeyField(Item, on_delete="CASCADE", backref="replies")
+    body = TextField()
+    pseudonym = CharField(default="")
+    device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    hidden = BooleanField(default=False)
+    created_at = DateTimeField()
+
+
 class Flag(BaseModel):
     """A report. ``target`` is ``item:CODE``, ``book:CODE``, ``journal:ID``, ``notice:ID`` or ``reply:ID``."""
 
@@ -185,5 +199,5 @@ class Thanks(BaseModel):
 
 ALL_MODELS = [
     Setting, Volunteer, Device, Audit, Photo, Item, ItemPhoto, Book, JournalEntry, Notice, Reply,
-    Flag, Thanks,
+    ItemReply, Flag, Thanks,
 ]

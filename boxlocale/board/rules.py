@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL
+from peewee import JOIN, SQL, fn
 
 from .. import clock, settings
 from ..db import database, writing
@@ -181,9 +181,9 @@ def post_notice(actor, data, on_behalf=False):
 
 
 def visible_notice(notice_id, actor=None):
-    """The notice with this id, unless hidden (volunteers see hidden ones). NotFound otherwise."""
+    """The notice with this id, unless hidden (volunteers and its author see hidden ones). NotFound otherwise."""
     notice = Notice.get_or_none(Notice.id == notice_id)
-    if notice is None or (notice.hidden and not (actor and actor.is_volunteer)):
+    if notice is None or (notice.hidden and not (actor and (actor.is_volunteer or actor.owns(notice)))):
         raise NotFound()
     return notice
 
@@ -314,3 +314,29 @@ def latest(limit):
          "when": notice.created_at}
         for notice in query
     ]
+
+
+# --- A phone's own notices ("my posts") ----------------------------------------------------------
+
+
+def allowed_moves(actor, notice):
+    """The owner's buttons this actor should see on a notice, as a set of move names."""
+    if not (actor.is_volunteer or actor.owns(notice)) or notice.status == "closed":
+        return set()
+    return {"close"} if notice.kind in DATED_KINDS else {"close", "renew"}
+
+
+def posted_by(device):
+    """Every notice this phone posted (hidden ones too: the author sees why), newest first."""
+    return list(Notice.select().where(Notice.device == device).order_by(Notice.created_at.desc(), Notice.id.desc()))
+
+
+def reply_counts(notices):
+    """{notice id: visible replies} for a list of notices, in one query."""
+    ids = [notice.id for notice in notices]
+    if not ids:
+        return {}
+    rows = (Reply.select(Reply.notice, fn.COUNT(Reply.id).alias("count"))
+            .where(Reply.notice.in_(ids), Reply.hidden == False)  # noqa: E712
+            .group_by(Reply.notice).namedtuples())
+    return {row.notice: row.count for row in rows}

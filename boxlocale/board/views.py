@@ -7,6 +7,7 @@ from .. import settings
 from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
 from ..pagecache import cached_page
+from ..people.mine import hidden_reason
 from . import bp, ics, rules
 
 NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination",
@@ -77,6 +78,7 @@ def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=
         verified=rules.poster_verified(notice), owner=actor.is_volunteer or actor.owns(notice),
         token=token if token and actor.owns(notice) else "", reply=reply_values or {}, errors=errors or {},
         message=message, rules=rules,
+        hidden_because=hidden_reason(notice, "notice") if notice.hidden else None,
     ), status
 
 

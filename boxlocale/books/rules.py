@@ -378,3 +378,36 @@ def latest(limit):
         {"title": book.title, "url": f"/books/{book.code}", "label": _l("Books"), "when": book.created_at}
         for book in query
     ]
+
+
+# --- A phone's own books ("my posts") ---------------------------------------------------------------
+
+def held_by(device):
+    """The books this phone holds now: its last move on them was a catch and nobody moved them since."""
+    last_move = (JournalEntry.select(JournalEntry.book, fn.MAX(JournalEntry.id).alias("last_id"))
+                 .where(JournalEntry.kind.in_(("caught", "released")))
+                 .group_by(JournalEntry.book))
+    rows = (JournalEntry.select(JournalEntry.book)
+            .join(last_move, on=(JournalEntry.id == last_move.c.last_id))
+            .where(JournalEntry.device == device, JournalEntry.kind == "caught"))
+    return list(Book.select().where(Book.id.in_(rows)).order_by(Book.updated_at.desc()))
+
+
+def holds(actor, book):
+    """True when this phone caught the book last: it may release it without typing the code again."""
+    if actor.device is None:
+        return False
+    last = (JournalEntry.select(JournalEntry.kind, JournalEntry.device)
+            .where(JournalEntry.book == book, JournalEntry.kind.in_(("caught", "released")))
+            .order_by(JournalEntry.id.desc()).first())
+    return last is not None and last.kind == "caught" and last.device_id == actor.device.id
+
+
+def registered_by(device):
+    """The books this phone registered, newest first."""
+    return list(Book.select().where(Book.device == device).order_by(Book.created_at.desc()))
+
+
+def allowed_moves(actor, book):
+    """What this phone may log on a book without the full code: release it when it holds it."""
+    return {"release", "comment"} if holds(actor, book) else {"comment"}

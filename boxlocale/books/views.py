@@ -184,6 +184,8 @@ def _book_or_404(code, include_hidden=False):
 def _book_page(book, full_code="", errors=None, values=None, status=200):
     entries = rules.journal(book)
     actor = current_actor()
+    if not full_code and rules.holds(actor, book):
+        full_code = rules.full_code(book)  # this phone caught it with the full code: no need to type it again
     return render_template(
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
         full_code=full_code, errors=errors or {}, values=values or {}, languages=dict(rules.LANGUAGES),

@@ -12,14 +12,15 @@ from werkzeug.routing import BuildError
 from .. import clock
 from ..db import writing
 from ..errors import Conflict, NotFound, ValidationError
-from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
+from ..models import Audit, Book, Device, Flag, Item, ItemReply, JournalEntry, Notice, Reply
 from ..people.rules import canonical_target, find_target, held_for_review, set_hidden
 from .session import audit
 
-KINDS = ("item", "book", "journal", "notice", "reply")
-MODELS = {"item": Item, "book": Book, "journal": JournalEntry, "notice": Notice, "reply": Reply}
+KINDS = ("item", "book", "journal", "notice", "reply", "item_reply")
+MODELS = {"item": Item, "book": Book, "journal": JournalEntry, "notice": Notice, "reply": Reply,
+          "item_reply": ItemReply}
 KIND_LABELS = {"item": _l("Give-box item"), "book": _l("Book"), "journal": _l("Book journal entry"),
-               "notice": _l("Notice"), "reply": _l("Reply to a notice")}
+               "notice": _l("Notice"), "reply": _l("Reply to a notice"), "item_reply": _l("Message under an item")}
 REASON_MAX = 300
 AUTHOR_POSTS_LIMIT = 100
 
@@ -61,6 +62,9 @@ def describe(kind, record):
         url = _public_url("books.book", code=record.book.code)
     elif kind == "notice":
         title, text, url = record.title, record.body, _public_url("board.notice", notice_id=record.id)
+    elif kind == "item_reply":
+        title, text = record.item.title, record.body
+        url = _public_url("giveaway.item", code=record.item.code)
     else:
         title, text = record.notice.title, record.body
         url = _public_url("board.notice", notice_id=record.notice_id)

@@ -20,7 +20,7 @@ from ..db import database, writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..formatting import iso
-from ..models import Device, Item, ItemPhoto, Photo
+from ..models import Device, Item, ItemPhoto, ItemReply, Photo
 from ..people import rules as people
 
 CATEGORIES = [
@@ -51,6 +51,7 @@ PLACES = [
 STATUSES = ("available", "reserved", "taken", "withdrawn", "expired")
 TITLE_MIN, TITLE_MAX = 3, 80
 DESCRIPTION_MAX, NOTE_MAX, CONTACT_MAX = 2000, 300, 200
+REPLY_MAX, RESERVE_MESSAGE_MAX = 1000, 200
 PAGE_SIZE = 20
 DOUBLE_SUBMIT_SECONDS = 120
 
@@ -431,9 +432,14 @@ def edit_item(actor, item, data):
 # The moves
 
 
-def reserve(actor, item):
+def reserve(actor, item, message=""):
     """Keep an offer for this phone for the box's hold time. Only one phone at a time: the other
-    gets a Conflict. Reserving again what this phone already holds changes nothing."""
+    gets a Conflict. Reserving again what this phone already holds changes nothing (but a message).
+    ``message``: optional words to the giver ("I'll come by at 6"), shown to the giver only."""
+    message = " ".join(str(message or "").split())
+    if len(message) > RESERVE_MESSAGE_MAX:
+        raise ValidationError(fields={"message": _l("%(count)d characters at most, please.",
+                                                     count=RESERVE_MESSAGE_MAX)})
     with writing():
         item = _fresh(item)
         now = clock.now()
@@ -442,6 +448,9 @@ def reserve(actor, item):
             raise Conflict(_l("A request cannot be reserved."))
         if status == "reserved":
             if actor.device is not None and item.reserved_by_id == actor.device.id:
+                if message and message != item.reserve_message:
+                    item.reserve_message = message
+                    item.save(only=[Item.reserve_message])
                 return item
             raise Conflict(_l("Someone has just reserved it. Look again later: a reservation lapses by itself."))
         _require_status(status, ("available",))
@@ -450,6 +459,7 @@ def reserve(actor, item):
         item.status = "reserved"
         item.reserved_by = actor.device
         item.reserved_until = now + _hold()
+        item.reserve_message = message
         item.updated_at = now
         item.save()
     return item
@@ -556,6 +566,7 @@ def _fresh(item):
 def _clear_reservation(item):
     item.reserved_by = None
     item.reserved_until = None
+    item.reserve_message = ""
 
 
 def _require(allowed):
@@ -575,6 +586,72 @@ _CLOSED = {
 def _require_status(status, allowed):
     if status not in allowed:
         raise Conflict(_CLOSED[status])
+
+
+# Answers under an item
+
+
+def may_reply(item):
+    """Questions and "I have one" while the item is still open."""
+    return status_of(item) in ("available", "reserved")
+
+
+def add_reply(actor, item, data):
+    """A public answer under an item: "I have one" on a wanted post, a question on an offer.
+    Held for review (a review word): stored hidden, waiting for a volunteer."""
+    body = str(data.get("body") or "").strip()
+    if not 1 <= len(body) <= REPLY_MAX:
+        raise ValidationError(fields={"body": _l("Write a message of %(max)d characters at most.", max=REPLY_MAX)})
+    people.check_rate(actor, "reply")
+    with writing():
+        item = _fresh(item)
+        if not may_reply(item):
+            raise Conflict(_l("This post is closed: answers are no longer possible."))
+        pseudonym = people.resolve_pseudonym(actor.device, data.get("pseudonym"))
+        return ItemReply.create(item=item, body=body, pseudonym=pseudonym, device=actor.device,
+                                hidden=people.held_for_review(body), created_at=clock.now())
+
+
+def replies_of(item):
+    """Visible answers under an item, oldest first, each with ``verified_at`` of the answering phone."""
+    return list(
+        ItemReply.select(ItemReply, Device.verified_at.alias("verified_at"))
+        .join(Device, JOIN.LEFT_OUTER, on=(ItemReply.device == Device.id))
+        .where(ItemReply.item == item, ItemReply.hidden == False)  # noqa: E712
+        .order_by(ItemReply.created_at, ItemReply.id)
+        .objects()
+    )
+
+
+def reservation_for_giver(actor, item):
+    """Who reserved it and their message, for the giver (and volunteers) only; None for anyone else."""
+    if not (reserved_now(item) and may_manage(actor, item)):
+        return None
+    reserver = Device.get_or_none(Device.id == item.reserved_by_id) if item.reserved_by_id else None
+    return {"pseudonym": reserver.pseudonym if reserver and reserver.pseudonym else "",
+            "message": item.reserve_message, "until": item.reserved_until}
+
+
+# A phone's own posts ("my posts")
+
+
+def posted_by(device):
+    """Every item this phone posted (hidden ones too: the author sees why), newest first."""
+    return list(Item.select().where(Item.device == device).order_by(Item.created_at.desc(), Item.id.desc()))
+
+
+def reserved_by(device):
+    """The offers this phone holds a reservation on now."""
+    now = clock.now()
+    return list(Item.select().where(Item.reserved_by == device, _status_condition("reserved", now),
+                                    Item.hidden == False)  # noqa: E712
+                .order_by(Item.reserved_until))
+
+
+def still_wanted(device, limit):
+    """This phone's wanted posts that are still looking."""
+    return list(Item.select().where(Item.device == device, Item.kind == "wanted", Item.hidden == False,  # noqa: E712
+                                    _status_condition("available", clock.now())).limit(limit))
 
 
 # The API shape

@@ -5,8 +5,9 @@ from flask_babel import lazy_gettext as _l
 
 from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
-from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
+from ..errors import Conflict, Forbidden, RateLimited, TooLarge, UnsupportedMedia, ValidationError
 from ..pagecache import cached_page
+from ..people.mine import hidden_reason
 from . import bp, rules
 
 MANAGE_COOKIE = "bl_manage_"
@@ -97,7 +98,7 @@ def item(code):
     return _item_page(found, actor)
 
 
-def _item_page(item, actor, message=None, status=200):
+def _item_page(item, actor, message=None, status=200, reply=None, errors=None):
     device = item.device
     return render_template(
         "giveaway/item.html", item=item, photos=rules.photos_of(item), actor=actor,
@@ -105,7 +106,9 @@ def _item_page(item, actor, message=None, status=200):
         status_label=rules.status_label(item), category=rules.category_label(item.category),
         conditions=dict(rules.CONDITIONS), reserved_by_me=rules.is_reserver(actor, item),
         verified=device is not None and device.verified_at is not None, mine=rules.may_manage(actor, item),
-        message=message,
+        message=message, replies=rules.replies_of(item), may_reply=rules.may_reply(item),
+        reservation=rules.reservation_for_giver(actor, item), reply=reply or {}, errors=errors or {},
+        hidden_because=hidden_reason(item, "item") if rules.may_manage(actor, item) else None,
     ), status
 
 
@@ -117,11 +120,36 @@ def act(code, move):
     found = rules.get_item(code, actor)
     do, done_message = MOVES[move]
     try:
-        found = do(actor, found)
-    except (Conflict, Forbidden) as error:
-        return _item_page(rules.get_item(code, actor), actor, error.message, error.status)
+        if move == "reserve":
+            found = do(actor, found, message=request.form.get("message", ""))
+        else:
+            found = do(actor, found)
+    except (Conflict, Forbidden, ValidationError) as error:
+        return _item_page(rules.get_item(code, actor), actor, error.message, error.status, errors=error.fields)
     flash(done_message)
     return redirect(url_for("giveaway.item", code=found.code), 303)
+
+
+@bp.route("/<code>/reply", methods=["POST"])
+def reply(code):
+    """An answer under the item: "I have one" on a wanted post, a question on an offer."""
+    actor = _actor(code, writing=True)
+    found = rules.get_item(code, actor)
+    values = {"body": request.form.get("body", ""), "pseudonym": request.form.get("pseudonym", "")}
+    try:
+        posted = rules.add_reply(actor, found, values)
+    except ValidationError as error:
+        return _item_page(found, actor, status=400, reply=values, errors=error.fields)
+    except RateLimited as error:
+        page, status = _item_page(found, actor, error.message, 429, reply=values)
+        return page, status, {"Retry-After": str(error.retry_after)}
+    except Conflict as error:
+        return _item_page(found, actor, error.message, 409, reply=values)
+    if posted.hidden:
+        flash(_l("Thank you! Your message will appear once a volunteer has read it."))
+    else:
+        flash(_l("Your message is under the post. The author will see it on their next visit."))
+    return redirect(url_for("giveaway.item", code=found.code, _anchor=f"reply-{posted.id}"), 303)
 
 
 @bp.route("/<code>/bought", methods=["POST"])

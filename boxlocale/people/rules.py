@@ -91,15 +91,15 @@ def find_target(target):
     malformed target). Hidden records are found too: volunteers decide on them."""
     from .. import codes
     from ..errors import NotFound
-    from ..models import Book, Item, JournalEntry, Notice, Reply
+    from ..models import Book, Item, ItemReply, JournalEntry, Notice, Reply
 
     kind, _, key = (target or "").partition(":")
     if kind == "item":
         record = Item.get_or_none(Item.code == codes.normalize(key))
     elif kind == "book":
         record = Book.get_or_none(Book.code == key.strip().upper())
-    elif kind in ("journal", "notice", "reply") and key.isdigit():
-        model = {"journal": JournalEntry, "notice": Notice, "reply": Reply}[kind]
+    elif kind in ("journal", "notice", "reply", "item_reply") and key.isdigit():
+        model = {"journal": JournalEntry, "notice": Notice, "reply": Reply, "item_reply": ItemReply}[kind]
         record = model.get_or_none(model.id == int(key))
     else:
         raise ValidationError(fields={"target": _l("Unknown target.")})

@@ -6,9 +6,11 @@ from .. import settings
 from ..board import rules as board_rules
 from ..books import rules as books_rules
 from ..db import database
+from ..devices import current_device
 from ..giveaway import rules as giveaway_rules
 from ..i18n import LANG_COOKIE, LANGUAGES
 from ..pagecache import cached_page
+from ..people import mine
 from . import bp, captive
 
 NEWS_PER_DOMAIN = 4
@@ -23,7 +25,9 @@ def home():
         + board_rules.latest(NEWS_PER_DOMAIN)
     )
     news.sort(key=lambda entry: entry["when"], reverse=True)
-    return render_template("portal/home.html", news=news[: NEWS_PER_DOMAIN * 2])
+    device = current_device()
+    return render_template("portal/home.html", news=news[: NEWS_PER_DOMAIN * 2],
+                           since_last_visit=mine.news_since(device) if device is not None else [])
 
 
 def safe_next(target):
