@@ -1,0 +1,100 @@
+"""Real Chromium as villagers' phones, with and without JavaScript: "my posts" and the recovery code
+that brings them to another phone; "I have one" under a wanted post; a reservation with a word for the
+giver; "since your last visit" on the home page. With JavaScript, axe-core checks each page met."""
+
+import re
+
+import pytest
+
+from . import browser
+from .browser import axe_violations, fits_the_phone
+
+chromium, phones = browser.chromium, browser.phones  # the fixtures
+
+
+def check(phone, page, javascript, name):
+    """What every page met must be: it fits the phone, and (where scripts run) axe finds nothing serious."""
+    assert fits_the_phone(page), name
+    if javascript:
+        assert axe_violations(page) == [], name
+    phone.shot(name)
+
+
+def offer(phone, page, title):
+    page.goto(phone.url("/give/offer"))
+    page.fill("#f-title", title)
+    page.click("form.stack button[type=submit]")
+    assert page.locator("h1").inner_text() == "Merci !"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_my_posts_then_the_recovery_code_on_another_phone(phones, javascript):
+    giver = phones(javascript=javascript)
+    page = giver.open("/")
+    offer(giver, page, "Deux chaises paillées")
+    assert "photographi" not in page.content().lower()
+    page.click("nav a[href='/mine']")
+    assert page.locator("h1").inner_text() == "Mes annonces"
+    row = page.locator("ul.mine li", has_text="Deux chaises paillées")
+    assert row.locator("button", has_text="Retirer").is_visible()
+    check(giver, page, javascript, "my-posts")
+
+    page.click("text=Faire mon code de récupération")
+    code = page.locator(".recovery-code code").inner_text()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", code)
+    check(giver, page, javascript, "my-recovery-code")
+
+    new_phone = phones(javascript=javascript)
+    page2 = new_phone.open("/mine")
+    assert "n'a encore rien publié" in page2.locator("main").inner_text()
+    page2.click("text=J'ai un code de récupération")
+    page2.fill("#f-code", code.lower().replace("-", " "))
+    check(new_phone, page2, javascript, "recover-form")
+    page2.click("form.stack button.primary")
+    assert page2.url.endswith("/mine")
+    assert page2.locator(".flash[role=status]").inner_text().startswith("Bon retour")
+    assert page2.locator("ul.mine li", has_text="Deux chaises paillées").is_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_i_have_one_a_reservation_with_a_word_and_since_your_last_visit(phones, javascript):
+    asker = phones(javascript=javascript)
+    page = asker.open("/give/wanted")
+    page.fill("#f-title", "Poussette pliable")
+    page.click("form.stack button[type=submit]")
+    page.click("nav a[href='/mine']")
+    page.locator("ul.mine a", has_text="Poussette pliable").click()
+    wanted_url = page.url
+    offer(asker, page, "Chaise haute")
+    page.click("main a.btn.primary")  # "See my post"
+    offer_url = page.url
+    page.goto(asker.url("/"))
+    assert page.locator("#h-since").count() == 0  # nothing new yet
+
+    neighbour = phones(javascript=javascript)
+    page2 = neighbour.page
+    page2.goto(wanted_url)
+    page2.fill("#f-body", "J'en ai une au grenier, passez samedi.")
+    page2.fill("#f-pseudonym", "Paulette")
+    page2.click("form.reply-form button.primary")
+    assert page2.locator(".replies li", has_text="passez samedi").is_visible()
+    assert page2.locator(".replies li", has_text="Paulette").is_visible()
+    check(neighbour, page2, javascript, "wanted-with-an-answer")
+
+    page2.goto(offer_url)
+    page2.click("form.reserve-form summary")
+    page2.fill("#f-message", "Je passe vers 18 h")
+    check(neighbour, page2, javascript, "reserve-with-a-word")
+    page2.click("form.reserve-form details button")
+    assert page2.locator(".status.reserved").is_visible()
+
+    page.goto(offer_url)
+    assert "Réservé par Paulette" in page.locator(".reservation").inner_text()
+    assert "Je passe vers 18 h" in page.locator(".reservation").inner_text()
+    page.goto(asker.url("/"))
+    since = page.locator("section.since")
+    assert since.locator("li", has_text="Poussette pliable").is_visible()
+    assert since.locator("li", has_text="Chaise haute").is_visible()
+    check(asker, page, javascript, "home-since-your-last-visit")
+    since.locator("button", has_text="C'est lu").click()
+    assert page.locator("section.since").count() == 0
