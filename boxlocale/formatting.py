@@ -94,8 +94,32 @@ def _time_text(hour, minute, language):
     return f"{hour:02d}:{minute:02d}"
 
 
+def number_text(value, digits=1):
+    """A decimal as the language writes it: "3,1" in French, "3.1" in English."""
+    from babel.numbers import format_decimal
+
+    if value is None:
+        return ""
+    return format_decimal(round(value, digits), format="#,##0." + "#" * digits, locale=str(get_locale()))
+
+
+def size_text(count):
+    """A size in bytes as people read it: "3,1 Mo", "850 ko" (English "3.1 MB", "850 KB")."""
+    from flask_babel import gettext as _
+
+    if count is None:
+        return ""
+    if count < 1024 * 1024:
+        return _("%(size)s KB", size=number_text(count / 1024, 0))
+    if count < 1024 ** 3:
+        return _("%(size)s MB", size=number_text(count / 1024 ** 2))
+    return _("%(size)s GB", size=number_text(count / 1024 ** 3))
+
+
 def init_app(app):
     app.jinja_env.filters["datetime"] = datetime_text
     app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["iso"] = iso
     app.jinja_env.globals["span_text"] = span_text
+    app.jinja_env.filters["number"] = number_text
+    app.jinja_env.filters["size"] = size_text

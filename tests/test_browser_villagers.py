@@ -98,3 +98,29 @@ def test_i_have_one_a_reservation_with_a_word_and_since_your_last_visit(phones, 
     check(asker, page, javascript, "home-since-your-last-visit")
     since.locator("button", has_text="C'est lu").click()
     assert page.locator("section.since").count() == 0
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_first_screen_shows_content_and_the_filters_open_on_a_tap(phones, javascript):
+    giver = phones(javascript=javascript)
+    page = giver.page
+    for title in ("Chaise paillée", "Lampe de chevet", "Manteau d'hiver"):
+        offer(giver, page, title)
+    page.goto(giver.url("/give/"))
+    giver.shot("give-first-screen")
+    first_card = page.locator("li.item-card").first.bounding_box()
+    height = browser.PHONE["viewport"]["height"]
+    assert first_card["y"] < height * 0.6 and first_card["y"] + first_card["height"] <= height  # it was 687 px down
+    assert not page.locator("#q").is_visible()
+    page.click("details.filters-box summary")
+    page.fill("#q", "lampe")
+    page.press("#q", "Enter")
+    assert page.locator("li.item-card").count() == 1
+    check(giver, page, javascript, "give-listing-searched")
+
+    page.goto(giver.url("/board/"))
+    chips = page.locator("nav.filters a")
+    assert chips.count() >= 13 and not any(chips.nth(n).is_visible() for n in range(chips.count()))
+    page.click("details.filters-box summary")
+    assert chips.first.is_visible()
+    check(giver, page, javascript, "board-filters-open")

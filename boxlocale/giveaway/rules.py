@@ -184,6 +184,8 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     )
     if status:
         query = query.where(_status_condition(status, now))
+    if status == "current" and kind not in KINDS:
+        query = query.where(Item.kind == "offer")  # "in the box now": requests are not in the box
     if kind in KINDS:
         query = query.where(Item.kind == kind)
     if category:
@@ -283,7 +285,14 @@ def allowed_moves(actor, item):
         moves |= {"edit", "withdraw", "renew"}
     if status == "taken" and may_answer_bought(actor, item):
         moves.add("bought")
+    if has_label(item) and manager:
+        moves.add("label")  # a label goes on an object in the box; a request has none
     return moves
+
+
+def has_label(item):
+    """Only offers get a label to print: a request is not an object in the box."""
+    return item.kind == "offer"
 
 
 def may_answer_bought(actor, item):

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
-from ..errors import Conflict, Forbidden, RateLimited, TooLarge, UnsupportedMedia, ValidationError
+from ..errors import Conflict, Forbidden, NotFound, RateLimited, TooLarge, UnsupportedMedia, ValidationError
 from ..pagecache import cached_page
 from ..people.mine import hidden_reason
 from . import bp, rules
@@ -68,7 +68,7 @@ def new_item(kind):
     except ValidationError as error:
         return _form(kind, data, error.fields or {"title": error.message}, 400)
     manage_url = _manage_url(item, token)
-    return render_template("giveaway/posted.html", item=item, manage_url=manage_url,
+    return render_template("giveaway/posted.html", item=item, manage_url=manage_url, has_label=rules.has_label(item),
                            manage_qr=qr.svg(manage_url, label=str(_l("Your private link"))),
                            manage_path=url_for("giveaway.manage", code=item.code, token=token))
 
@@ -205,6 +205,8 @@ def manage(code, token):
 def label(code):
     """A label to stick on the object in the box: a QR to its short URL, its code, "Taken? Scan me"."""
     found = rules.get_item(code, _actor(code))
+    if not rules.has_label(found):
+        raise NotFound(_l("A request has no label to print: only what is in the box gets one."))
     short = _short_url(found)
     return render_template("giveaway/label.html", item=found, short_url=short,
                            qr_svg=qr.svg(short, label=found.code, css_class="qr label-qr"))

@@ -1,0 +1,57 @@
+"""The small stumbles, in process: requests are not "in the box now" and have no label nor grey
+thumbnail; filters folded under a summary; a search with no result says so; sizes in Mo and decimals
+with a comma in French; words that match the buttons."""
+
+import pytest
+from flask_babel import force_locale
+
+from boxlocale.formatting import number_text, size_text
+
+from .console_helpers import logged_in
+from .test_giveaway_pages import code_of, post_offer
+from .test_my_posts import post_wanted
+
+
+def test_requests_are_not_in_the_box_now_and_have_no_label_or_empty_thumbnail(app, client):
+    post_offer(client, title="Chaise paillée")
+    wanted = post_wanted(client, title="Poussette pliable")
+    default = client.get("/give/").get_data(as_text=True)
+    assert "Chaise paillée" in default and "Poussette pliable" not in default
+    requests_page = client.get("/give/?kind=wanted").get_data(as_text=True)
+    assert "Poussette pliable" in requests_page and "no-photo" not in requests_page
+    assert client.get(f"/give/{wanted}/label").status_code == 404
+    assert f"/give/{wanted}/label" not in client.get(f"/give/{wanted}").get_data(as_text=True)
+
+
+def test_an_offer_still_has_its_label(client):
+    code = code_of(post_offer(client).get_data(as_text=True))
+    assert client.get(f"/give/{code}/label").status_code == 200
+    assert f'href="/give/{code}/label"' in client.get(f"/give/{code}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path, searched", [("/give/", "/give/?q=licorne"), ("/board/", "/board/?q=licorne")])
+def test_filters_are_folded_and_a_search_without_result_says_so(client, path, searched):
+    plain = client.get(path).get_data(as_text=True)
+    assert '<details class="filters-box">' in plain and "<summary>Rechercher et filtrer</summary>" in plain
+    found = client.get(searched).get_data(as_text=True)
+    assert '<details class="filters-box" open>' in found and "Rien trouvé pour « licorne »." in found
+
+
+def test_sizes_and_decimals_as_each_language_writes_them(app):
+    with app.test_request_context("/"):
+        with force_locale("fr"):
+            assert size_text(3_250_000) == "3,1 Mo" and size_text(870_000) == "850 ko"
+            assert number_text(18.75) == "18,8" and number_text(10.0) == "10"
+        with force_locale("en"):
+            assert size_text(3_250_000) == "3.1 MB" and number_text(1234.5) == "1,234.5"
+
+
+def test_the_backups_page_gives_sizes_in_mo(app, client):
+    logged_in(app, client)
+    html = client.get("/console/backups").get_data(as_text=True)
+    assert " Mo libres sur " in html or " Go libres sur " in html
+    assert " MB" not in html
+
+
+def test_words_that_read_right(client):
+    assert "ne donne pas accès à internet" in client.get("/welcome").get_data(as_text=True)
