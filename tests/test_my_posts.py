@@ -152,10 +152,11 @@ def test_a_hidden_post_tells_its_author_why(app):
     assert response.status_code == 201
     notice_id = re.search(r'href="/board/(\d+)"', response.get_data(as_text=True)).group(1)
     post_form(reporter, "/report", f"/report?target=notice:{notice_id}", target=f"notice:{notice_id}",
-              reason="Ce n'est pas un don")
+              preset="not_a_gift", reason="Il le vend 50 euros")
     assert reporter.get(f"/board/{notice_id}").status_code == 404
     page = author.get(f"/board/{notice_id}").get_data(as_text=True)
-    assert "Annonce masquée" in page and "Ce n&#39;est pas un don" in page
+    assert "Annonce masquée" in page and "Pas un don (quelque chose à vendre)" in page
+    assert "50 euros" not in page  # the reporter's words are for the volunteers
     assert "Annonce masquée" in author.get("/mine").get_data(as_text=True)
 
 

@@ -55,3 +55,14 @@ def test_the_backups_page_gives_sizes_in_mo(app, client):
 
 def test_words_that_read_right(client):
     assert "ne donne pas accès à internet" in client.get("/welcome").get_data(as_text=True)
+
+
+def test_a_report_with_a_preset_reason_reads_in_the_volunteers_queue(app, client):
+    from .board_factory import post_notice, submit
+
+    post_notice(client, title="Je donne un vieux poêle")
+    submit(app.test_client(), "/report?target=notice:1", {"target": "notice:1", "preset": "dangerous",
+                                                          "reason": "fuite de gaz"}, action="/report")
+    volunteer = logged_in(app, app.test_client())
+    queue = volunteer.get("/console/moderation").get_data(as_text=True)
+    assert "Objet ou conseil dangereux: fuite de gaz" in queue

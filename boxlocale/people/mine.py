@@ -61,13 +61,13 @@ def _item_row(actor, item):
 def hidden_reason(record, kind):
     """Why a post is hidden, for its author: "held for review", or the reasons of the reports."""
     from ..models import Flag
-    from .rules import canonical_target
+    from .rules import canonical_target, reason_label
 
     if not record.hidden:
         return None
-    reasons = [flag.reason for flag in Flag.select(Flag.reason)
+    reasons = [reason_label(flag.reason) for flag in Flag.select(Flag.reason)
                .where(Flag.target == canonical_target(kind, record)).order_by(Flag.id)]
-    return reasons
+    return list(dict.fromkeys(reasons))  # each reason once
 
 
 # --- The recovery code -------------------------------------------------------------------------

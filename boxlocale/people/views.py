@@ -11,6 +11,12 @@ from ..portal.views import safe_next
 from . import bp, mine, rules
 
 
+@bp.app_template_global()
+def reason_text(reason):
+    """A report's reason in the reader's language (the console's queue)."""
+    return rules.reason_text(reason)
+
+
 @bp.route("/people/<pseudonym>")
 def profile(pseudonym):
     """A neighbour's page: member since, verified badge, thanks received, notices and items given."""
@@ -41,11 +47,12 @@ def report():
     if record.hidden and request.method == "GET":
         return render_template("people/report_done.html", already_hidden=True, back=_back())
     described = rules.describe_target(kind, record)
-    values, errors = {"reason": ""}, {}
+    values, errors = {"reason": "", "preset": ""}, {}
     if request.method == "POST":
-        values["reason"] = request.form.get("reason", "")
+        values = {"reason": request.form.get("reason", ""), "preset": request.form.get("preset", "")}
         try:
-            _flag, hidden = rules.report(current_actor(create_device_if_missing=True), target, values["reason"])
+            _flag, hidden = rules.report(current_actor(create_device_if_missing=True), target, values["reason"],
+                                         preset=values["preset"] or "other")
         except ValidationError as error:
             errors = error.fields
         except Conflict as error:
@@ -55,7 +62,7 @@ def report():
     status = 400 if errors else 200
     return render_template(
         "people/report.html", target=target, kind=kind, described=described, values=values,
-        errors=errors, back=_back(),
+        errors=errors, back=_back(), reasons=rules.REPORT_REASONS,
     ), status
 
 
