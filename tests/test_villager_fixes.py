@@ -66,3 +66,24 @@ def test_a_report_with_a_preset_reason_reads_in_the_volunteers_queue(app, client
     volunteer = logged_in(app, app.test_client())
     queue = volunteer.get("/console/moderation").get_data(as_text=True)
     assert "Objet ou conseil dangereux: fuite de gaz" in queue
+
+
+@pytest.mark.parametrize("look_alike", ["Jeannétte", "jeannette", "J3annette", "Jean-nette", "JEANNETTE"])
+def test_a_name_that_reads_like_a_verified_neighbours_is_refused(app, db, look_alike):
+    from datetime import datetime
+
+    from boxlocale.db import writing
+    from boxlocale.errors import ValidationError
+    from boxlocale.models import Device
+    from boxlocale.people.rules import resolve_pseudonym
+
+    with app.test_request_context(), writing():
+        verified = Device.create(key_hash="a", pseudonym="Jeannette", created_at=datetime(2026, 11, 1),
+                                 verified_at=datetime(2026, 11, 2))
+        stranger = Device.create(key_hash="b", created_at=datetime(2026, 11, 1))
+        with pytest.raises(ValidationError) as refused:
+            resolve_pseudonym(stranger, look_alike)
+        message = str(refused.value.fields["pseudonym"])
+        assert "personne vérifiée" in message or (look_alike.casefold() == "jeannette" and "déjà utilisé" in message)
+        assert resolve_pseudonym(verified, "Jeannette") == "Jeannette"  # her own name, still hers
+        assert resolve_pseudonym(stranger, "Jeanne") == "Jeanne"  # a different name is fine
