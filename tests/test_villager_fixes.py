@@ -87,3 +87,39 @@ def test_a_name_that_reads_like_a_verified_neighbours_is_refused(app, db, look_a
         assert "personne vérifiée" in message or (look_alike.casefold() == "jeannette" and "déjà utilisé" in message)
         assert resolve_pseudonym(verified, "Jeannette") == "Jeannette"  # her own name, still hers
         assert resolve_pseudonym(stranger, "Jeanne") == "Jeanne"  # a different name is fine
+
+
+def test_the_shelf_has_one_search_that_also_finds_a_code(app, client):
+    from boxlocale.models import Book
+
+    from .books_factory import submit_form
+
+    submit_form(client, "/books/new", {"title": "Germinal", "author": "Émile Zola", "language": "fr"})
+    shelf = client.get("/books/").get_data(as_text=True)
+    assert shelf.count('role="search"') == 1 and shelf.count("<button") == 1
+    assert client.get("/books/?q=box-0001").headers["Location"] == "/books/BOX-0001"
+    with app.app_context():
+        full = f"BOX-0001-{Book.get().check_part}"
+    assert client.get(f"/books/?q={full.lower()}").headers["Location"] == f"/b/{full}"
+    words = client.get("/books/?q=zola")
+    assert words.status_code == 200 and "Germinal" in words.get_data(as_text=True)
+
+
+def test_the_journal_shows_one_name_for_one_phone(app, client):
+    from boxlocale.models import Book
+
+    from .books_factory import submit_form
+
+    submit_form(client, "/books/new", {"title": "Germinal", "language": "fr"})
+    reader = app.test_client()
+    with app.app_context():
+        full = f"BOX-0001-{Book.get().check_part}"
+    submit_form(reader, f"/b/{full}", {"kind": "caught", "code": full}, action="/books/BOX-0001/journal")
+    submit_form(reader, "/books/BOX-0001", {"kind": "comment", "note": "Superbe", "pseudonym": "Lou"},
+                action="/books/BOX-0001/journal")
+    submit_form(client, "/books/BOX-0001", {"kind": "comment", "note": "Merci", "pseudonym": "Odile"},
+                action="/books/BOX-0001/journal")
+    page = client.get("/books/BOX-0001").get_data(as_text=True)
+    timeline = page[page.index('class="list timeline"'):]
+    assert timeline.count(">Lou</a>") == 2 and timeline.count(">Odile</a>") == 2  # registered + comment
+    assert "un voisin" not in timeline

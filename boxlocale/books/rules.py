@@ -254,16 +254,20 @@ def _rating(value, errors):
 # --- reading --------------------------------------------------------------------------------------
 
 def journal(book, include_hidden=False):
-    """The book's entries, oldest first, with the posting device joined (the verified badge)."""
+    """The book's entries, oldest first, with the posting device joined (the verified badge), and
+    ``shown_pseudonym``: the phone's own pseudonym, so one phone reads as one person all along."""
     query = (
-        JournalEntry.select(JournalEntry, Device.verified_at)
+        JournalEntry.select(JournalEntry, Device.verified_at, Device.pseudonym.alias("device_pseudonym"))
         .join(Device, JOIN.LEFT_OUTER, on=(JournalEntry.device == Device.id))
         .where(JournalEntry.book == book)
         .order_by(JournalEntry.created_at, JournalEntry.id)
     )
     if not include_hidden:
         query = query.where(JournalEntry.hidden == False)  # noqa: E712
-    return list(query.objects())
+    entries = list(query.objects())
+    for entry in entries:
+        entry.shown_pseudonym = entry.device_pseudonym or entry.pseudonym
+    return entries
 
 
 def journey(book, entries):
@@ -276,6 +280,12 @@ def journey(book, entries):
         if entry.kind != "comment" and entry.place and entry.place not in places:
             places.append(entry.place)
     return {"hands": len(hands), "places": places}
+
+
+def registrant_pseudonym(book):
+    """The registering phone's pseudonym now (the one its journal entries show), else the one typed."""
+    device = Device.get_or_none(Device.id == book.device_id) if book.device_id else None
+    return device.pseudonym if device is not None and device.pseudonym else book.pseudonym
 
 
 def registrant_verified(book):

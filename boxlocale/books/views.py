@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import photos, qr, settings
+from .. import codes, photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
 from ..pagecache import cached_page
@@ -22,6 +22,15 @@ def index():
     language = request.args.get("language", "")
     language = language if language in rules.LANGUAGE_CODES else ""
     page = request.args.get("page", 1, type=int) or 1
+    if q and codes.book_code_candidates(q):
+        # One search box: a typed code opens its book (the full code, the catch form), words search.
+        try:
+            book, full = rules.find_book(q)
+        except NotFound:
+            pass
+        else:
+            return redirect(url_for("books.short", code=rules.full_code(book)) if full
+                            else url_for("books.book", code=book.code))
     books, next_page = rules.search(q=q, language=language, view=view, page=max(1, page), fields=rules.SHELF_FIELDS)
     return render_template(
         "books/index.html", books=books, next_page=next_page, page=page, view=view, q=q,
@@ -190,4 +199,5 @@ def _book_page(book, full_code="", errors=None, values=None, status=200):
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
         full_code=full_code, errors=errors or {}, values=values or {}, languages=dict(rules.LANGUAGES),
         verified=rules.registrant_verified(book), mine=rules.may_see_full_code(actor, book),
+        registrant=rules.registrant_pseudonym(book),
     ), status
