@@ -231,7 +231,7 @@ CREATE INDEX notice_status_starts ON notice(status, starts_at);
 """
 
 # "My posts" and answers: a phone's recovery code and last-visit mark, replies under give-box items,
-# the reserver's message to the giver.
+# the reserver's message to the giver, carpool seats asked for and accepted.
 V5_MY_POSTS = """
 ALTER TABLE device ADD COLUMN recovery_hash TEXT;
 ALTER TABLE device ADD COLUMN seen_at DATETIME;
@@ -248,6 +248,8 @@ CREATE TABLE item_reply (
 );
 CREATE INDEX item_reply_item ON item_reply(item_id, created_at);
 CREATE INDEX item_reply_created ON item_reply(created_at);
+ALTER TABLE reply ADD COLUMN seat_request INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reply ADD COLUMN accepted_at DATETIME;
 """
 
 

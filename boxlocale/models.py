@@ -164,6 +164,8 @@ class Reply(BaseModel):
     device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
     hidden = BooleanField(default=False)
     created_at = DateTimeField()
+    seat_request = BooleanField(default=False)  # a carpool passenger asking for a seat
+    accepted_at = DateTimeField(null=True)  # the driver took them: one seat fewer
 
 
 class ItemReply(BaseModel):

@@ -123,3 +123,35 @@ def test_the_journal_shows_one_name_for_one_phone(app, client):
     timeline = page[page.index('class="list timeline"'):]
     assert timeline.count(">Lou</a>") == 2 and timeline.count(">Odile</a>") == 2  # registered + comment
     assert "un voisin" not in timeline
+
+
+def test_carpool_seats_count_down_as_the_driver_accepts(app, client):
+    import re
+
+    from .board_factory import submit
+
+    driver = client
+    posted = submit(driver, "/board/new", {"kind": "carpool", "title": "Marché de Rambouillet",
+                                           "starts_at": "2030-12-13T08:00", "place": "Église",
+                                           "destination": "Rambouillet", "seats": "2"})
+    notice = re.search(r'href="/board/(\d+)"', posted.get_data(as_text=True)).group(1)
+    page = f"/board/{notice}"
+    passengers = [app.test_client() for _ in range(3)]
+    for number, passenger in enumerate(passengers[:2]):
+        assert "Demander une place" in passenger.get(page).get_data(as_text=True)
+        asked = submit(passenger, page, {"body": f"Je monte à l'église ({number})", "seat": "1"}, action=f"{page}/reply")
+        assert asked.status_code == 303
+    driver_page = driver.get(page).get_data(as_text=True)
+    assert "2 places restantes" in driver_page and driver_page.count("Accepter ce passager") == 2
+    accept_urls = re.findall(rf'action="(/board/{notice}/accept/\d+)"', driver_page)
+    assert submit(passengers[2], page, {}, action=accept_urls[0]).status_code == 403  # a stranger: refused
+    assert "2 places restantes" in driver.get(page).get_data(as_text=True)
+    submit(driver, page, {}, action=accept_urls[0])
+    assert "1 place restante" in driver.get(page).get_data(as_text=True)
+    submit(driver, page, {}, action=accept_urls[0])  # a double tap changes nothing
+    assert "1 place restante" in driver.get(page).get_data(as_text=True)
+    submit(driver, page, {}, action=accept_urls[1])
+    full = passengers[2].get(page).get_data(as_text=True)
+    assert "La voiture est pleine" in full and "Demander une place" not in full
+    refused = submit(passengers[2], page, {"body": "Et moi ?", "seat": "1"}, action=f"{page}/reply")
+    assert refused.status_code == 409 and "Plus de place" in refused.get_data(as_text=True)

@@ -221,7 +221,8 @@ def renew_notice(actor, notice_id):
 
 
 def add_reply(actor, notice_id, data):
-    """A public reply under an open notice. Held for review: stored hidden."""
+    """A public reply under an open notice. Held for review: stored hidden.
+    ``data["seat"]`` on a carpool: the reply asks the driver for a seat (while seats are left)."""
     body = _string(data, "body")
     if not 1 <= len(body) <= REPLY_MAX:
         raise ValidationError(fields={"body": _l("Write a reply of %(max)d characters at most.", max=REPLY_MAX)})
@@ -230,11 +231,41 @@ def add_reply(actor, notice_id, data):
         notice = visible_notice(notice_id, actor)
         if status_of(notice) != "open":
             raise Conflict(_l("This notice is closed or past: replies are no longer possible."))
+        seat = bool(data.get("seat")) and notice.kind == "carpool"
+        if seat and seats_left(notice) <= 0:
+            raise Conflict(_l("No seat left in this car. Ask in a reply if one frees up."))
         pseudonym = resolve_pseudonym(actor.device, data.get("pseudonym"))
         return Reply.create(
-            notice=notice, body=body, pseudonym=pseudonym, device=actor.device,
+            notice=notice, body=body, pseudonym=pseudonym, device=actor.device, seat_request=seat,
             hidden=held_for_review(body), created_at=clock.now(),
         )
+
+
+def seats_left(notice):
+    """A carpool's free seats: those offered less the passengers the driver accepted."""
+    if notice.seats is None:
+        return None
+    taken = Reply.select().where(Reply.notice == notice, Reply.accepted_at.is_null(False)).count()
+    return max(0, notice.seats - taken)
+
+
+def accept_passenger(actor, notice_id, reply_id):
+    """The driver takes a passenger who asked: one seat fewer. Accepting twice changes nothing."""
+    with writing():
+        notice = visible_notice(notice_id, actor)
+        _require_owner(actor, notice)
+        reply = Reply.get_or_none(Reply.id == reply_id, Reply.notice == notice, Reply.seat_request == True)  # noqa: E712
+        if reply is None:
+            raise NotFound()
+        if reply.accepted_at is not None:
+            return reply
+        if status_of(notice) != "open":
+            raise Conflict(_l("This notice is closed or past: replies are no longer possible."))
+        if seats_left(notice) <= 0:
+            raise Conflict(_l("No seat left in this car."))
+        reply.accepted_at = clock.now()
+        reply.save(only=[Reply.accepted_at])
+        return reply
 
 
 # --- Reading ---------------------------------------------------------------------------------------
@@ -320,10 +351,18 @@ def latest(limit):
 
 
 def allowed_moves(actor, notice):
-    """The owner's buttons this actor should see on a notice, as a set of move names."""
-    if not (actor.is_volunteer or actor.owns(notice)) or notice.status == "closed":
-        return set()
-    return {"close"} if notice.kind in DATED_KINDS else {"close", "renew"}
+    """The buttons this actor should see on a notice, as a set of move names."""
+    owner = actor.is_volunteer or actor.owns(notice)
+    moves = set()
+    if notice.kind == "carpool" and status_of(notice) == "open":
+        left = seats_left(notice)
+        if owner and left:
+            moves.add("accept")
+        if not owner and left:
+            moves.add("ask_seat")
+    if owner and notice.status != "closed":
+        moves |= {"close"} if notice.kind in DATED_KINDS else {"close", "renew"}
+    return moves
 
 
 def posted_by(device):

@@ -79,6 +79,7 @@ def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=
         token=token if token and actor.owns(notice) else "", reply=reply_values or {}, errors=errors or {},
         message=message, rules=rules,
         hidden_because=hidden_reason(notice, "notice") if notice.hidden else None,
+        moves=rules.allowed_moves(actor, notice), seats_left=rules.seats_left(notice),
     ), status
 
 
@@ -95,7 +96,8 @@ def manage(notice_id, token):
 
 @bp.route("/<int:notice_id>/reply", methods=["POST"])
 def reply(notice_id):
-    values = {"body": request.form.get("body", ""), "pseudonym": request.form.get("pseudonym", "")}
+    values = {"body": request.form.get("body", ""), "pseudonym": request.form.get("pseudonym", ""),
+              "seat": request.form.get("seat") == "1"}
     try:
         posted = rules.add_reply(current_actor(create_device_if_missing=True), notice_id, values)
     except ValidationError as error:
@@ -123,6 +125,13 @@ def _owner_move(notice_id, move, done_message):
     if token:
         return redirect(url_for("board.manage", notice_id=notice_id, token=token), code=303)
     return redirect(url_for("board.notice", notice_id=notice_id), code=303)
+
+
+@bp.route("/<int:notice_id>/accept/<int:reply_id>", methods=["POST"])
+def accept(notice_id, reply_id):
+    """The driver takes a passenger who asked for a seat."""
+    return _owner_move(notice_id, lambda actor, notice: rules.accept_passenger(actor, notice, reply_id),
+                       _("Accepted: one seat fewer. Tell them where to meet in a reply."))
 
 
 @bp.route("/<int:notice_id>/close", methods=["POST"])
