@@ -48,7 +48,10 @@ def cmd_serve(args):
         threads=args.threads,
         connection_limit=200,
         channel_timeout=60,
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
+        # Well above the app's own limit: a photo too large for the box gets the box's page in the
+        # person's language (Flask's 413), not waitress's English plain text; only a body past twice
+        # the limit is cut short by waitress.
+        max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
         ident="boxlocale",
     )
     logging.getLogger("boxlocale").info(

@@ -231,4 +231,5 @@ def test_hidden_books_are_404_and_not_listed(app, client):
 def test_templates_have_no_inline_style_or_script():
     for template in Path(ROOT / "boxlocale" / "templates" / "books").glob("*.html"):
         text = template.read_text()
-        assert "style=" not in text and "<style" not in text and "<script" not in text, template.name
+        inline_script = re.search(r"<script(?![^>]*\bsrc=)", text)  # the box's own script files are fine
+        assert "style=" not in text and "<style" not in text and not inline_script, template.name

@@ -124,3 +124,26 @@ def test_the_first_screen_shows_content_and_the_filters_open_on_a_tap(phones, ja
     page.click("details.filters-box summary")
     assert chips.first.is_visible()
     check(giver, page, javascript, "board-filters-open")
+
+
+def test_a_photo_is_made_lighter_in_the_phone_before_it_crosses_the_wifi(phones, tmp_path):
+    giver = phones(javascript=True)
+    original = browser.camera_photo(tmp_path / "IMG_2041.jpg", width=4000, height=3000)  # EXIF: turn it upright
+    sent = []
+    giver.page.on("request", lambda request: sent.append(len(request.post_data_buffer or b""))
+                  if request.method == "POST" else None)
+    page = giver.open("/give/offer")
+    page.fill("#f-title", "Buffet de cuisine")
+    page.set_input_files("#f-photo", str(original))
+    page.wait_for_function("() => document.getElementById('f-photo-note').textContent.startsWith('Prêt')")
+    assert page.locator("#f-photo-preview img").count() == 1
+    preview = page.locator("#f-photo-preview img").evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert preview[1] > preview[0]  # upright already in the preview
+    check(giver, page, True, "offer-photo-preview")
+    page.click("form.stack button[type=submit]")
+    assert page.locator("h1").inner_text() == "Merci !"
+    assert sent and sent[0] < original.stat().st_size / 3  # what crossed the wifi
+    page.click("main a.btn.primary")
+    photo = page.locator("img.item-photo")
+    size = photo.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert size[1] > size[0] and max(size) <= 1280

@@ -33,7 +33,9 @@ def fields_of(html):
 
 @pytest.mark.parametrize("path, field, expected", [
     ("/books/new", "f-isbn", {"inputmode": "numeric", "autocomplete": "off"}),
-    ("/books/new", "f-photo", {"accept": "image/*"}),
+    ("/books/new", "f-photo", {"accept": "image/jpeg,image/png,image/webp", "data-shrink": "1280"}),
+    ("/give/offer", "f-photo", {"accept": "image/jpeg,image/png,image/webp", "data-shrink": "1280",
+                                "data-max-bytes": str(25 * 1024 * 1024 - 64 * 1024)}),
     ("/books/new", "f-code", {"autocapitalize": "characters", "autocomplete": "off"}),
     ("/mine/recover", "f-code", {"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}),
 ])
@@ -52,6 +54,6 @@ def test_console_form_attributes_reach_the_page(app, client):
     assert (settings_fields["f-hold_hours"]["min"], settings_fields["f-hold_hours"]["max"]) == ("1", "168")
     assert settings_fields["f-report_threshold"]["max"] == "50"
     item_fields = fields_of(client.get("/console/behalf/item").get_data(as_text=True))
-    assert item_fields["f-photo"]["accept"] == "image/*" and "multiple" in item_fields["f-photo"]
+    assert item_fields["f-photo"]["accept"] == "image/jpeg,image/png,image/webp" and "multiple" in item_fields["f-photo"]
     notice_fields = fields_of(client.get("/console/behalf/notice").get_data(as_text=True))
     assert (notice_fields["f-seats"]["min"], notice_fields["f-seats"]["max"]) == ("1", "20")
