@@ -76,3 +76,11 @@ def volunteer_again(box):
     console.post(box.url + "/console/login", data={"name": "Claire", "password": PASSWORD,
                                                    "csrf_token": csrf_token(form)})
     return console
+
+
+def test_the_audit_log_names_a_restore_apart_from_a_post_put_back(app):
+    from boxlocale.console.moderation import action_label
+
+    with app.test_request_context("/"):
+        assert str(action_label("restore_backup")) == "a restauré une sauvegarde"
+        assert str(action_label("restore")) != str(action_label("restore_backup"))

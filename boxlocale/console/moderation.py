@@ -272,7 +272,7 @@ ACTION_LABELS = {
     "block": _l("blocked a phone"), "unblock": _l("unblocked a phone"), "verify": _l("verified a neighbour"),
     "unverify": _l("took a badge back"), "settings": _l("changed settings"), "set_clock": _l("set the clock"),
     "accept_clock_jump": _l("accepted the system clock"), "backup": _l("made a backup"),
-    "restore": _l("restored a backup"),
+    "restore_backup": _l("restored a backup"),
     "post_on_behalf": _l("posted for a neighbour"), "volunteer_added": _l("added a volunteer"),
     "volunteer_removed": _l("removed a volunteer"), "password_changed": _l("changed a password"),
 }

@@ -67,7 +67,7 @@ def restore_backup():
         if temporary is not None:
             temporary.unlink(missing_ok=True)
     with writing():
-        audit("restore", shown)
+        audit("restore_backup", shown)
     flash(_("Backup restored: the box now has the data of %(name)s. The previous data is kept aside on the box.",
             name=shown), "ok")
     return redirect(url_for("console.backups"), 303)
