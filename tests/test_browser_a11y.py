@@ -38,7 +38,7 @@ def test_no_serious_accessibility_violation_on_any_page(phone):
     villagers = [
         "/", "/welcome", "/give/", "/give/?status=all&kind=wanted", "/give/offer", "/give/wanted", f"/give/{item}",
         f"/give/{item}/label", "/books/", "/books/new", "/books/BOX-0001", "/books/find?code=ZZZ-9999",
-        "/board/", "/board/?upcoming=1", "/board/new", f"/board/{notice}", "/people/Martine",
+        "/board/", "/board/?upcoming=1", "/board/new", f"/board/{notice}", "/people/Martine", "/kiosk",
         f"/report?target=item:{item}", "/mine", "/mine/recover", "/nothing-here",
     ]
     found, statuses = {}, {}

@@ -147,3 +147,36 @@ def test_a_photo_is_made_lighter_in_the_phone_before_it_crosses_the_wifi(phones,
     photo = page.locator("img.item-photo")
     size = photo.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert size[1] > size[0] and max(size) <= 1280
+
+
+SMALL_TARGETS = """(selectors) => selectors.flatMap(selector =>
+    Array.from(document.querySelectorAll(selector))
+        .filter(el => el.checkVisibility())
+        .map(el => [selector, el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
+        .filter(([, , height]) => height < 44))"""
+
+
+def test_inline_actions_are_big_enough_to_tap(phones):
+    villager = phones(javascript=True)
+    page = villager.page
+    offer(villager, page, "Chaise paillée")
+    page.click("main a.btn.primary")
+    item_url = page.url
+    neighbour = phones(javascript=True)
+    page2 = neighbour.page
+    page2.goto(item_url)
+    page2.fill("#f-body", "Elle est encore là ?")
+    page2.fill("#f-pseudonym", "Paulette")
+    page2.click("form.reply-form button.primary")
+    checks = {
+        item_url: ["a.author", ".replies a.btn.quiet", ".langs a", "a.btn.quiet", "button.quiet", "summary"],
+        "/give/": [".filters a", "summary"],
+        "/board/": [".filters a"],
+        "/report?target=item:" + item_url.rsplit("/", 1)[1]: ["label.choice"],
+    }
+    for path, selectors in checks.items():
+        page2.goto(path if path.startswith("http") else neighbour.url(path))
+        page2.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert page2.evaluate(SMALL_TARGETS, selectors) == [], path
+    radio = page2.locator("input[type=radio]").first.bounding_box()
+    assert radio["height"] >= 24 and radio["width"] >= 24  # was 13 px; its label is the 44 px target

@@ -155,3 +155,17 @@ def test_carpool_seats_count_down_as_the_driver_accepts(app, client):
     assert "La voiture est pleine" in full and "Demander une place" not in full
     refused = submit(passengers[2], page, {"body": "Et moi ?", "seat": "1"}, action=f"{page}/reply")
     assert refused.status_code == 409 and "Plus de place" in refused.get_data(as_text=True)
+
+
+def test_the_kiosk_page_is_large_read_only_and_refreshes_itself(app, client):
+    from .board_factory import post_notice
+
+    post_offer(client, title="Chaise paillée")
+    post_notice(client, kind="event", title="Disco Soupe", starts_at="2030-12-12T20:00")
+    tablet = app.test_client()
+    page = tablet.get("/kiosk")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<meta http-equiv="refresh" content="60">' in html
+    assert 'class="kiosk"' in html and "Chaise paillée" in html and "Disco Soupe" in html
+    assert "<form" not in html and "<script" not in html and "Set-Cookie" not in page.headers
+    assert "Rejoignez le wifi BoxLocale" in html

@@ -30,6 +30,22 @@ def home():
                            since_last_visit=mine.news_since(device) if device is not None else [])
 
 
+KIOSK_REFRESH_SECONDS = 60
+KIOSK_ROWS = 6
+
+
+@bp.route("/kiosk")
+@cached_page
+def kiosk():
+    """For an old tablet in the village hall: large type, read-only, what is new; it reloads itself
+    (a meta refresh: no script needed) and, having no cookie, is served from the shared page."""
+    return render_template(
+        "portal/kiosk.html", refresh=KIOSK_REFRESH_SECONDS, items=giveaway_rules.latest(KIOSK_ROWS),
+        upcoming=board_rules.upcoming(KIOSK_ROWS), notices=board_rules.latest(KIOSK_ROWS),
+        books=books_rules.latest(KIOSK_ROWS), box_url=f"http://{settings.get('host_name')}/",
+    )
+
+
 def safe_next(target):
     """Only paths on this box: never an open redirect."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
