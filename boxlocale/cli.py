@@ -41,6 +41,10 @@ def cmd_serve(args):
     app = _app(args)
     from waitress import create_server
 
+    from . import server_errors
+
+    server_errors.install(app)
+
     where = {"sockets": sockets} if sockets else {"host": args.host, "port": args.port}
     server = create_server(
         app,
@@ -48,10 +52,9 @@ def cmd_serve(args):
         threads=args.threads,
         connection_limit=200,
         channel_timeout=60,
-        # Well above the app's own limit: a photo too large for the box gets the box's page in the
-        # person's language (Flask's 413), not waitress's English plain text; only a body past twice
-        # the limit is cut short by waitress.
-        max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
+        # Just above the app's own limit (Flask answers 413 up to there); past it waitress refuses the
+        # body unread, with the box's page (server_errors).
+        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
         ident="boxlocale",
     )
     logging.getLogger("boxlocale").info(

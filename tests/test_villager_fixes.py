@@ -169,3 +169,10 @@ def test_the_kiosk_page_is_large_read_only_and_refreshes_itself(app, client):
     assert 'class="kiosk"' in html and "Chaise paillée" in html and "Disco Soupe" in html
     assert "<form" not in html and "<script" not in html and "Set-Cookie" not in page.headers
     assert "Rejoignez le wifi BoxLocale" in html
+
+
+def test_buttons_do_not_assume_a_gender_or_a_number(app, client):
+    code = code_of(post_offer(client, title="Deux chaises", where="in_box").get_data(as_text=True))
+    neighbour = app.test_client().get(f"/give/{code}").get_data(as_text=True)
+    assert ">Réserver<" in neighbour and ">J’ai pris ce don<" in neighbour
+    assert "Le réserver" not in neighbour and "Je l’ai pris" not in neighbour

@@ -42,7 +42,13 @@
     var size = parseInt(input.getAttribute("data-shrink"), 10) || 1280;
     var maxBytes = parseInt(input.getAttribute("data-max-bytes"), 10) || 0;
     var shown = document.getElementById(input.id + "-preview");
-    var busy = false;
+    var busy = false, waiting = null;
+    // Sent while the photos are still being made lighter: wait for them, then send.
+    input.form.addEventListener("submit", function (event) {
+      if (!busy) return;
+      event.preventDefault();
+      waiting = {submitter: event.submitter};
+    });
     input.addEventListener("change", function () {
       if (busy || !input.files.length) return;
       var files = Array.prototype.slice.call(input.files);
@@ -62,6 +68,11 @@
         ready.forEach(function (file) { transfer.items.add(file); total += file.size; });
         input.files = transfer.files;
         busy = false;
+        if (waiting !== null) {
+          var submitter = waiting.submitter;
+          waiting = null;
+          if (submitter) input.form.requestSubmit(submitter); else input.form.requestSubmit();
+        }
         if (maxBytes && total > maxBytes) {
           say(input, input.getAttribute("data-too-large"));
           input.setCustomValidity(input.getAttribute("data-too-large"));
