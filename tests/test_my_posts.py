@@ -200,3 +200,13 @@ def test_a_new_offer_matching_my_request_shows_on_my_next_visit(app, frozen_cloc
     post_offer(giver, title="Poussette pliable bleue")
     home = asker.get("/").get_data(as_text=True)
     assert "Un nouveau don correspond à votre recherche" in home and "Poussette pliable bleue" in home
+
+
+def test_my_reservation_ends_soon_shows_on_the_home_page(app, frozen_clock):
+    giver, taker = phone(app), phone(app)
+    code = code_of(post_offer(giver, title="Chaise paillée").get_data(as_text=True))
+    post_form(taker, f"/give/{code}/reserve", f"/give/{code}")
+    assert "finit bientôt" not in taker.get("/").get_data(as_text=True)  # 24 hours to go
+    clock.advance(hours=23)
+    home = taker.get("/").get_data(as_text=True)
+    assert "Votre réservation finit bientôt" in home and "Chaise paillée" in home
