@@ -128,6 +128,20 @@ def test_a_changed_photo_or_database_is_caught_by_the_manifest(demo_box, tmp_pat
     assert "do not match" in _refused(demo_box, missing)
 
 
+def test_a_member_larger_than_its_manifest_is_refused_before_it_is_unpacked(demo_box, tmp_path):
+    # 64 MB of zeros gzip to about 64 KB: unpacked whole, a few of them would fill an SD card.
+    archive = make_backup(demo_box, tmp_path / "backups")
+    bomb = _rewrite(archive, tmp_path / "bomb.tar.gz",
+                    lambda name, data: bytes(64 << 20) if name.endswith(".t.jpg") else data)
+    assert bomb.stat().st_size < 2 << 20
+    assert "damaged file" in _refused(demo_box, bomb)
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    with pytest.raises(backup.BackupError):
+        backup.verify(bomb, unpacked)
+    assert all(path.stat().st_size < 1 << 20 for path in unpacked.rglob("*") if path.is_file())
+
+
 def test_a_foreign_or_malicious_archive_is_refused(demo_box, tmp_path):
     foreign = tmp_path / "foreign.tar.gz"
     with tarfile.open(foreign, "w:gz") as tar:
