@@ -213,8 +213,8 @@ def restore(archive_path, data_dir):
         verify(archive_path, staging)
         (staging / "photos").mkdir(exist_ok=True)
         (staging / "settings.json").unlink()
-        aside = data_dir / f"before-restore-{clock.now():%Y%m%d-%H%M%S}"
-        aside.mkdir()
+        # A second restore within the same second (a double tap in the console) gets its own folder.
+        aside = Path(tempfile.mkdtemp(dir=data_dir, prefix=f"before-restore-{clock.now():%Y%m%d-%H%M%S}-"))
         for name in (DB_FILENAME, f"{DB_FILENAME}-wal", f"{DB_FILENAME}-shm", "photos", "config.toml"):
             if (data_dir / name).exists():
                 os.replace(data_dir / name, aside / name)
