@@ -73,8 +73,15 @@ def _move(name, move):
     bp.add_url_rule(f"/items/<code>/{name}", view.__name__, view, methods=["POST"])
 
 
-for _name, _function in (("reserve", rules.reserve), ("release", rules.release), ("withdraw", rules.withdraw),
-                         ("renew", rules.renew)):
+def _reserve_with_message(actor, item):
+    """Reserve, with the optional words for the giver (``message``) of a JSON body."""
+    data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+    message = (data or {}).get("message") if isinstance(data, dict) else None
+    return rules.reserve(actor, item, message=message if isinstance(message, str) else "")
+
+
+for _name, _function in (("reserve", _reserve_with_message), ("release", rules.release),
+                         ("withdraw", rules.withdraw), ("renew", rules.renew)):
     _move(_name, _function)
 
 
