@@ -1,7 +1,7 @@
 """A phone's own corner over JSON (docs/API.md, "My posts and answers"): my posts, the recovery code,
 since the last visit, answers under give-box items, carpool passengers. The same rules as the pages."""
 
-from flask import jsonify, request
+from flask import jsonify
 
 from ..board import rules as board
 from ..devices import current_actor, require_device
