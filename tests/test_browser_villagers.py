@@ -180,3 +180,42 @@ def test_inline_actions_are_big_enough_to_tap(phones):
         assert page2.evaluate(SMALL_TARGETS, selectors) == [], path
     radio = page2.locator("input[type=radio]").first.bounding_box()
     assert radio["height"] >= 24 and radio["width"] >= 24  # was 13 px; its label is the 44 px target
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_passenger_asks_for_a_seat_the_driver_accepts_and_a_report_gives_a_reason(phones, javascript):
+    driver = phones(javascript=javascript)
+    page = driver.open("/board/new")
+    page.select_option("#f-kind", "carpool")
+    page.fill("#f-title", "Marché de Rambouillet samedi")
+    page.fill("#f-starts_at", "2030-12-14T08:00")
+    page.fill("#f-place", "Église")
+    page.fill("#f-destination", "Rambouillet")
+    page.fill("#f-seats", "2")
+    page.click("form.stack button[type=submit]")
+    page.click("main .flash a")  # the notice
+    notice_url = page.url
+    assert "2 places restantes" in page.locator(".seats").inner_text()
+
+    passenger = phones(javascript=javascript)
+    page2 = passenger.page
+    page2.goto(notice_url)
+    page2.fill("#f-body", "Je monte à l'église, merci !")
+    page2.fill("#f-pseudonym", "Odile")
+    page2.click("button[name=seat]")
+    assert page2.locator(".replies li .badge", has_text="Demande une place").is_visible()
+    check(passenger, page2, javascript, "carpool-seat-asked")
+
+    page.reload()
+    page.click("text=Accepter ce passager")
+    assert "1 place restante" in page.locator(".seats").inner_text()
+    assert page.locator(".replies li .badge", has_text="Place acceptée").is_visible()
+    check(driver, page, javascript, "carpool-seat-accepted")
+
+    page2.reload()
+    page2.click("a[href^='/report?target=notice:']")
+    page2.check("input[name=preset][value=not_a_gift]")
+    page2.fill("#f-reason", "Il demande 10 euros")
+    check(passenger, page2, javascript, "report-with-a-reason")
+    page2.click("form.stack button.primary")
+    assert "signalement est enregistré" in page2.locator("main").inner_text()
