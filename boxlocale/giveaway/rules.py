@@ -441,10 +441,11 @@ def edit_item(actor, item, data):
 # The moves
 
 
-def reserve(actor, item, message=""):
+def reserve(actor, item, message="", pseudonym=""):
     """Keep an offer for this phone for the box's hold time. Only one phone at a time: the other
     gets a Conflict. Reserving again what this phone already holds changes nothing (but a message).
-    ``message``: optional words to the giver ("I'll come by at 6"), shown to the giver only."""
+    ``message``: optional words to the giver ("I'll come by at 6"), shown to the giver only;
+    ``pseudonym``: the name the giver sees (claimed for this phone, as on a post)."""
     message = " ".join(str(message or "").split())
     if len(message) > RESERVE_MESSAGE_MAX:
         raise ValidationError(fields={"message": _l("%(count)d characters at most, please.",
@@ -465,6 +466,8 @@ def reserve(actor, item, message=""):
         _require_status(status, ("available",))
         if actor.owns(item) and not actor.is_volunteer:
             raise Conflict(_l("This is your own item."))
+        if pseudonym:
+            people.resolve_pseudonym(actor.device, pseudonym)
         item.status = "reserved"
         item.reserved_by = actor.device
         item.reserved_until = now + _hold()

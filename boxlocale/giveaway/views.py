@@ -121,7 +121,8 @@ def act(code, move):
     do, done_message = MOVES[move]
     try:
         if move == "reserve":
-            found = do(actor, found, message=request.form.get("message", ""))
+            found = do(actor, found, message=request.form.get("message", ""),
+                       pseudonym=request.form.get("pseudonym", ""))
         else:
             found = do(actor, found)
     except (Conflict, Forbidden, ValidationError) as error:
