@@ -136,6 +136,8 @@ def test_a_reservation_shows_the_reserver_and_their_message_to_the_giver_only(ap
     giver_page = giver.get(f"/give/{code}").get_data(as_text=True)
     assert "Réservé par Jules" in giver_page and "Je passe à 18 h" in giver_page
     assert "Je passe à 18 h" not in passer_by.get(f"/give/{code}").get_data(as_text=True)
+    mine_page = giver.get("/mine").get_data(as_text=True)
+    assert "Réservé par Jules" in mine_page and "Je passe à 18 h" in mine_page
     home = giver.get("/").get_data(as_text=True)
     assert "Quelqu’un a réservé votre objet" in home or "Quelqu'un a réservé votre objet" in home
     # Cancelled: the message goes with the reservation.

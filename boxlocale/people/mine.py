@@ -55,7 +55,8 @@ def _item_row(actor, item):
     from ..giveaway import rules as giveaway
 
     return {"item": item, "status": giveaway.status_of(item), "status_label": giveaway.status_label(item),
-            "moves": giveaway.allowed_moves(actor, item), "hidden_because": hidden_reason(item, "item")}
+            "moves": giveaway.allowed_moves(actor, item), "hidden_because": hidden_reason(item, "item"),
+            "reservation": giveaway.reservation_for_giver(actor, item)}
 
 
 def hidden_reason(record, kind):
