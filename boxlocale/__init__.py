@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def create_app(test_config=None):

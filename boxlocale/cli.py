@@ -5,6 +5,8 @@ import logging
 import os
 import sys
 
+from . import __version__
+
 
 def _data_dir(args):
     return args.data_dir or os.environ.get("BOXLOCALE_DATA_DIR") or "./data"
@@ -170,6 +172,7 @@ def cmd_restore(args):
 def build_parser():
     parser = argparse.ArgumentParser(prog="boxlocale", description="boxlocale: the offline box for a village.")
     parser.add_argument("--data-dir", help="where the database and photos live (default: $BOXLOCALE_DATA_DIR or ./data)")
+    parser.add_argument("--version", action="version", version=f"boxlocale {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the box with waitress")
