@@ -67,6 +67,12 @@ def test_restore_a_backup_of_the_box_then_refuse_a_damaged_upload(live_box, tmp_
     assert good.status_code == 200 and "Sauvegarde restaurée" in good.text
     assert "Buffet" not in villager.get(live_box.url + "/give/").text
     assert not list(live_box.data_dir.glob(".upload-*"))
+    # The box took its shared lock back: the command still refuses while it runs.
+    archive = tmp_path / "again.tar.gz"
+    archive.write_bytes(download.content)
+    command = subprocess.run([sys.executable, "-m", "boxlocale", "--data-dir", str(live_box.data_dir), "restore",
+                              str(archive)], capture_output=True, text=True, timeout=60)
+    assert command.returncode == 1 and "stop it first" in command.stderr
 
 
 def volunteer_again(box):
