@@ -3,7 +3,7 @@
 import functools
 
 from babel import Locale
-from flask import request
+from flask import has_request_context, request
 from flask_babel import Babel
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -17,7 +17,10 @@ _LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 
 
 def select_locale():
-    """The phone's choice (remembered in a cookie), then its Accept-Language, then the box's default."""
+    """The phone's choice (remembered in a cookie), then its Accept-Language, then the box's default
+    (also outside a request: rules and the command line run without one)."""
+    if not has_request_context():
+        return _LOCALES.get(settings.get("default_language"), _LOCALES["fr"])
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen not in LANGUAGES or request.path.startswith("/api/"):
         chosen = _best_language(request.headers.get("Accept-Language", "")) or settings.get("default_language")

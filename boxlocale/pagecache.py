@@ -25,6 +25,12 @@ _entries = OrderedDict()
 _lock = threading.Lock()
 
 
+def clear():
+    """Forget every page (tests start each app from nothing)."""
+    with _lock:
+        _entries.clear()
+
+
 def _cacheable():
     return request.method == "GET" and set(request.cookies) <= {LANG_COOKIE}
 

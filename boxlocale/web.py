@@ -42,6 +42,13 @@ HTTP_CODES = {
 }
 
 
+def safe_next(target):
+    """Only paths on this box: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
 def error_response(status, message, code=None, fields=None, retry_after=None):
     """The one place errors become a response: JSON under /api, a page in the user's language elsewhere."""
     code = code or HTTP_CODES.get(status, "error")

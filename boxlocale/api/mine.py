@@ -1,7 +1,7 @@
 """A phone's own corner over JSON (docs/API.md, "My posts and answers"): my posts, the recovery code,
 since the last visit, answers under give-box items, carpool passengers. The same rules as the pages."""
 
-from flask import jsonify
+from flask import jsonify, request
 
 from ..board import rules as board
 from ..devices import current_actor, require_device
@@ -10,6 +10,7 @@ from ..giveaway import rules as giveaway
 from ..people import mine
 from . import bp
 from .common import request_data
+from .items import item_json
 from .notices import notice_json, reply_json
 from .openapi import document, error_response, json_response
 
@@ -30,7 +31,7 @@ def my_posts():
     posts = mine.my_posts(actor)
 
     def items(rows):
-        return [dict(giveaway.item_json(row["item"], actor), moves=sorted(row["moves"])) for row in rows]
+        return [dict(item_json(row["item"], actor), moves=sorted(row["moves"])) for row in rows]
 
     return jsonify({
         "offers": items(posts["offers"]), "wanted": items(posts["wanted"]), "reserved": items(posts["reserved"]),
@@ -55,7 +56,7 @@ def my_recovery_code():
 
 @bp.route("/devices/recover", methods=["POST"])
 def recover_device():
-    _device, key = mine.recover(str(request_data().get("code") or ""))
+    _device, key = mine.recover(str(request_data().get("code") or ""), request.remote_addr)
     return jsonify({"device_key": key}), 201
 
 
@@ -68,14 +69,14 @@ def item_replies(code):
 @bp.route("/items/<code>/replies", methods=["POST"])
 def post_item_reply(code):
     actor = _writer()
-    reply = giveaway.add_reply(actor, giveaway.get_item(code, actor), request_data())
+    reply = giveaway.add_reply(giveaway.get_item(code, actor), actor, request_data())
     return jsonify(item_reply_json(reply)), 201
 
 
 @bp.route("/notices/<int:notice_id>/replies/<int:reply_id>/accept", methods=["POST"])
 def accept_passenger(notice_id, reply_id):
     actor = _writer()
-    reply = board.accept_passenger(actor, notice_id, reply_id)
+    reply = board.accept_passenger(board.get_notice(notice_id, actor), actor, reply_id)
     return jsonify(dict(reply_json(reply), seat_request=True, accepted=True,
                         seats_left=board.seats_left(reply.notice)))
 

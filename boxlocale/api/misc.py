@@ -63,7 +63,7 @@ document("/api/v1/flags", {"post": {
         "properties": {"target": _TARGET,
                        "preset": {"type": "string", "enum": [key for key, _label in people.REPORT_REASONS],
                                   "description": "a preset reason; `reason` then adds an optional word"},
-                       "reason": {"type": "string", "maxLength": 500,
+                       "reason": {"type": "string", "maxLength": people.REASON_MAX,
                                   "description": "without a preset: what is wrong, 2 characters at least"}}}}}},
     "responses": {
         "201": json_response("Recorded; `hidden` says whether this report hid the target", {

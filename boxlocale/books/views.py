@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from .. import codes, photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
+from ..listing import page_number
 from ..pagecache import cached_page
 from . import bp, rules
 
@@ -21,17 +22,17 @@ def index():
     q = request.args.get("q", "").strip()
     language = request.args.get("language", "")
     language = language if language in rules.LANGUAGE_CODES else ""
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args.get("page"))
     if q and codes.book_code_candidates(q):
         # One search box: a typed code opens its book (the full code, the catch form), words search.
         try:
-            book, full = rules.find_book(q)
+            book, full = rules.get_book(q, current_actor())
         except NotFound:
             pass
         else:
             return redirect(url_for("books.short", code=rules.full_code(book)) if full
                             else url_for("books.book", code=book.code))
-    books, next_page = rules.search(q=q, language=language, view=view, page=max(1, page), fields=rules.SHELF_FIELDS)
+    books, next_page = rules.search(q=q, language=language, view=view, page=page, fields=rules.SHELF_FIELDS)
     return render_template(
         "books/index.html", books=books, next_page=next_page, page=page, view=view, q=q,
         language=language, languages=rules.LANGUAGES,
@@ -79,12 +80,7 @@ def add_entry(code):
     """A journal entry from the book page (comment) or from the label's page (caught, released)."""
     book, _full = _book_or_404(code)
     data = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
-    full = False
-    if data["code"]:
-        typed_book, full = rules.find_book(data["code"])
-        full = full and typed_book.id == book.id
-    if data["place"] == "elsewhere" and not data["where"].strip():
-        data["here"] = False  # "somewhere else", place not given: not back on this shelf
+    full = rules.full_code_given(book, data["code"])
     actor = current_actor(create_device_if_missing=True)
     try:
         entry, held = rules.add_entry(actor, book, full, data)
@@ -155,6 +151,7 @@ def _new_page(actor, values, errors, status=200):
     return render_template(
         "books/new.html", values=values, errors=errors, languages=rules.LANGUAGES, added=added,
         today=today, full_code=rules.full_code, posts_per_hour=settings.get("posts_per_hour"),
+        limits=rules.FIELD_LIMITS,
     ), status
 
 
@@ -186,18 +183,19 @@ def _label(book):
 
 
 def _book_or_404(code, include_hidden=False):
-    actor = current_actor()
-    return rules.find_book(code, include_hidden=include_hidden or actor.is_volunteer)
+    if include_hidden:  # the label: its owner may print it while it waits for review
+        return rules.find_book(code, include_hidden=True)
+    return rules.get_book(code, current_actor())
 
 
 def _book_page(book, full_code="", errors=None, values=None, status=200):
     entries = rules.journal(book)
     actor = current_actor()
-    if not full_code and rules.holds(actor, book):
-        full_code = rules.full_code(book)  # this phone caught it with the full code: no need to type it again
+    if not full_code and "released" in rules.allowed_moves(book, actor):
+        full_code = rules.full_code(book)  # this phone holds it: the release form carries the code
     return render_template(
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
         full_code=full_code, errors=errors or {}, values=values or {}, languages=dict(rules.LANGUAGES),
-        verified=rules.registrant_verified(book), mine=rules.may_see_full_code(actor, book),
-        registrant=rules.registrant_pseudonym(book),
+        verified=rules.registrant_verified(book), moves=rules.allowed_moves(book, actor, bool(full_code)),
+        limits=rules.FIELD_LIMITS, registrant=rules.registrant_pseudonym(book),
     ), status

@@ -11,17 +11,14 @@ Every move takes an ``Actor``; volunteers may do every move.
 import secrets
 from datetime import timedelta
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, OperationalError
+from peewee import JOIN
 
-from .. import clock, codes, settings
-from ..db import database, writing
+from .. import clock, codes, listing, posting, settings
+from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..formatting import iso
 from ..models import Device, Item, ItemPhoto, ItemReply, Photo
-from ..people import rules as people
 
 CATEGORIES = [
     ("vetements", _l("Clothes")),
@@ -52,6 +49,10 @@ STATUSES = ("available", "reserved", "taken", "withdrawn", "expired")
 TITLE_MIN, TITLE_MAX = 3, 80
 DESCRIPTION_MAX, NOTE_MAX, CONTACT_MAX = 2000, 300, 200
 REPLY_MAX, RESERVE_MESSAGE_MAX = 1000, 200
+# The forms' maxlengths: the same numbers the checks below use.
+FIELD_LIMITS = {"title": TITLE_MAX, "description": DESCRIPTION_MAX, "location_note": NOTE_MAX,
+                "contact": CONTACT_MAX, "pseudonym": posting.PSEUDONYM_MAX, "reply": REPLY_MAX,
+                "message": RESERVE_MESSAGE_MAX}
 PAGE_SIZE = 20
 DOUBLE_SUBMIT_SECONDS = 120
 
@@ -190,9 +191,9 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
         query = query.where(Item.kind == kind)
     if category:
         query = query.where(Item.category == category)
-    words = _words(q)
+    words = listing.search_words(q)
     if words:
-        query = query.where(_text_match(words))
+        query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words))
     rows = list(
         query.order_by(Item.created_at.desc(), Item.id.desc())
         .limit(per_page + 1)
@@ -205,47 +206,9 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     return rows[:per_page], next_page
 
 
-def _words(q):
-    return [word for word in (q or "").split() if word.strip('"*')][:8]
-
-
-def _text_match(words):
-    """Word search: SQLite FTS5 (accents ignored, word prefixes) when the box has it, else LIKE."""
-    if _has_fts():
-        match = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
-        return Item.id.in_(SQL("(SELECT rowid FROM item_fts WHERE item_fts MATCH ?)", [match]))
-    condition = None
-    for word in words:
-        pattern = f"%{word}%"
-        term = Item.title ** pattern | Item.description ** pattern
-        condition = term if condition is None else condition & term
-    return condition
-
-
-_fts_present = {}
-
-
-def _has_fts():
-    """Is the item_fts table there? (A SQLite without FTS5 skipped it at migration V3.)"""
-    key = database.database
-    if key not in _fts_present:
-        try:
-            _fts_present[key] = bool(
-                database.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'item_fts'").fetchone()
-            )
-        except OperationalError:
-            return False
-    return _fts_present[key]
-
-
 def latest(limit):
     """Newest visible available items, for the home page's "what is new"."""
-    items, _next = search("available", per_page=limit, fields=(Item.code, Item.title, Item.created_at))
-    return [
-        {"title": item.title, "url": url_for("giveaway.item", code=item.code), "label": _l("Give-box"),
-         "when": item.created_at}
-        for item in items
-    ]
+    return search("available", per_page=limit, fields=(Item.code, Item.title, Item.created_at))[0]
 
 
 # Who may do what
@@ -271,7 +234,7 @@ def may_mark_taken(actor, item):
     return item.location == "in_box" and status_of(item) == "available"
 
 
-def allowed_moves(actor, item):
+def allowed_moves(item, actor):
     """The buttons this actor should see, as a set of move names."""
     status, moves = status_of(item), set()
     manager = may_manage(actor, item)
@@ -315,12 +278,12 @@ def clean_fields(data, kind="offer", partial=False):
     if given("title"):
         title = text("title")
         if not TITLE_MIN <= len(title) <= TITLE_MAX:
-            errors["title"] = _l("Between 3 and 80 characters, please.")
+            errors["title"] = _l("Between %(low)d and %(high)d characters, please.", low=TITLE_MIN, high=TITLE_MAX)
         values["title"] = title
     if given("description"):
         values["description"] = text("description")
         if len(values["description"]) > DESCRIPTION_MAX:
-            errors["description"] = _l("2,000 characters at most, please.")
+            errors["description"] = _l("%(count)d characters at most, please.", count=DESCRIPTION_MAX)
     if given("category"):
         category = text("category") or "divers"
         if category not in dict(enabled_categories()):
@@ -361,7 +324,7 @@ def post_item(actor, data, processed_photos=(), on_behalf=False):
     values = clean_fields(data, kind)
     if on_behalf and not actor.is_volunteer:
         raise Forbidden()
-    people.check_rate(actor, "post")
+    posting.check_rate(actor, "post")
     now = clock.now()
     token = secrets.token_urlsafe(16)
     with writing():
@@ -371,9 +334,9 @@ def post_item(actor, data, processed_photos=(), on_behalf=False):
             again.save(only=[Item.manage_hash])
             return again, token
         if on_behalf:
-            pseudonym = people.clean_pseudonym(data.get("pseudonym"))
+            pseudonym = posting.clean_pseudonym(data.get("pseudonym"))
         else:
-            pseudonym = people.resolve_pseudonym(actor.device, data.get("pseudonym"))
+            pseudonym = posting.resolve_pseudonym(actor.device, data.get("pseudonym"))
         item = Item.create(
             code=_new_code(),
             kind=kind,
@@ -382,7 +345,7 @@ def post_item(actor, data, processed_photos=(), on_behalf=False):
             device=None if on_behalf else actor.device,
             manage_hash=hash_key(token),
             on_behalf=on_behalf,
-            hidden=people.held_for_review(values["title"], values.get("description")),
+            hidden=posting.held_for_review(values["title"], values.get("description")),
             created_at=now,
             updated_at=now,
             expires_at=now + _expiry(),
@@ -421,7 +384,7 @@ def _hold():
     return timedelta(hours=float(settings.get("hold_hours")))
 
 
-def edit_item(actor, item, data):
+def edit_item(item, actor, data):
     """Change the text fields (PATCH: only those given)."""
     values = clean_fields(data, item.kind, partial=True)
     with writing():
@@ -431,7 +394,7 @@ def edit_item(actor, item, data):
             raise Conflict(_l("This item is closed: it can no longer be changed."))
         for name, value in values.items():
             setattr(item, name, value)
-        if people.held_for_review(item.title, item.description):
+        if posting.held_for_review(item.title, item.description):
             item.hidden = True
         item.updated_at = clock.now()
         item.save()
@@ -441,7 +404,7 @@ def edit_item(actor, item, data):
 # The moves
 
 
-def reserve(actor, item, message="", pseudonym=""):
+def reserve(item, actor, message="", pseudonym=""):
     """Keep an offer for this phone for the box's hold time. Only one phone at a time: the other
     gets a Conflict. Reserving again what this phone already holds changes nothing (but a message).
     ``message``: optional words to the giver ("I'll come by at 6"), shown to the giver only;
@@ -467,7 +430,7 @@ def reserve(actor, item, message="", pseudonym=""):
         if actor.owns(item) and not actor.is_volunteer:
             raise Conflict(_l("This is your own item."))
         if pseudonym:
-            people.resolve_pseudonym(actor.device, pseudonym)
+            posting.resolve_pseudonym(actor.device, pseudonym)
         item.status = "reserved"
         item.reserved_by = actor.device
         item.reserved_until = now + _hold()
@@ -477,7 +440,7 @@ def reserve(actor, item, message="", pseudonym=""):
     return item
 
 
-def release(actor, item):
+def release(item, actor):
     """Cancel the reservation (the reserver or the owner). Nothing to cancel: nothing changes."""
     with writing():
         item = _fresh(item)
@@ -493,7 +456,7 @@ def release(actor, item):
     return item
 
 
-def mark_taken(actor, item, would_have_bought=None):
+def mark_taken(item, actor, would_have_bought=None):
     """It found a new home (an offer) or the asker got it (a request)."""
     with writing():
         item = _fresh(item)
@@ -523,7 +486,7 @@ def mark_taken(actor, item, would_have_bought=None):
     return item
 
 
-def answer_bought(actor, item, answer):
+def answer_bought(item, actor, answer):
     """"Would you otherwise have bought it?" (yes/no), asked once it is taken."""
     if not isinstance(answer, bool):
         raise ValidationError(fields={"would_have_bought": _l("Please answer yes or no.")})
@@ -536,7 +499,7 @@ def answer_bought(actor, item, answer):
     return item
 
 
-def withdraw(actor, item):
+def withdraw(item, actor):
     with writing():
         item = _fresh(item)
         status = status_of(item)
@@ -551,7 +514,7 @@ def withdraw(actor, item):
     return item
 
 
-def renew(actor, item):
+def renew(item, actor):
     """Another full period before it expires, before or after the expiry."""
     with writing():
         item = _fresh(item)
@@ -608,20 +571,20 @@ def may_reply(item):
     return status_of(item) in ("available", "reserved")
 
 
-def add_reply(actor, item, data):
+def add_reply(item, actor, data):
     """A public answer under an item: "I have one" on a wanted post, a question on an offer.
     Held for review (a review word): stored hidden, waiting for a volunteer."""
     body = str(data.get("body") or "").strip()
     if not 1 <= len(body) <= REPLY_MAX:
         raise ValidationError(fields={"body": _l("Write a message of %(max)d characters at most.", max=REPLY_MAX)})
-    people.check_rate(actor, "reply")
+    posting.check_rate(actor, "reply")
     with writing():
         item = _fresh(item)
         if not may_reply(item):
             raise Conflict(_l("This post is closed: answers are no longer possible."))
-        pseudonym = people.resolve_pseudonym(actor.device, data.get("pseudonym"))
+        pseudonym = posting.resolve_pseudonym(actor.device, data.get("pseudonym"))
         return ItemReply.create(item=item, body=body, pseudonym=pseudonym, device=actor.device,
-                                hidden=people.held_for_review(body), created_at=clock.now())
+                                hidden=posting.held_for_review(body), created_at=clock.now())
 
 
 def replies_of(item):
@@ -635,7 +598,7 @@ def replies_of(item):
     )
 
 
-def reservation_for_giver(actor, item):
+def reservation_for_giver(item, actor):
     """Who reserved it and their message, for the giver (and volunteers) only; None for anyone else."""
     if not (reserved_now(item) and may_manage(actor, item)):
         return None
@@ -664,39 +627,4 @@ def still_wanted(device, limit):
     """This phone's wanted posts that are still looking."""
     return list(Item.select().where(Item.device == device, Item.kind == "wanted", Item.hidden == False,  # noqa: E712
                                     _status_condition("available", clock.now())).limit(limit))
-
-
-# The API shape
-
-
-def item_json(item, actor, photos=None):
-    """An item as API.md describes it."""
-    photos = photos_of(item) if photos is None else photos
-    reserved = reserved_now(item)
-    return {
-        "code": item.code,
-        "kind": item.kind,
-        "title": item.title,
-        "description": item.description,
-        "category": item.category,
-        "condition": item.condition,
-        "where": item.location,
-        "location_note": item.location_note,
-        "status": status_of(item),
-        "photos": [_photo_json(photo) for photo in photos],
-        "pseudonym": item.pseudonym,
-        "created_at": iso(item.created_at),
-        "expires_at": iso(item.expires_at),
-        "reserved_until": iso(item.reserved_until) if reserved else None,
-        "mine": actor.owns(item),
-        "reserved_by_me": bool(reserved and actor.device is not None and item.reserved_by_id == actor.device.id),
-        "html_url": url_for("giveaway.item", code=item.code, _external=False),
-        "label_url": url_for("giveaway.label", code=item.code, _external=False),
-    }
-
-
-def _photo_json(photo):
-    from ..photos import as_json
-
-    return as_json(photo)
 

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
 from ..errors import Conflict, Forbidden, NotFound, RateLimited, TooLarge, UnsupportedMedia, ValidationError
+from ..listing import page_number
 from ..pagecache import cached_page
 from ..people.mine import hidden_reason
 from . import bp, rules
@@ -37,10 +38,7 @@ def _actor(code, writing=False):
 def index():
     args = {key: request.args.get(key, "") for key in ("q", "category", "kind", "status")}
     status = args["status"] or "current"
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     items, next_page = rules.search(
         status=None if status == "all" else status, kind=args["kind"] or None,
         category=args["category"] or None, q=args["q"], page=page, fields=rules.LISTING_FIELDS,
@@ -77,7 +75,7 @@ def _form(kind, values, errors=None, status=200):
     return render_template(
         "giveaway/form.html", kind=kind, values=values, errors=errors or {},
         categories=rules.enabled_categories(), conditions=rules.CONDITIONS, places=rules.PLACES,
-        max_photos=current_app.config["MAX_PHOTOS_PER_ITEM"],
+        max_photos=current_app.config["MAX_PHOTOS_PER_ITEM"], limits=rules.FIELD_LIMITS,
     ), status
 
 
@@ -102,12 +100,12 @@ def _item_page(item, actor, message=None, status=200, reply=None, errors=None):
     device = item.device
     return render_template(
         "giveaway/item.html", item=item, photos=rules.photos_of(item), actor=actor,
-        moves=rules.allowed_moves(actor, item), status=rules.status_of(item),
+        moves=rules.allowed_moves(item, actor), status=rules.status_of(item),
         status_label=rules.status_label(item), category=rules.category_label(item.category),
         conditions=dict(rules.CONDITIONS), reserved_by_me=rules.is_reserver(actor, item),
         verified=device is not None and device.verified_at is not None, mine=rules.may_manage(actor, item),
         message=message, replies=rules.replies_of(item), may_reply=rules.may_reply(item),
-        reservation=rules.reservation_for_giver(actor, item), reply=reply or {}, errors=errors or {},
+        reservation=rules.reservation_for_giver(item, actor), reply=reply or {}, errors=errors or {},
         hidden_because=hidden_reason(item, "item") if rules.may_manage(actor, item) else None,
     ), status
 
@@ -121,10 +119,10 @@ def act(code, move):
     do, done_message = MOVES[move]
     try:
         if move == "reserve":
-            found = do(actor, found, message=request.form.get("message", ""),
+            found = do(found, actor, message=request.form.get("message", ""),
                        pseudonym=request.form.get("pseudonym", ""))
         else:
-            found = do(actor, found)
+            found = do(found, actor)
     except (Conflict, Forbidden, ValidationError) as error:
         return _item_page(rules.get_item(code, actor), actor, error.message, error.status, errors=error.fields)
     flash(done_message)
@@ -138,7 +136,7 @@ def reply(code):
     found = rules.get_item(code, actor)
     values = {"body": request.form.get("body", ""), "pseudonym": request.form.get("pseudonym", "")}
     try:
-        posted = rules.add_reply(actor, found, values)
+        posted = rules.add_reply(found, actor, values)
     except ValidationError as error:
         return _item_page(found, actor, status=400, reply=values, errors=error.fields)
     except RateLimited as error:
@@ -158,7 +156,7 @@ def bought(code):
     actor = _actor(code, writing=True)
     found = rules.get_item(code, actor)
     answer = {"yes": True, "no": False}.get(request.form.get("answer"))
-    rules.answer_bought(actor, found, answer)
+    rules.answer_bought(found, actor, answer)
     flash(_l("Thank you for your answer."))
     return redirect(url_for("giveaway.item", code=found.code), 303)
 
@@ -175,7 +173,7 @@ def edit(code):
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            rules.edit_item(actor, found, values)
+            rules.edit_item(found, actor, values)
         except ValidationError as error:
             return _edit_form(found, values, error.fields), 400
         return redirect(url_for("giveaway.item", code=found.code), 303)
@@ -186,6 +184,7 @@ def _edit_form(item, values, errors):
     return render_template(
         "giveaway/form.html", kind=item.kind, item=item, values=values, errors=errors,
         categories=rules.enabled_categories(), conditions=rules.CONDITIONS, places=rules.PLACES,
+        limits=rules.FIELD_LIMITS,
     )
 
 

@@ -6,7 +6,6 @@ Reads write nothing: the last-visit mark moves only when the person says they ha
 
 from datetime import timedelta
 
-from flask import request
 from flask_babel import lazy_gettext as _l
 
 from .. import clock, codes, ratelimit
@@ -37,10 +36,10 @@ def my_posts(actor):
         "offers": [_item_row(actor, item) for item in items if item.kind == "offer"],
         "wanted": [_item_row(actor, item) for item in items if item.kind == "wanted"],
         "reserved": [_item_row(actor, item) for item in giveaway.reserved_by(device)],
-        "notices": [{"notice": notice, "status": board.status_of(notice), "moves": board.allowed_moves(actor, notice),
+        "notices": [{"notice": notice, "status": board.status_of(notice), "moves": board.allowed_moves(notice, actor),
                      "replies": count, "hidden_because": hidden_reason(notice, "notice")}
                     for notice, count in _with_counts(notices, board.reply_counts(notices))],
-        "books_held": [{"book": book, "moves": books.allowed_moves(actor, book)} for book in held],
+        "books_held": [{"book": book, "moves": books.allowed_moves(book, actor)} for book in held],
         "books_registered": [{"book": book, "hidden_because": hidden_reason(book, "book")}
                              for book in books.registered_by(device)],
         "has_recovery": device.recovery_hash is not None,
@@ -55,8 +54,8 @@ def _item_row(actor, item):
     from ..giveaway import rules as giveaway
 
     return {"item": item, "status": giveaway.status_of(item), "status_label": giveaway.status_label(item),
-            "moves": giveaway.allowed_moves(actor, item), "hidden_because": hidden_reason(item, "item"),
-            "reservation": giveaway.reservation_for_giver(actor, item)}
+            "moves": giveaway.allowed_moves(item, actor), "hidden_because": hidden_reason(item, "item"),
+            "reservation": giveaway.reservation_for_giver(item, actor)}
 
 
 def hidden_reason(record, kind):
@@ -88,11 +87,12 @@ def new_recovery_code(actor):
     return _format_recovery(raw)
 
 
-def recover(typed):
+def recover(typed, address):
     """The phone that wrote this code down → (device, new key). The new key replaces the device's old
-    one: this phone now is that phone, and the lost one no longer is. Raises ValidationError."""
+    one: this phone now is that phone, and the lost one no longer is. ``address``: the asking phone's,
+    for the rate limit. Raises ValidationError (RateLimited past 10 tries an hour)."""
     raw = codes.normalize(typed)
-    ratelimit.hit("recover", f"address:{request.remote_addr}", RECOVERIES_PER_HOUR)
+    ratelimit.hit("recover", f"address:{address}", RECOVERIES_PER_HOUR)
     if len(raw) != RECOVERY_GROUPS * RECOVERY_GROUP_SIZE or not codes.is_valid(raw):
         raise ValidationError(fields={"code": _l("The code has 12 letters and digits, like 7KQ2-M9XD-4TBA.")})
     key = new_key()

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from ..devices import current_actor, set_key_cookie
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..portal.views import safe_next
+from ..web import safe_next
 from . import bp, mine, rules
 
 
@@ -108,7 +108,7 @@ def recover():
     values, errors = {"code": request.form.get("code", "")}, {}
     if request.method == "POST":
         try:
-            _device, key = mine.recover(values["code"])
+            _device, key = mine.recover(values["code"], request.remote_addr)
         except ValidationError as error:
             errors = error.fields
         else:
