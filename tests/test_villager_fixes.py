@@ -75,7 +75,7 @@ def test_a_name_that_reads_like_a_verified_neighbours_is_refused(app, db, look_a
     from boxlocale.db import writing
     from boxlocale.errors import ValidationError
     from boxlocale.models import Device
-    from boxlocale.people.rules import resolve_pseudonym
+    from boxlocale.posting import resolve_pseudonym
 
     with app.test_request_context(), writing():
         verified = Device.create(key_hash="a", pseudonym="Jeannette", created_at=datetime(2026, 11, 1),
