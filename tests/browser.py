@@ -233,17 +233,19 @@ AXE_SCRIPT = ROOT / ".cache" / "axe" / "package" / "axe.min.js"
 AXE_BAD = ("serious", "critical")
 
 
-def axe_violations(page):
+def axe_violations(page, skip=()):
     """The serious and critical axe-core violations of the page as it is now: ["rule: target", ...].
-    Injected through the DevTools protocol, so the box's strict CSP (no inline script) is untouched."""
+    Injected through the DevTools protocol, so the box's strict CSP (no inline script) is untouched.
+    ``skip``: rule ids left out, each for a reason the caller gives."""
     require(AXE_SCRIPT.exists(), f"axe-core is not at {AXE_SCRIPT} (.ci/run fetches it with npm pack)")
     page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SCRIPT.read_text() + "\n;undefined")
-    results = page.evaluate("""async () => {
-        const found = await axe.run(document, {resultTypes: ['violations']});
+    results = page.evaluate("""async (skip) => {
+        const rules = Object.fromEntries(skip.map(id => [id, {enabled: false}]));
+        const found = await axe.run(document, {resultTypes: ['violations'], rules});
         return found.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                           targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
-    }""")
+    }""", list(skip))
     return [f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(v['targets'])}"
             for v in results if v["impact"] in AXE_BAD]

@@ -45,7 +45,9 @@ def test_no_serious_accessibility_violation_on_any_page(phone):
     for path in villagers:
         page = phone.open(path)
         statuses[path] = page.evaluate("() => performance.getEntriesByType('navigation')[0].responseStatus")
-        found[path] = axe_violations(page)
+        # The kiosk reloads itself on purpose (a read-only wall display in the village hall, nothing
+        # to type or lose): the one rule it is exempt from, on that page only.
+        found[path] = axe_violations(page, skip=("meta-refresh",) if path == "/kiosk" else ())
     assert [path for path, status in statuses.items() if status != 200] == [
         "/books/find?code=ZZZ-9999", "/nothing-here"]
     page = phone.open("/give/offer")

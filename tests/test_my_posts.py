@@ -130,7 +130,7 @@ def test_a_reservation_shows_the_reserver_and_their_message_to_the_giver_only(ap
     too_long = post_form(taker, f"/give/{code}/reserve", f"/give/{code}", message="x" * 201)
     assert too_long.status_code == 400 and 'id="e-message"' in too_long.get_data(as_text=True)
     assert Item.get(Item.code == code).status == "available"
-    done = post_form(taker, f"/give/{code}/reserve", f"/give/{code}", message="Je passe à 18 h", pseudonym="Jules")
+    done = post_form(taker, f"/give/{code}/reserve", f"/give/{code}", message="Je passe à 18 h", reserver_name="Jules")
     assert done.status_code == 303
 
     giver_page = giver.get(f"/give/{code}").get_data(as_text=True)

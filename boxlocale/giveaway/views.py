@@ -107,6 +107,7 @@ def _item_page(item, actor, message=None, status=200, reply=None, errors=None):
         message=message, replies=rules.replies_of(item), may_reply=rules.may_reply(item),
         reservation=rules.reservation_for_giver(item, actor), reply=reply or {}, errors=errors or {},
         hidden_because=hidden_reason(item, "item") if rules.may_manage(actor, item) else None,
+        limits=rules.FIELD_LIMITS,
     ), status
 
 
@@ -120,11 +121,13 @@ def act(code, move):
     try:
         if move == "reserve":
             found = do(found, actor, message=request.form.get("message", ""),
-                       pseudonym=request.form.get("pseudonym", ""))
+                       pseudonym=request.form.get("reserver_name", ""))
         else:
             found = do(found, actor)
     except (Conflict, Forbidden, ValidationError) as error:
-        return _item_page(rules.get_item(code, actor), actor, error.message, error.status, errors=error.fields)
+        # The reserve form names its pseudonym field apart from the reply form's on the same page.
+        errors = {("reserver_name" if name == "pseudonym" else name): text for name, text in error.fields.items()}
+        return _item_page(rules.get_item(code, actor), actor, error.message, error.status, errors=errors)
     flash(done_message)
     return redirect(url_for("giveaway.item", code=found.code), 303)
 
