@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
 from ..listing import QUERY_MAX, page_number
+from ..network import directory
 from ..pagecache import cached_page
 from ..people.mine import hidden_reason
 from ..posting import PSEUDONYM_MAX
 from . import bp, rules
 from .ics import ics_response
 
-NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination",
+NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination", "shared",
                  "seats", "contact", "pseudonym")
 
 
@@ -86,6 +87,7 @@ def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=
         message=message, reply_max=rules.REPLY_MAX, pseudonym_max=PSEUDONYM_MAX,
         hidden_because=hidden_reason(notice, "notice") if notice.hidden else None,
         seats_left=rules.seats_left(notice),
+        from_box=directory.origin_box(f"notice:{notice.id}"),
     ), status
 
 
