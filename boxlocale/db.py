@@ -76,6 +76,12 @@ def _keep_wal_open(path):
 
 
 _pending = threading.local()
+_before_write = []
+
+
+def before_write(hook):
+    """Call ``hook()`` at the start of every outermost write transaction, inside it."""
+    _before_write.append(hook)
 
 
 @contextmanager
@@ -91,6 +97,9 @@ def writing():
             _pending.on_rollback = []
         try:
             with database.atomic("IMMEDIATE") as txn:
+                if outermost:
+                    for hook in _before_write:
+                        hook()
                 yield txn
         except BaseException as error:
             if outermost:

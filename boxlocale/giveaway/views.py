@@ -9,7 +9,8 @@ from ..errors import Conflict, Forbidden, NotFound, RateLimited, TooLarge, Unsup
 from ..listing import page_number
 from ..pagecache import cached_page
 from ..people.mine import hidden_reason
-from . import bp, rules
+from ..posting import check_rate_before_work
+from . import bp, draws, rules
 
 MANAGE_COOKIE = "bl_manage_"
 MOVES = {
@@ -18,6 +19,7 @@ MOVES = {
     "taken": (rules.mark_taken, _l("Thank you: it has found a new home!")),
     "withdraw": (rules.withdraw, _l("Withdrawn: it no longer shows in the give-box.")),
     "renew": (rules.renew, _l("Renewed: it stays in the give-box for another period.")),
+    "untake": (rules.untake, _l("It is back in the give-box.")),
 }
 STATUS_FILTERS = [
     ("current", _l("In the box now")),
@@ -59,6 +61,7 @@ def new_item(kind):
     actor = current_actor(create_device_if_missing=True)
     data = dict(request.form.to_dict(), kind=kind)
     try:
+        check_rate_before_work(actor)  # a phone over its limit gets its 429 before any decoding
         processed = photos.process_uploads(request.files.getlist("photo"), current_app.config["MAX_PHOTOS_PER_ITEM"])
         item, token = rules.post_item(actor, data, processed)
     except (UnsupportedMedia, TooLarge) as error:
@@ -107,8 +110,36 @@ def _item_page(item, actor, message=None, status=200, reply=None, errors=None):
         message=message, replies=rules.replies_of(item), may_reply=rules.may_reply(item),
         reservation=rules.reservation_for_giver(item, actor), reply=reply or {}, errors=errors or {},
         hidden_because=hidden_reason(item, "item") if rules.may_manage(actor, item) else None,
-        limits=rules.FIELD_LIMITS,
+        limits=rules.FIELD_LIMITS, draw=_draw_context(item, actor),
     ), status
+
+
+def _draw_context(item, actor):
+    found = draws.draw_of(item)
+    if found is None:
+        return None
+    return dict(draws.outcome(found, actor), moves=draws.allowed_moves(found, actor))
+
+
+@bp.route("/<code>/draw/<move>", methods=["POST"])
+def draw_move(code, move):
+    """Say "I'm interested" with a word, or leave the draw before it is drawn."""
+    if move not in ("interested", "not_interested"):
+        abort(404)
+    actor = _actor(code, writing=True)
+    found = draws.get_draw(code, actor)
+    try:
+        if move == "interested":
+            draws.interested(found, actor, request.form.get("word", ""))
+            flash(_l("You are in the draw. Come back after it to see the result."))
+        else:
+            draws.not_interested(found, actor)
+            flash(_l("You have left the draw."))
+    except (ValidationError, Conflict) as error:
+        message = error.fields.get("word") if getattr(error, "fields", None) else error.message
+        item = rules.get_item(code, actor)
+        return _item_page(item, actor, message, error.status)
+    return redirect(url_for("giveaway.item", code=found.item.code), 303)
 
 
 @bp.route("/<code>/<move>", methods=["POST"])
@@ -124,10 +155,13 @@ def act(code, move):
                        pseudonym=request.form.get("reserver_name", ""))
         else:
             found = do(found, actor)
-    except (Conflict, Forbidden, ValidationError) as error:
+    except (Conflict, Forbidden, RateLimited, ValidationError) as error:
         # The reserve form names its pseudonym field apart from the reply form's on the same page.
         errors = {("reserver_name" if name == "pseudonym" else name): text for name, text in error.fields.items()}
-        return _item_page(rules.get_item(code, actor), actor, error.message, error.status, errors=errors)
+        page = _item_page(rules.get_item(code, actor), actor, error.message, error.status, errors=errors)
+        if isinstance(error, RateLimited):
+            return (*page, {"Retry-After": str(error.retry_after)})
+        return page
     flash(done_message)
     return redirect(url_for("giveaway.item", code=found.code), 303)
 
