@@ -84,7 +84,8 @@ def write_events(data_dir, count):
                         books.register(VOLUNTEER, {"title": f"Livre {number}", "author": "Anonyme"})
                     elif roll in (2, 3):
                         book = Book.select().order_by(Book.id.desc()).first()
-                        books.add_entry(VOLUNTEER, book, True,
+                        by_label = books.get_book(books.full_code(book), VOLUNTEER)
+                        books.add_entry(by_label, VOLUNTEER,
                                         {"kind": "caught", "where": "Mairie", "note": f"Lu {number}"})
                     else:
                         board.post_notice(VOLUNTEER, {"kind": "info", "title": f"Fête {number}",

@@ -302,6 +302,29 @@ CREATE INDEX item_reserved_by ON item(reserved_by_id, status);
 """
 
 
+# "My posts" and answers: a phone's recovery code and last-visit mark, replies under give-box items,
+# the reserver's message to the giver, carpool seats asked for and accepted.
+V8_MY_POSTS = """
+ALTER TABLE device ADD COLUMN recovery_hash TEXT;
+ALTER TABLE device ADD COLUMN seen_at DATETIME;
+CREATE UNIQUE INDEX device_recovery ON device(recovery_hash);
+ALTER TABLE item ADD COLUMN reserve_message TEXT NOT NULL DEFAULT '';
+CREATE TABLE item_reply (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES item(id) ON DELETE CASCADE,
+    body TEXT NOT NULL,
+    pseudonym TEXT NOT NULL DEFAULT '',
+    device_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX item_reply_item ON item_reply(item_id, created_at);
+CREATE INDEX item_reply_created ON item_reply(created_at);
+ALTER TABLE reply ADD COLUMN seat_request INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reply ADD COLUMN accepted_at DATETIME;
+"""
+
+
 def _has_fts5(database):
     try:
         database.execute_sql("CREATE VIRTUAL TABLE temp._fts5_probe USING fts5(x)")
@@ -420,6 +443,7 @@ STEPS = [
     lambda database: _run_script(database, V5_NETWORK),
     lambda database: _run_script(database, V6_HOSTILE_WIFI),
     lambda database: _run_script(database, V7_BEYOND_THE_GIFT),
+    lambda database: _run_script(database, V8_MY_POSTS),
 ]
 LATEST = len(STEPS)
 

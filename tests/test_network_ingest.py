@@ -115,7 +115,9 @@ def test_a_journal_entry_that_came_before_its_book_is_applied_when_the_book_come
         book = Book.get(Book.title == "Voyageur 0")
         from boxlocale.devices import Actor
 
-        books.add_entry(Actor(volunteer=object()), book, True, {"kind": "caught", "where": "Gare", "note": "Lu"})
+        volunteer = Actor(volunteer=object())
+        books.add_entry(books.get_book(books.full_code(book), volunteer), volunteer,
+                        {"kind": "caught", "where": "Gare", "note": "Lu"})
         events = [log.as_event(row) for row in NetEvent.select().where(NetEvent.box == log.self_key())]
     entry = [e for e in events if e.kind == "journal.add"]
     rest = [e for e in events if e.kind != "journal.add"]

@@ -117,10 +117,12 @@ def test_book_json_gives_each_journal_entry_its_village(network, tmp_path):
         books.register(volunteer, {"title": "Le Grand Meaulnes", "author": "Alain-Fournier"})
         book = Book.get(Book.title == "Le Grand Meaulnes")
         code = book.code
-        books.add_entry(volunteer, book, True, {"kind": "released", "where": "Mairie"})
+        books.add_entry(books.get_book(books.full_code(book), volunteer), volunteer,
+                        {"kind": "released", "where": "Mairie"})
     carry(tmp_path / "stick2", a, b)
     with at(b):
-        books.add_entry(volunteer, Book.get(Book.code == code), True, {"kind": "caught", "where": "Gare"})
+        caught = books.get_book(books.full_code(Book.get(Book.code == code)), volunteer)
+        books.add_entry(caught, volunteer, {"kind": "caught", "where": "Gare"})
     carry(tmp_path / "stick2", b, a)
     data = api(a, f"/api/v1/books/{code}")
     assert {entry["where"]: entry["village"] for entry in data["journal"]} == {

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import photos, qr, settings
+from .. import codes, photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
 from ..listing import page_number
@@ -25,6 +25,15 @@ def index():
     language = request.args.get("language", "")
     language = language if language in rules.LANGUAGE_CODES else ""
     page = page_number(request.args.get("page"))
+    if q and codes.book_code_candidates(q):
+        # One search box: a typed code opens its book (the full code, the catch form), words search.
+        try:
+            book = rules.get_book(q, current_actor())
+        except NotFound:
+            pass
+        else:
+            return redirect(url_for("books.short", code=rules.full_code(book)) if book.found_by_full_code
+                            else url_for("books.book", code=book.code))
     books, next_page = rules.search(q=q, language=language, view=view, page=page, fields=rules.SHELF_FIELDS)
     return render_template(
         "books/index.html", books=books, next_page=next_page, page=page, view=view, q=q,
@@ -37,14 +46,14 @@ def find():
     """The "find a book by its code" box: the full code opens the catch form, the public one the page."""
     typed = request.args.get("code", "")
     try:
-        book, full = rules.find_book(typed, actor=current_actor())
+        book = rules.get_book(typed, current_actor())
     except NotFound as error:
         return render_template("books/find.html", typed=typed, error=error.message), 404
-    if not full and request.args.get("want") == "move":
+    if not book.found_by_full_code and request.args.get("want") == "move":
         error = _("Type the whole code from the label, with its last part (e.g. %(example)s).",
                   example=f"{book.code}-K7QM")
         return render_template("books/find.html", typed=typed, error=error), 403
-    if full:
+    if book.found_by_full_code:
         return redirect(url_for("books.short", code=rules.full_code(book)))
     return redirect(url_for("books.book", code=book.code))
 
@@ -52,16 +61,16 @@ def find():
 @bp.route("/b/<code>")
 def short(code):
     """The label's QR code: the book page with the catch form ready (one tap, nothing required)."""
-    book, full = _book_or_404(code)
-    if not full:
+    book = rules.get_book(code, current_actor())
+    if not book.found_by_full_code:
         return redirect(url_for("books.book", code=book.code))
-    return _book_page(book, full_code=rules.full_code(book))
+    return _book_page(book)
 
 
 @bp.route("/books/<code>")
 def book(code):
-    book, full = _book_or_404(code)
-    if full:
+    book = rules.get_book(code, current_actor())
+    if book.found_by_full_code:
         return redirect(url_for("books.short", code=rules.full_code(book)))
     if code != book.code:
         return redirect(url_for("books.book", code=book.code))
@@ -71,17 +80,15 @@ def book(code):
 @bp.route("/books/<code>/journal", methods=["POST"])
 def add_entry(code):
     """A journal entry from the book page (comment) or from the label's page (caught, released)."""
-    book, _full = _book_or_404(code)
     data = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
-    full = rules.full_code_given(book, data["code"], current_actor())
     actor = current_actor(create_device_if_missing=True)
+    book = rules.get_book(code, actor, full_code=data["code"])
     try:
-        entry, held = rules.add_entry(actor, book, full, data)
+        entry, held = rules.add_entry(book, actor, data)
     except (ValidationError, RateLimited) as error:
         if not error.fields:
             flash(error.message, "error")
-        page = _book_page(book, full_code=rules.full_code(book) if full else "", errors=error.fields,
-                          values=data, status=error.status)
+        page = _book_page(book, errors=error.fields, values=data, status=error.status)
         return _with_retry_after(page, error)
     if held:
         flash(_("Thank you! Your words will appear once a volunteer has had a look."))
@@ -136,7 +143,7 @@ def _new_page(actor, values, errors, status=200):
     added = None
     if request.args.get("added"):
         try:
-            added, _full = rules.find_book(request.args["added"], include_hidden=True)
+            added = rules.find_book(request.args["added"], include_hidden=True)
         except NotFound:
             added = None
         if added is not None and not rules.may_see_full_code(actor, added):
@@ -153,7 +160,7 @@ def _new_page(actor, values, errors, status=200):
 def label(code):
     """One label: for whoever registered the book, and volunteers (it carries the full code)."""
     actor = current_actor()
-    book, _full = _book_or_404(code, include_hidden=True)
+    book = rules.find_book(code, include_hidden=True, actor=actor)  # its owner may print it while it waits for review
     if not rules.may_see_full_code(actor, book):
         abort(403)
     return render_template("books/label.html", book=book, label=_label(book),
@@ -176,20 +183,17 @@ def _label(book):
             "qr": qr.svg(payload, label=full_code, css_class="book-label-qr")}
 
 
-def _book_or_404(code, include_hidden=False):
-    actor = current_actor()
-    if include_hidden:  # the label: its owner may print it while it waits for review
-        return rules.find_book(code, include_hidden=True, actor=actor)
-    return rules.get_book(code, actor)
-
-
-def _book_page(book, full_code="", errors=None, values=None, status=200):
+def _book_page(book, errors=None, values=None, status=200):
+    """The book page; found by its full code, it carries the catch form with that code."""
     entries = rules.journal(book)
-    actor = current_actor()
+    moves = rules.allowed_moves(book, current_actor())
+    # Found by its full code, or held by this phone (it caught the book): the form carries the code.
+    shows_code = book.found_by_full_code or "released" in moves
     return render_template(
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
         villages=directory.book_villages(book, entries),
-        full_code=full_code, errors=errors or {}, values=values or {}, languages=dict(rules.LANGUAGES),
-        verified=rules.registrant_verified(book), moves=rules.allowed_moves(book, actor, bool(full_code)),
-        limits=rules.FIELD_LIMITS,
+        full_code=rules.full_code(book) if shows_code else "", errors=errors or {},
+        values=values or {}, languages=dict(rules.LANGUAGES),
+        verified=rules.registrant_verified(book), moves=moves,
+        limits=rules.FIELD_LIMITS, registrant=rules.registrant_pseudonym(book),
     ), status

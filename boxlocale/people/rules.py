@@ -1,5 +1,7 @@
 """Reports, thanks and neighbours' pages: what people say about posts and about each other."""
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 
 from .. import settings
@@ -14,21 +16,52 @@ def find_target(target):
     malformed target). Hidden records are found too: volunteers decide on them."""
     from .. import codes
     from ..errors import NotFound
-    from ..models import Book, Item, JournalEntry, Notice, Reply
+    from ..models import Book, Item, ItemReply, JournalEntry, Notice, Reply
 
     kind, _, key = (target or "").partition(":")
     if kind == "item":
         record = Item.get_or_none(Item.code == codes.normalize(key))
     elif kind == "book":
         record = Book.get_or_none(Book.code == key.strip().upper())
-    elif kind in ("journal", "notice", "reply") and key.isdigit():
-        model = {"journal": JournalEntry, "notice": Notice, "reply": Reply}[kind]
+    elif kind in ("journal", "notice", "reply", "item_reply") and key.isdigit():
+        model = {"journal": JournalEntry, "notice": Notice, "reply": Reply, "item_reply": ItemReply}[kind]
         record = model.get_or_none(model.id == int(key))
     else:
         raise ValidationError(fields={"target": _l("Unknown target.")})
     if record is None:
         raise NotFound()
     return kind, record
+
+
+@dataclass
+class Target:
+    """What a report or a thanks points at: the kind of post and its record."""
+
+    kind: str
+    record: object
+
+    @property
+    def key(self):
+        """Its one spelling (``item:CODE``, ``notice:ID``...): one phone reports it once."""
+        return canonical_target(self.kind, self.record)
+
+
+def get_target(target, actor):
+    """The loader: the post a report or a thanks names, as a Target; NotFound, or ValidationError
+    for a malformed name. Hidden posts are found too: a report of one is answered calmly (its page
+    does not show it), and volunteers decide on them."""
+    return Target(*find_target(target))
+
+
+def allowed_moves(target, actor):
+    """What this actor may do about a post: report it while it shows, thank a giver or a poster."""
+    moves = set()
+    if not target.record.hidden:
+        moves.add("report")
+        own = actor.device is not None and target.record.device_id == actor.device.id
+        if target.kind in THANKABLE and not own:
+            moves.add("thank")
+    return moves
 
 
 def set_hidden(record, hidden):
@@ -42,6 +75,46 @@ def set_hidden(record, hidden):
 REASON_MAX = 500
 VERIFIED_REPORT_WEIGHT = 2  # a verified neighbour's report counts double
 THANKABLE = ("item", "notice")
+
+
+REPORT_REASONS = [
+    ("spam", _l("Spam or advertising")),
+    ("insulting", _l("Insulting or hateful")),
+    ("dangerous", _l("Dangerous object or advice")),
+    ("not_a_gift", _l("Not a gift (something for sale)")),
+    ("other", _l("Something else")),
+]
+
+
+def compose_reason(preset, words):
+    """The stored reason: "preset" or "preset: words" for a chosen reason, else the words alone."""
+    words = " ".join((words or "").split())
+    if len(words) > REASON_MAX:
+        raise ValidationError(fields={"reason": _l("%(count)d characters at most, please.", count=REASON_MAX)})
+    if preset:
+        if preset not in dict(REPORT_REASONS):
+            raise ValidationError(fields={"preset": _l("Please choose what is wrong.")})
+        return f"{preset}: {words}" if words else preset
+    if len(words) < 2:
+        raise ValidationError(fields={"reason": _l(
+            "Please say in a few words what is wrong (%(max)d characters at most).", max=REASON_MAX)})
+    return words
+
+
+def reason_text(reason):
+    """A stored reason as a person reads it, in their language: "Spam or advertising: same post 5 times"."""
+    key, _sep, words = (reason or "").partition(":")
+    label = dict(REPORT_REASONS).get(key.strip())
+    if label is None:
+        return reason
+    return f"{label}: {words.strip()}" if words.strip() else str(label)
+
+
+def reason_label(reason):
+    """What the author of a reported post is told: the chosen reason only (the reporter's words stay
+    with the volunteers)."""
+    key = (reason or "").partition(":")[0].strip()
+    return str(dict(REPORT_REASONS).get(key, dict(REPORT_REASONS)["other"]))
 
 
 def canonical_target(kind, record):
@@ -73,9 +146,11 @@ def open_flag_weight(target):
     return int(total or 0)
 
 
-def report(actor, target, reason):
-    """Record one phone's report; hide the target once the open reports weigh the box's threshold.
+def report(target, actor, reason, preset=None):
+    """Record one phone's report of a Target; hide it once the open reports weigh the box's threshold.
 
+    ``preset``: one of REPORT_REASONS (the form's choices), ``reason`` then an optional word; without a
+    preset (the API) the reason is the words alone.
     Returns (flag, hidden): ``hidden`` is true when this report hid the target. A second report of
     the same target by the same phone raises Conflict (the first one counts).
     """
@@ -84,16 +159,13 @@ def report(actor, target, reason):
     from ..errors import Conflict, Unauthorized
     from ..models import Flag
 
-    reason = (reason or "").strip()
-    if not 2 <= len(reason) <= REASON_MAX:
-        raise ValidationError(fields={"reason": _l(
-            "Please say in a few words what is wrong (%(max)d characters at most).", max=REASON_MAX)})
+    reason = compose_reason(preset, reason)
     if actor.device is None:
         raise Unauthorized()
     check_rate(actor, "report")
     with writing():
-        kind, record = find_target(target)
-        target = canonical_target(kind, record)
+        record = get_target(target.key, actor).record  # read again inside the write
+        target = target.key
         if Flag.get_or_none(Flag.target == target, Flag.device == actor.device) is not None:
             raise Conflict(_l("You have already reported this. Thank you: a volunteer will look at it."))
         verified = actor.device.verified_at is not None
@@ -107,25 +179,25 @@ def report(actor, target, reason):
     return flag, hides
 
 
-def thank(actor, target):
-    """Thank the giver of an item or the poster of a notice, once per phone and target."""
+def thank(target, actor):
+    """Thank the giver of an item or the poster of a notice (a Target), once per phone."""
     from .. import clock
     from ..db import writing
     from ..errors import Conflict, Forbidden, NotFound, Unauthorized
     from ..models import Thanks
 
-    if (target or "").partition(":")[0] not in THANKABLE:
+    if target.kind not in THANKABLE:
         raise ValidationError(fields={"target": _l("Only a giver or a notice's poster can be thanked.")})
     if actor.device is None:
         raise Unauthorized()
     check_rate(actor, "thanks")
     with writing():
-        kind, record = find_target(target)
+        record = get_target(target.key, actor).record  # read again inside the write
         if record.hidden:
             raise NotFound()
         if record.device_id is not None and record.device_id == actor.device.id:
             raise Forbidden(_l("You cannot thank yourself, but it is a nice thought."))
-        target = canonical_target(kind, record)
+        target = target.key
         address = actor.address
         by_address = (Thanks.address == address) if address else False
         if Thanks.select().where(Thanks.target == target, (Thanks.device == actor.device) | by_address).exists():
@@ -136,16 +208,21 @@ def thank(actor, target):
         )
 
 
-def profile(pseudonym):
-    """What a neighbour's page shows: member since, verified, thanks received, notices and items given.
-
-    Returns None when no phone holds this pseudonym."""
-    from ..board.rules import current_notices
-    from ..models import Item, Notice, Thanks
+def get_neighbour(pseudonym, actor):
+    """The loader of a neighbour's page: the phone that holds this pseudonym, or NotFound."""
+    from ..errors import NotFound
 
     device = Device.get_or_none(Device.pseudonym == pseudonym)
     if device is None:
-        return None
+        raise NotFound()
+    return device
+
+
+def profile(device):
+    """What a neighbour's page shows: member since, verified, thanks received, notices and items given."""
+    from ..board.rules import current_notices
+    from ..models import Item, Notice, Thanks
+
     given = (
         Item.select()
         .where(Item.device == device, Item.kind == "offer", Item.status == "taken",
