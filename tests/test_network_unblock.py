@@ -3,6 +3,7 @@
 from boxlocale.board import rules as board
 from boxlocale.console import moderation
 from boxlocale.db import writing
+from boxlocale.devices import Actor
 from boxlocale.models import Audit, NetBox, NetEvent, Notice
 from boxlocale.network import log, outbox
 
@@ -31,7 +32,9 @@ def test_an_unblocked_box_has_its_content_shown_again_everywhere_in_any_order(tm
     carry(tmp_path / "stick", c, a)
     lyon = key_of(c)
     with at(a):
-        moderation.hide(f"notice:{Notice.get(Notice.title == 'Masquée à part').id}")
+        volunteer = Actor(volunteer=object())
+        target = f"notice:{Notice.get(Notice.title == 'Masquée à part').id}"
+        moderation.hide(moderation.get_post(target, volunteer), volunteer)
         with writing():
             outbox.block_box(lyon, "erreur")
         assert Notice.get(Notice.title == "Vide-grenier").hidden is True
