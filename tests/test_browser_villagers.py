@@ -145,6 +145,7 @@ def test_a_photo_is_made_lighter_in_the_phone_before_it_crosses_the_wifi(phones,
     assert sent and sent[0] < original.stat().st_size / 3  # what crossed the wifi
     page.click("main a.btn.primary")
     photo = page.locator("img.item-photo")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
     size = photo.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert size[1] > size[0] and max(size) <= 1280
 

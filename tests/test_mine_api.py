@@ -2,20 +2,12 @@
 since the last visit, the recovery code, answers under items, the reserver's message, carpool seats,
 reports with a preset reason)."""
 
-import pytest
+
+from .helpers import api_headers
 
 
-@pytest.fixture
-def phone(client):
-    def new():
-        key = client.post("/api/v1/devices").get_json()["device_key"]
-        return {"Authorization": f"Bearer {key}", "Accept-Language": "en"}
-
-    return new
-
-
-def test_my_posts_answers_and_since_the_last_visit(client, phone):
-    giver, neighbour = phone(), phone()
+def test_my_posts_answers_and_since_the_last_visit(client):
+    giver, neighbour = api_headers(client), api_headers(client)
     offer = client.post("/api/v1/items", json={"title": "Two chairs"}, headers=giver).get_json()
     wanted = client.post("/api/v1/items", json={"title": "A pram", "kind": "wanted"}, headers=giver).get_json()
     assert client.get("/api/v1/mine").status_code == 401
@@ -39,8 +31,8 @@ def test_my_posts_answers_and_since_the_last_visit(client, phone):
     assert client.get("/api/v1/mine", headers=giver).get_json()["since_last_visit"] == []
 
 
-def test_a_recovery_code_gives_a_new_key_for_the_same_device(client, phone):
-    old = phone()
+def test_a_recovery_code_gives_a_new_key_for_the_same_device(client):
+    old = api_headers(client)
     item = client.post("/api/v1/items", json={"title": "Two chairs"}, headers=old).get_json()
     code = client.post("/api/v1/mine/recovery", headers=old).get_json()["recovery_code"]
     assert client.post("/api/v1/devices/recover", json={"code": "0000-0000-0000"}).status_code == 400
@@ -50,8 +42,8 @@ def test_a_recovery_code_gives_a_new_key_for_the_same_device(client, phone):
     assert client.get("/api/v1/mine", headers=old).status_code == 401  # the lost key no longer works
 
 
-def test_carpool_seats_and_a_preset_report(client, phone):
-    driver, passenger = phone(), phone()
+def test_carpool_seats_and_a_preset_report(client):
+    driver, passenger = api_headers(client), api_headers(client)
     notice = client.post("/api/v1/notices", json={"kind": "carpool", "title": "To the market",
                                                   "starts_at": "2030-12-13T08:00", "seats": 1},
                          headers=driver).get_json()

@@ -7,27 +7,27 @@ import re
 from boxlocale import clock, settings
 from boxlocale.models import Device, Item
 
-from .conftest import csrf_token
+from .helpers import submit
 from .test_giveaway_pages import code_of, post_offer
+
+
+def submit_fields(phone, action, page, **fields):
+    """helpers.submit with the fields as keywords (the form is read on ``page``, posted to ``action``)."""
+    return submit(phone, page, fields, action=action)
 
 
 def phone(app):
     return app.test_client()
 
 
-def post_form(client, url, form_page, **fields):
-    token = csrf_token(client.get(form_page).data)
-    return client.post(url, data={"csrf_token": token, **fields})
-
-
 def post_notice(client, **fields):
     data = {"kind": "offer", "category": "", "title": "Je prête une tondeuse", "body": "Thermique, récente."}
     data.update(fields)
-    return post_form(client, "/board/new", "/board/new", **data)
+    return submit_fields(client, "/board/new", "/board/new", **data)
 
 
 def post_wanted(client, title="Poussette pliable"):
-    response = post_form(client, "/give/wanted", "/give/wanted", title=title, category="enfants", where="in_box")
+    response = submit_fields(client, "/give/wanted", "/give/wanted", title=title, category="enfants", where="in_box")
     return code_of(response.get_data(as_text=True))
 
 
@@ -56,7 +56,7 @@ def test_my_posts_lists_what_this_phone_posted_with_its_buttons(app):
 def test_my_posts_shows_what_i_reserved(app):
     giver, taker = phone(app), phone(app)
     code = code_of(post_offer(giver, title="Chaise paillée").get_data(as_text=True))
-    post_form(taker, f"/give/{code}/reserve", f"/give/{code}")
+    submit_fields(taker, f"/give/{code}/reserve", f"/give/{code}")
     html = taker.get("/mine").get_data(as_text=True)
     assert "Ce que j’ai réservé" in html or "Ce que j'ai réservé" in html
     assert f'action="/give/{code}/release"' in html and "Chaise paillée" in html
@@ -65,20 +65,20 @@ def test_my_posts_shows_what_i_reserved(app):
 def test_a_recovery_code_brings_the_posts_to_another_phone(app):
     old, new = phone(app), phone(app)
     code = code_of(post_offer(old, title="Chaise paillée").get_data(as_text=True))
-    page = post_form(old, "/mine/recovery", "/mine")
+    page = submit_fields(old, "/mine/recovery", "/mine")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     recovery = re.search(r'class="recovery-code"><code>([0-9A-Z-]+)</code>', page.get_data(as_text=True)).group(1)
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", recovery)
     assert Device.select().where(Device.recovery_hash.is_null(False)).count() == 1
 
     # Wrong code: a clear message in French, nothing changes.
-    wrong = post_form(new, "/mine/recover", "/mine/recover", code="AAAA-BBBB-CCCC")
+    wrong = submit_fields(new, "/mine/recover", "/mine/recover", code="AAAA-BBBB-CCCC")
     assert wrong.status_code == 400 and 'id="e-code"' in wrong.get_data(as_text=True)
     assert "Chaise paillée" not in new.get("/mine").get_data(as_text=True)
 
     # Typed by hand, lower case, O for 0 and no hyphens: still the code.
     typed = recovery.lower().replace("-", " ").replace("0", "o")
-    done = post_form(new, "/mine/recover", "/mine/recover", code=typed)
+    done = submit_fields(new, "/mine/recover", "/mine/recover", code=typed)
     assert done.status_code == 303 and done.headers["Location"].endswith("/mine")
     html = new.get("/mine").get_data(as_text=True)
     assert "Chaise paillée" in html and f'action="/give/{code}/withdraw"' in html
@@ -88,7 +88,7 @@ def test_a_recovery_code_brings_the_posts_to_another_phone(app):
 
 def test_recovery_is_rate_limited(app):
     guesser = phone(app)
-    statuses = [post_form(guesser, "/mine/recover", "/mine/recover", code="AAAA-BBBB-CCCC").status_code
+    statuses = [submit_fields(guesser, "/mine/recover", "/mine/recover", code="AAAA-BBBB-CCCC").status_code
                 for _ in range(11)]
     assert statuses[:10] == [400] * 10 and statuses[10] == 429
 
@@ -107,9 +107,9 @@ def test_i_have_one_under_a_wanted_post_and_the_asker_sees_it_on_the_home_page(a
     item_page = neighbour.get(f"/give/{code}").get_data(as_text=True)
     assert "J’en ai une" in item_page or "J'en ai un" in item_page
     clock.advance(minutes=5)
-    empty = post_form(neighbour, f"/give/{code}/reply", f"/give/{code}", body="  ")
+    empty = submit_fields(neighbour, f"/give/{code}/reply", f"/give/{code}", body="  ")
     assert empty.status_code == 400 and 'id="e-body"' in empty.get_data(as_text=True)
-    answer = post_form(neighbour, f"/give/{code}/reply", f"/give/{code}",
+    answer = submit_fields(neighbour, f"/give/{code}/reply", f"/give/{code}",
                        body="J'en ai une dans mon garage, passez samedi.", pseudonym="Paulette")
     assert answer.status_code == 303
     page = neighbour.get(f"/give/{code}").get_data(as_text=True)
@@ -119,7 +119,7 @@ def test_i_have_one_under_a_wanted_post_and_the_asker_sees_it_on_the_home_page(a
     assert "Depuis votre dernière visite" in home and "Poussette pliable" in home and "Paulette" in home
     # Reading writes nothing; "Got it" moves the mark, and the list is gone until something new.
     assert Device.get(Device.pseudonym.is_null()).seen_at is None
-    post_form(asker, "/seen", "/", next="/")
+    submit_fields(asker, "/seen", "/", next="/")
     assert "Depuis votre dernière visite" not in asker.get("/").get_data(as_text=True)
 
 
@@ -127,10 +127,10 @@ def test_a_reservation_shows_the_reserver_and_their_message_to_the_giver_only(ap
     giver, taker, passer_by = phone(app), phone(app), phone(app)
     code = code_of(post_offer(giver, title="Deux chaises").get_data(as_text=True))
     assert "Le réserver" not in taker.get(f"/give/{code}").get_data(as_text=True)
-    too_long = post_form(taker, f"/give/{code}/reserve", f"/give/{code}", message="x" * 201)
+    too_long = submit_fields(taker, f"/give/{code}/reserve", f"/give/{code}", message="x" * 201)
     assert too_long.status_code == 400 and 'id="e-message"' in too_long.get_data(as_text=True)
     assert Item.get(Item.code == code).status == "available"
-    done = post_form(taker, f"/give/{code}/reserve", f"/give/{code}", message="Je passe à 18 h", reserver_name="Jules")
+    done = submit_fields(taker, f"/give/{code}/reserve", f"/give/{code}", message="Je passe à 18 h", reserver_name="Jules")
     assert done.status_code == 303
 
     giver_page = giver.get(f"/give/{code}").get_data(as_text=True)
@@ -141,7 +141,7 @@ def test_a_reservation_shows_the_reserver_and_their_message_to_the_giver_only(ap
     home = giver.get("/").get_data(as_text=True)
     assert "Quelqu’un a réservé votre objet" in home or "Quelqu'un a réservé votre objet" in home
     # Cancelled: the message goes with the reservation.
-    post_form(taker, f"/give/{code}/release", f"/give/{code}")
+    submit_fields(taker, f"/give/{code}/release", f"/give/{code}")
     assert Item.get(Item.code == code).reserve_message == ""
 
 
@@ -152,7 +152,7 @@ def test_a_hidden_post_tells_its_author_why(app):
     response = post_notice(author, title="Vends canapé")
     assert response.status_code == 201
     notice_id = re.search(r'href="/board/(\d+)"', response.get_data(as_text=True)).group(1)
-    post_form(reporter, "/report", f"/report?target=notice:{notice_id}", target=f"notice:{notice_id}",
+    submit_fields(reporter, "/report", f"/report?target=notice:{notice_id}", target=f"notice:{notice_id}",
               preset="not_a_gift", reason="Il le vend 50 euros")
     assert reporter.get(f"/board/{notice_id}").status_code == 404
     page = author.get(f"/board/{notice_id}").get_data(as_text=True)
@@ -206,7 +206,7 @@ def test_a_new_offer_matching_my_request_shows_on_my_next_visit(app, frozen_cloc
 def test_my_reservation_ends_soon_shows_on_the_home_page(app, frozen_clock):
     giver, taker = phone(app), phone(app)
     code = code_of(post_offer(giver, title="Chaise paillée").get_data(as_text=True))
-    post_form(taker, f"/give/{code}/reserve", f"/give/{code}")
+    submit_fields(taker, f"/give/{code}/reserve", f"/give/{code}")
     assert "finit bientôt" not in taker.get("/").get_data(as_text=True)  # 24 hours to go
     clock.advance(hours=23)
     home = taker.get("/").get_data(as_text=True)

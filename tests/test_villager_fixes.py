@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from boxlocale.formatting import number_text, size_text
 
 from .console_helpers import logged_in
+from .helpers import new_device
 from .test_giveaway_pages import code_of, post_offer
 from .test_my_posts import post_wanted
 
@@ -70,17 +71,14 @@ def test_a_report_with_a_preset_reason_reads_in_the_volunteers_queue(app, client
 
 @pytest.mark.parametrize("look_alike", ["Jeannétte", "jeannette", "J3annette", "Jean-nette", "JEANNETTE"])
 def test_a_name_that_reads_like_a_verified_neighbours_is_refused(app, db, look_alike):
-    from datetime import datetime
 
     from boxlocale.db import writing
     from boxlocale.errors import ValidationError
-    from boxlocale.models import Device
     from boxlocale.posting import resolve_pseudonym
 
     with app.test_request_context(), writing():
-        verified = Device.create(key_hash="a", pseudonym="Jeannette", created_at=datetime(2026, 11, 1),
-                                 verified_at=datetime(2026, 11, 2))
-        stranger = Device.create(key_hash="b", created_at=datetime(2026, 11, 1))
+        verified = new_device("Jeannette", verified=True)
+        stranger = new_device()
         with pytest.raises(ValidationError) as refused:
             resolve_pseudonym(stranger, look_alike)
         message = str(refused.value.fields["pseudonym"])
