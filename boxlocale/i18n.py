@@ -18,10 +18,17 @@ _LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 
 def select_locale():
     """The phone's choice (remembered in a cookie), then its Accept-Language, then the box's default."""
-    chosen = request.cookies.get(LANG_COOKIE)
-    if chosen not in LANGUAGES or request.path.startswith("/api/"):
-        chosen = _best_language(request.headers.get("Accept-Language", "")) or settings.get("default_language")
+    chosen = language_for(request.cookies.get(LANG_COOKIE), request.headers.get("Accept-Language", ""),
+                          request.path)
     return _LOCALES.get(chosen, chosen)
+
+
+def language_for(cookie, accept_language, path):
+    """The language code of a request, from its cookie, Accept-Language header and path (the API
+    ignores the cookie). Plain values, so the shared pages' WSGI layer asks it before Flask runs."""
+    if cookie in LANGUAGES and not path.startswith("/api/"):
+        return cookie
+    return _best_language(accept_language) or settings.get("default_language")
 
 
 @functools.lru_cache(maxsize=256)

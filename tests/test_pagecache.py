@@ -63,3 +63,111 @@ def test_a_page_with_a_form_token_is_never_shared(app, phone):
     first = phone().get("/_test_form_page").get_data(as_text=True)
     second = phone().get("/_test_form_page").get_data(as_text=True)
     assert first != second  # each phone its own token
+
+
+# Sharing with phones that carry cookies (a form token, a device key): the page is the same bytes,
+# served before Flask runs, with each phone's own token filled in.
+
+import gzip  # noqa: E402
+import re  # noqa: E402
+
+from .conftest import csrf_token  # noqa: E402
+from .test_giveaway_pages import code_of, post_offer  # noqa: E402
+
+TOKEN_RE = re.compile(r'name="csrf_token" value="[^"]+"')
+
+
+def _counting_renders(app, endpoint):
+    renders = []
+    original = app.view_functions[endpoint].__wrapped__
+
+    def counting(*args, **kwargs):
+        renders.append(1)
+        return original(*args, **kwargs)
+
+    app.view_functions[endpoint] = pagecache.cached_page(counting)
+    return renders
+
+
+def _phone_with_token_and_device(app, code):
+    """A phone that has posted (device key) and holds a form token (session), as at a fête."""
+    phone = app.test_client()
+    post_offer(phone, title="Autre chose")
+    phone.get(f"/give/{code}")  # its session now holds a token
+    assert {cookie.key for cookie in phone._cookies.values()} >= {"session", "bl_device"}
+    return phone
+
+
+def test_phones_with_a_token_and_a_device_key_share_the_item_page_and_their_tokens_post(app, frozen_clock):
+    owner = app.test_client()
+    code = code_of(post_offer(owner).get_data(as_text=True))
+    phones = [_phone_with_token_and_device(app, code) for _ in range(3)]
+    renders = _counting_renders(app, "giveaway.item")
+    pagecache.clear()
+    before = pagecache.stats()["shared"]
+    pages = [phone.get(f"/give/{code}").get_data(as_text=True) for phone in phones]
+    assert len(renders) == 1 and pagecache.stats()["shared"] - before == 2  # served before Flask
+    tokens = [csrf_token(page) for page in pages]
+    assert len(set(tokens)) == 3 and pagecache.TOKEN_PLACEHOLDER not in "".join(pages)
+    assert len({TOKEN_RE.sub("", page) for page in pages}) == 1  # the same page but for the token
+    # Each phone's filled-in token is its own and valid: CSRF holds on every form.
+    assert phones[1].post(f"/give/{code}/reserve", data={"csrf_token": tokens[1]}).status_code == 303
+    assert phones[2].post(f"/give/{code}/renew", data={"csrf_token": tokens[1]}).status_code == 400
+
+
+def test_the_shared_page_is_byte_identical_to_a_fresh_render(app, frozen_clock):
+    owner = app.test_client()
+    code = code_of(post_offer(owner).get_data(as_text=True))
+    phone = _phone_with_token_and_device(app, code)
+    shared = phone.get(f"/give/{code}").get_data(as_text=True)
+    pagecache.clear()
+    wsgi = app.wsgi_app
+    app.wsgi_app = wsgi.next  # no layer, no stored page: Flask renders
+    fresh = phone.get(f"/give/{code}").get_data(as_text=True)
+    app.wsgi_app = wsgi
+    assert TOKEN_RE.sub("", shared) == TOKEN_RE.sub("", fresh) and csrf_token(fresh) and csrf_token(shared)
+
+
+def test_the_page_is_never_shared_with_whom_it_is_personal_to(app, frozen_clock):
+    owner = app.test_client()
+    code = code_of(post_offer(owner).get_data(as_text=True))
+    visitor = _phone_with_token_and_device(app, code)
+    renders = _counting_renders(app, "giveaway.item")
+    pagecache.clear()
+    visitor.get(f"/give/{code}")
+    owner_page = owner.get(f"/give/{code}").get_data(as_text=True)  # the owner: its own buttons
+    assert "Retirer" in owner_page and len(renders) == 2
+    token = csrf_token(visitor.get(f"/give/{code}").get_data(as_text=True))
+    assert visitor.post(f"/give/{code}/reserve", data={"csrf_token": token}).status_code == 303
+    page = visitor.get(f"/give/{code}").get_data(as_text=True)  # the flash waits: its own page
+    assert "Réservé pour vous" in page and "par vous" in page
+    assert "par vous" in visitor.get(f"/give/{code}").get_data(as_text=True)  # the reserver's own page
+    other = _phone_with_token_and_device(app, code)
+    assert "par vous" not in other.get(f"/give/{code}").get_data(as_text=True)
+
+
+def test_a_phone_without_a_token_gets_one_from_flask_then_shares(app, frozen_clock):
+    code = code_of(post_offer(app.test_client()).get_data(as_text=True))
+    app.test_client().get(f"/give/{code}")  # stored
+    newcomer = app.test_client()
+    first = newcomer.get(f"/give/{code}")
+    assert "session" in first.headers.get("Set-Cookie", "")
+    before = pagecache.stats()["shared"]
+    second = newcomer.get(f"/give/{code}")
+    assert pagecache.stats()["shared"] == before + 1
+    assert csrf_token(first.get_data(as_text=True)) and "Set-Cookie" not in second.headers
+
+
+def test_gzip_once_and_a_validator_for_a_304(app, frozen_clock):
+    phone = app.test_client()
+    phone.get("/give/")
+    plain = app.test_client().get("/give/")
+    zipped = app.test_client().get("/give/", headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.data) == plain.data and len(zipped.data) < len(plain.data) / 2
+    etag = plain.headers["ETag"]
+    again = app.test_client().get("/give/", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["Content-Security-Policy"] == plain.headers["Content-Security-Policy"]
+    post_offer(app.test_client())  # the listing changes: its validator too
+    assert app.test_client().get("/give/", headers={"If-None-Match": etag}).status_code == 200

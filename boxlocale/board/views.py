@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from .. import settings
 from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
-from ..pagecache import cached_page
+from ..pagecache import cached_page, personal_to
 from . import bp, ics, rules
 
 NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination",
@@ -72,6 +72,7 @@ def new():
 def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=None, status=200):
     actor = current_actor(manage_token=token)
     notice = rules.visible_notice(notice_id, actor)
+    personal_to(notice.device_id)
     return render_template(
         "board/notice.html", notice=notice, status=rules.status_of(notice), replies=rules.replies_of(notice),
         verified=rules.poster_verified(notice), owner=actor.is_volunteer or actor.owns(notice),
@@ -81,6 +82,7 @@ def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=
 
 
 @bp.route("/<int:notice_id>")
+@cached_page
 def notice(notice_id):
     return _notice_page(notice_id)
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from .. import photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
-from ..pagecache import cached_page
+from ..pagecache import cached_page, personal_to
 from . import bp, rules
 
 BOOK_FIELDS = ("title", "author", "language", "isbn", "note", "pseudonym", "code")
@@ -47,6 +47,7 @@ def find():
 
 
 @bp.route("/b/<code>")
+@cached_page
 def short(code):
     """The label's QR code: the book page with the catch form ready (one tap, nothing required)."""
     book, full = _book_or_404(code)
@@ -56,6 +57,7 @@ def short(code):
 
 
 @bp.route("/books/<code>")
+@cached_page
 def book(code):
     book, full = _book_or_404(code)
     if full:
@@ -184,6 +186,7 @@ def _book_or_404(code, include_hidden=False):
 def _book_page(book, full_code="", errors=None, values=None, status=200):
     entries = rules.journal(book)
     actor = current_actor()
+    personal_to(book.device_id)
     return render_template(
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
         full_code=full_code, errors=errors or {}, values=values or {}, languages=dict(rules.LANGUAGES),

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
 from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
-from ..pagecache import cached_page
+from ..pagecache import cached_page, personal_to
 from . import bp, rules
 
 MANAGE_COOKIE = "bl_manage_"
@@ -89,6 +89,7 @@ def _short_url(item):
 
 
 @bp.route("/<code>")
+@cached_page
 def item(code):
     actor = _actor(code)
     found = rules.get_item(code, actor)
@@ -99,6 +100,7 @@ def item(code):
 
 def _item_page(item, actor, message=None, status=200):
     device = item.device
+    personal_to(item.device_id, item.reserved_by_id, item.taken_by_id)
     return render_template(
         "giveaway/item.html", item=item, photos=rules.photos_of(item), actor=actor,
         moves=rules.allowed_moves(actor, item), status=rules.status_of(item),
