@@ -21,6 +21,7 @@ Views say who a page is personal to with ``personal_to``.
 import gzip
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from datetime import timedelta
 from functools import wraps
@@ -139,13 +140,20 @@ class SharedPages:
         self.session_serializer = app.session_interface.get_signing_serializer(app)
         self.session_max_age = app.permanent_session_lifetime.total_seconds()
         self.tokens = _token_serializer(app)
+        self.log_requests = app.config.get("LOG_REQUESTS")
 
     def __call__(self, environ, start_response):
+        started, cpu_started = time.perf_counter(), time.thread_time()
         served = self._shared(environ, start_response)
         if served is None:
-            _counts["to_flask"] += 1
+            _counts["to_flask"] += 1  # counts are approximate under threads: only a figure
             return self.next(environ, start_response)
-        return served
+        if self.log_requests:
+            from .web import log_request
+
+            log_request("GET", environ["PATH_INFO"], served[0], (time.perf_counter() - started) * 1000,
+                        (time.thread_time() - cpu_started) * 1000, "shared")
+        return served[1]
 
     def _shared(self, environ, start_response):
         if environ["REQUEST_METHOD"] != "GET" or not _entries:
@@ -170,7 +178,7 @@ class SharedPages:
         if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
             _counts["not_modified"] += 1
             start_response("304 Not Modified", headers)
-            return [b""]
+            return 304, [b""]
         if _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
             body = entry.gzipped or gzip.compress(_filled(entry.body, signed), compresslevel=6, mtime=0)
             headers.append(("Content-Encoding", "gzip"))
@@ -179,7 +187,7 @@ class SharedPages:
         headers.append(("Content-Length", str(len(body))))
         _counts["shared"] += 1
         start_response(f"{entry.status} OK", headers)
-        return [body]
+        return entry.status, [body]
 
     def _served_as_is(self, environ):
         from . import settings

@@ -40,6 +40,12 @@ HTTP_CODES = {
 }
 
 
+def log_request(method, path, status, elapsed_ms, cpu_ms, how="rendered"):
+    """The request log line (journald on the Pi). ``how``: "rendered" by Flask or "shared" (a stored page
+    served before Flask runs); the benchmark reads these lines."""
+    log.info("%s %s %s %.1fms cpu %.2fms %s", method, path, status, elapsed_ms, cpu_ms, how)
+
+
 def error_response(status, message, code=None, fields=None, retry_after=None):
     """The one place errors become a response: JSON under /api, a page in the user's language elsewhere."""
     code = code or HTTP_CODES.get(status, "error")
@@ -61,7 +67,7 @@ def error_response(status, message, code=None, fields=None, retry_after=None):
 def init_app(app):
     @app.before_request
     def start_timer():
-        g.started = time.perf_counter()
+        g.started, g.cpu_started = time.perf_counter(), time.thread_time()
 
     @app.after_request
     def finish(response):
@@ -74,7 +80,8 @@ def init_app(app):
         set_device_cookie(response)
         if app.config.get("LOG_REQUESTS"):
             elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-            log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+            cpu = (time.thread_time() - g.get("cpu_started", time.thread_time())) * 1000
+            log_request(request.method, request.path, response.status_code, elapsed, cpu)
         return response
 
     @app.errorhandler(DomainError)
