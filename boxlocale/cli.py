@@ -37,10 +37,14 @@ def cmd_serve(args):
     _two_malloc_arenas()
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from . import service
+    from .files import hold_data_dir
 
     # Under systemd the listening socket (port 80) comes from boxlocale.socket: no capability needed.
     sockets = service.inherited_sockets()
+    # Held for the process's life: `boxlocale restore` refuses while a box runs on the data dir.
+    args.data_dir_lock = hold_data_dir(_data_dir(args))
     app = _app(args)
+    _clean_at_start(app)
     from waitress import create_server
 
     where = {"sockets": sockets} if sockets else {"host": args.host, "port": args.port}
@@ -67,6 +71,14 @@ def cmd_serve(args):
         service.notify("STOPPING=1")
 
 
+def _clean_at_start(app):
+    from .check import clean_at_start
+
+    with app.app_context():
+        for path in clean_at_start(app.config["DATA_DIR"]):
+            logging.getLogger("boxlocale").warning("removed %s, left by a power cut or a kill", path)
+
+
 def cmd_init(args):
     app = _app(args)
     print(f"boxlocale data dir ready: {app.config['DATA_DIR']}")
@@ -82,16 +94,23 @@ def cmd_demo(args):
 
 
 def cmd_check(args):
-    try:
-        app = _app(args)
-    except Exception as error:  # a database too damaged to even open is a finding, not a crash
-        print(f"PROBLEM: the database cannot be opened: {error}")
-        print("check: 1 problem(s)")
-        return 1
-    from .check import run_checks
+    from pathlib import Path
 
-    with app.app_context():
-        problems = run_checks()
+    from .check import database_file_problems, repair, run_checks
+
+    # Before the app opens the database: opening would give an empty file a new, empty schema.
+    problems = database_file_problems(Path(_data_dir(args)).resolve())
+    if not problems:
+        try:
+            app = _app(args)
+        except Exception as error:  # a database too damaged to even open is a finding, not a crash
+            problems = [f"the database cannot be opened: {error}"]
+        else:
+            with app.app_context():
+                if args.repair:
+                    for path in repair(app.config["DATA_DIR"]):
+                        print(f"removed: {path}")
+                problems = run_checks(app.config["DATA_DIR"])
     for problem in problems:
         print(f"PROBLEM: {problem}")
     print("check: OK" if not problems else f"check: {len(problems)} problem(s)")
@@ -178,10 +197,14 @@ def build_parser():
     for name, func, text in (
         ("init", cmd_init, "create the data dir, the database and the secret key"),
         ("demo", cmd_demo, "load demo content (a French village box)"),
-        ("check", cmd_check, "check the database and the photo files; exit 1 on a problem"),
     ):
         command = sub.add_parser(name, help=text)
         command.set_defaults(func=func)
+
+    check = sub.add_parser("check", help="check the database and the photo files; exit 1 on a problem")
+    check.add_argument("--repair", action="store_true",
+                       help="first remove what power cuts left: orphan photo files, temporary files, work folders")
+    check.set_defaults(func=cmd_check)
 
     admin = sub.add_parser("admin", help="volunteer accounts: add NAME | list | remove NAME | passwd NAME")
     admin.add_argument("action", choices=("add", "list", "remove", "passwd"))
@@ -194,7 +217,7 @@ def build_parser():
     backup.add_argument("--keep", type=int, default=None, help="keep only the newest N archives there")
     backup.set_defaults(func=cmd_backup)
 
-    restore = sub.add_parser("restore", help="restore a backup archive (stop the box first)")
+    restore = sub.add_parser("restore", help="restore a backup archive (stop the box first: refused while it runs)")
     restore.add_argument("archive")
     restore.set_defaults(func=cmd_restore)
 

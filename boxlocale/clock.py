@@ -16,6 +16,8 @@ console asks for a confirmation before moving the box's time more than ``MAX_JUM
 
 Limit: the guard lives in memory. Across a restart the first reading is trusted, since a box switched
 off for a week cannot tell that from a jump; fake-hwclock restores a time that is earlier, not later.
+When a volunteer then sets a clock that was ahead back, what it stamped in the future is brought back
+(clock_repair.py).
 
 Tests pin the time with ``freeze()`` (a fresh start), let it pass with ``advance()``, and make the
 system clock leap without time passing with ``jump_system_clock()``.

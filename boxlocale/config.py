@@ -5,9 +5,15 @@ then ``config.toml`` in the data dir (for a box that wants to pin something with
 The box settings that volunteers change from the console live in the database (see settings.py).
 """
 
+import fcntl
+import logging
 import os
 import tomllib
 from pathlib import Path
+
+from .files import atomic_write, create_once
+
+log = logging.getLogger("boxlocale.config")
 
 DEFAULTS = {
     "DATA_DIR": "./data",
@@ -35,6 +41,36 @@ def _coerce(key, value):
     return value
 
 
+def read_config_file(path):
+    """(settings, problems) of a ``config.toml``: only the keys above, with values of their type.
+
+    Anything else is a problem in plain words, and left out: a file from a restored archive must not
+    switch off what the box relies on (``WTF_CSRF_ENABLED = false``, a ``SECRET_KEY``), and a broken
+    file must not stop the box, ``restore`` or ``check`` from starting.
+    """
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return {}, [f"{path} cannot be read ({error}): it is ignored"]
+    values, problems = {}, []
+    for key, value in raw.items():
+        name = key.upper()
+        if name not in DEFAULTS or name == "DATA_DIR":
+            problems.append(f"{path}: unknown setting {key!r} is ignored")
+            continue
+        expected = type(DEFAULTS[name])
+        try:
+            value = _coerce(name, value)
+        except (TypeError, ValueError):
+            pass  # refused just below
+        if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
+            problems.append(f"{path}: {key} must be {expected.__name__}, not {value!r}: it is ignored")
+            continue
+        values[name] = value
+    return values, problems
+
+
 def load_config(overrides=None):
     """Return the process config as a dict (defaults < environment < data dir file < overrides)."""
     config = dict(DEFAULTS)
@@ -47,33 +83,50 @@ def load_config(overrides=None):
     data_dir = Path(config["DATA_DIR"]).resolve()
     config_file = data_dir / "config.toml"
     if config_file.exists():
-        with config_file.open("rb") as f:
-            for key, value in tomllib.load(f).items():
-                config[key.upper()] = _coerce(key.upper(), value)
+        values, problems = read_config_file(config_file)
+        for problem in problems:
+            log.warning("%s", problem)
+        config.update(values)
     if overrides:
         config.update(overrides)
     config["DATA_DIR"] = str(Path(config["DATA_DIR"]).resolve())
     return config
 
 
-def ensure_secret_key(data_dir):
-    """Read the secret key, creating it (mode 0600) on first start."""
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
-    path = Path(data_dir) / "secret_key"
+# Shorter than this is not a key a cut could have left whole (token_hex(32) gives 64 characters).
+MIN_SECRET_KEY_CHARS = 32
+
+
+def _read_key(path):
     try:
-        return path.read_text().strip()
+        key = path.read_text(errors="replace").strip()
     except FileNotFoundError:
-        pass
+        return None
+    return key if len(key) >= MIN_SECRET_KEY_CHARS else None
+
+
+def ensure_secret_key(data_dir):
+    """Read the secret key, creating it (mode 0600) on first start.
+
+    Written whole or not at all (``create_once``). A key file that is empty or too short (left by a
+    power cut before this was so, or damaged) would sign sessions and forms with almost nothing: it is
+    replaced by a new key, under a lock on the bad file so two processes starting at once agree.
+    """
     import secrets
 
-    key = secrets.token_hex(32)
-    # O_EXCL: two processes starting at once must not overwrite each other's key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as f:
-        f.write(key + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    return key
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    path = Path(data_dir) / "secret_key"
+    key = _read_key(path)
+    if key:
+        return key
+    new_key = secrets.token_hex(32)
+    if not path.exists() and create_once(path, new_key + "\n", mode=0o600):
+        return new_key
+    with open(path, "rb") as bad:
+        fcntl.flock(bad.fileno(), fcntl.LOCK_EX)  # released when closed, after the new key is in place
+        key = _read_key(path)  # another process may have replaced it while this one waited
+        if key:
+            return key
+        log.warning("%s is empty or too short: a new secret key is made (volunteers log in again)", path)
+        atomic_write(path, new_key + "\n", mode=0o600)
+    return new_key

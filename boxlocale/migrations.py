@@ -290,3 +290,37 @@ def upgrade(database, target=LATEST):
             STEPS[number - 1](database)
             database.execute_sql(f"PRAGMA user_version = {number}")
     return current_version(database)
+
+
+def _tables(connection):
+    """{table: {columns}} of a sqlite3 connection; full-text tables left out (FTS5 is optional)."""
+    names = [name for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    return {name: {row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')}
+            for name in names if "_fts" not in name}
+
+
+def schema_problems(connection):
+    """What keeps a database (a sqlite3 connection) from being the box's: no schema, a version this
+    boxlocale does not know, or tables and columns its version should have but it lacks."""
+    from peewee import SqliteDatabase
+
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    found = _tables(connection)
+    if version == 0:
+        return ["the database is empty: it has no schema (version 0" + (", but tables)" if found else ")")]
+    if version > LATEST:
+        return [f"the database has schema version {version}, this boxlocale knows 1 to {LATEST}"]
+    reference = SqliteDatabase(":memory:")
+    try:
+        upgrade(reference, target=version)
+        expected = _tables(reference.connection())
+    finally:
+        reference.close()
+    problems = []
+    for table, columns in sorted(expected.items()):
+        if table not in found:
+            problems.append(f"the database lacks the table {table} (schema version {version})")
+        elif columns - found[table]:
+            problems.append(f"the database's table {table} lacks {', '.join(sorted(columns - found[table]))}")
+    return problems

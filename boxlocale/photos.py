@@ -18,6 +18,7 @@ import io
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from . import clock
 from .db import on_rollback
 from .errors import TooLarge, UnsupportedMedia, ValidationError
+from .files import LEFTOVER_AGE_SECONDS, atomic_write
 from .models import Photo
 
 DISPLAY_SIZE = 1280
@@ -237,26 +239,6 @@ def thumb_path(sha):
     return photo_dir() / f"{sha}.t.jpg"
 
 
-def atomic_write(path, data):
-    """Write to a temporary name, fsync, rename: a power cut leaves the old file or the new, never half."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 def store(processed_list):
     """Save processed photos (call inside ``with writing():``); return their Photo rows, in order.
 
@@ -306,6 +288,19 @@ def check_stored_photos():
         if not small_path(photo.sha).exists():
             problems.append(f"photo {photo.sha[:12]}: small picture missing")
     return problems
+
+
+def orphan_photo_files():
+    """Photo files no photo row knows: written by a post that a power cut (or a kill) stopped before
+    its transaction committed. Files younger than a minute may belong to a post in progress: skipped."""
+    known = {sha for (sha,) in Photo.select(Photo.sha).tuples()}
+    limit = time.time() - LEFTOVER_AGE_SECONDS
+    orphans = []
+    for entry in os.scandir(photo_dir()):
+        match = _NAME.match(entry.name)
+        if match and match.group(1) not in known and entry.stat().st_mtime < limit:
+            orphans.append(Path(entry.path))
+    return sorted(orphans)
 
 
 # Showing and serving

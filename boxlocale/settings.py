@@ -4,11 +4,16 @@ Read on nearly every request, so they are cached in the process; ``save`` refres
 """
 
 import json
+import logging
 import threading
+
+from peewee import DatabaseError
 
 from . import clock
 from .db import writing
 from .models import Setting
+
+log = logging.getLogger("boxlocale.settings")
 
 DEFAULTS = {
     "box_name": "Box Locale",
@@ -34,6 +39,27 @@ DEFAULTS = {
     "demo_loaded": False,
 }
 
+def _parse(key, text):
+    """(value, None) of a stored setting, or (None, problem): not JSON, or not of its setting's type.
+    Keys this version does not know are kept as they are."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None, f"the setting {key} is not readable (not JSON)"
+    if key in DEFAULTS:
+        expected = type(DEFAULTS[key])
+        if expected is int and isinstance(value, float):
+            expected = float  # the clock offset is stored with a decimal
+        if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
+            return None, f"the setting {key} has a value of the wrong kind: {str(text)[:40]}"
+    return value, None
+
+
+def problems_in(rows):
+    """What in the ``setting`` rows ({key: stored text}) would keep the box from working."""
+    return [problem for key, text in sorted(rows.items()) if (problem := _parse(key, text)[1])]
+
+
 _cache = None
 _lock = threading.Lock()
 
@@ -41,7 +67,11 @@ _lock = threading.Lock()
 def _load():
     values = dict(DEFAULTS)
     for row in Setting.select():
-        values[row.key] = json.loads(row.value)
+        value, problem = _parse(row.key, row.value)
+        if problem:  # the default instead: the box starts, and `boxlocale check` reports it
+            log.error("%s: the default is used", problem)
+        else:
+            values[row.key] = value
     return values
 
 
@@ -50,7 +80,12 @@ def all_settings():
     if _cache is None:
         with _lock:
             if _cache is None:
-                _cache = _load()
+                try:
+                    _cache = _load()
+                except DatabaseError as error:
+                    # A damaged database: the defaults, not cached, so the error page still renders.
+                    log.error("settings cannot be read: %s", error)
+                    return dict(DEFAULTS)
                 clock.set_offset(_cache["clock_offset_seconds"])
     return _cache
 

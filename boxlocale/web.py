@@ -1,13 +1,14 @@
 """What every response gets: security headers, the request log line, error pages and JSON errors."""
 
 import logging
+import sqlite3
 import time
 
 from flask import g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from peewee import OperationalError
+from peewee import DatabaseError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .devices import is_api_request, set_device_cookie
@@ -33,6 +34,7 @@ HTTP_MESSAGES = {
     503: _l("The box is busy or starting: please try again in a moment."),
     507: _l("The box's memory is full: nothing was saved. Please tell a volunteer."),
 }
+DAMAGED_MESSAGE = _l("The box cannot read its data right now. Please tell a volunteer: nothing you did caused it.")
 HTTP_CODES = {
     400: "validation", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 413: "too_large", 415: "unsupported_media", 429: "rate_limited", 500: "internal",
@@ -108,6 +110,18 @@ def init_app(app):
             return domain_error(StorageFull())
         app.logger.exception("database error")
         return error_response(503, HTTP_MESSAGES[503])
+
+    @app.errorhandler(DatabaseError)
+    @app.errorhandler(sqlite3.DatabaseError)  # the few places that read SQLite without peewee
+    def damaged_database(error):
+        """A database damaged under the running box ("disk image is malformed"): the box's own page,
+        503 (the health check says so too, and the watchdog stops pinging)."""
+        if isinstance(error, (IntegrityError, sqlite3.IntegrityError)):  # a bug, not damage
+            return unexpected(error)
+        if isinstance(error, sqlite3.OperationalError):
+            return database_error(error)
+        app.logger.error("the database cannot be read on %s %s: %s", request.method, request.path, error)
+        return error_response(503, DAMAGED_MESSAGE, retry_after=60)
 
     @app.errorhandler(Exception)
     def unexpected(error):

@@ -46,7 +46,7 @@ def test_offer_with_a_photo_then_a_neighbour_reserves_it(phones, tmp_path, javas
     item_url = page.url
     assert page.locator("h1").inner_text() == "Vélo enfant 16 pouces"
     photo = page.locator("img.item-photo")
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
     # The EXIF said "turn it upright": the 1600x1200 photo is now portrait.
     assert photo.evaluate("img => img.naturalHeight > img.naturalWidth")
     assert page.locator(".prose").last.inner_text() == "Roues gonflées.\nPetite rayure sur le cadre."
@@ -58,7 +58,10 @@ def test_offer_with_a_photo_then_a_neighbour_reserves_it(phones, tmp_path, javas
     card = page2.locator("li.item-card", has_text="Vélo enfant 16 pouces")
     thumb = card.locator("img.thumb")
     thumb.scroll_into_view_if_needed()
-    assert thumb.evaluate("img => img.complete && img.naturalWidth > 0 && img.naturalWidth <= 400")
+    # The thumbnail loads lazily: it starts only once scrolled into view, so wait for it (a busy
+    # machine may take a while), then check its size.
+    page2.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    assert thumb.evaluate("img => img.naturalWidth <= 400")
     neighbour.shot("give-listing")
     card.locator("a").click()
     assert page2.url == item_url

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Response, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from .. import backup, clock, settings, stats
+from .. import backup, clock, clock_repair, settings, stats
 from ..db import writing
 from ..errors import RateLimited, StorageFull, ValidationError
 from ..formatting import parse_local
@@ -140,20 +141,27 @@ def box_clock():
                 confirm_needed, status = round(change.total_seconds() / 86400, 1), 409
                 typed = request.form.get("phone_time") or phone.isoformat(timespec="minutes")
             else:
-                _set_box_time(phone, change)
+                moved = _set_box_time(phone, change)
                 flash(_("The box's clock is set."))
+                if moved:
+                    flash(ngettext("%(num)d record written while the clock was ahead now has the right date.",
+                                   "%(num)d records written while the clock was ahead now have the right date.",
+                                   moved))
                 return redirect(url_for("console.box_clock"))
     return render_template("console/clock.html", clock_view=_clock_view(), errors=errors,
                            confirm_needed=confirm_needed, typed=typed), status
 
 
 def _set_box_time(phone, change):
+    """Set the box's time; a clock that was ahead also takes back the times it wrote (clock_repair)."""
     offset = (phone - clock.system_now()).total_seconds()
     settings.save({"clock_offset_seconds": round(offset, 1)})
     clock.set_offset(round(offset, 1))
     clock.accept_jump()
+    moved = clock_repair.bring_back_future_times(clock.now(), change)
     with writing():
-        audit("set_clock", "clock", f"{change.total_seconds():+.0f} s")
+        audit("set_clock", "clock", f"{change.total_seconds():+.0f} s" + (f", {moved} rows moved back" if moved else ""))
+    return moved
 
 
 @bp.route("/clock/accept-jump", methods=["POST"])
