@@ -4,7 +4,7 @@ import logging
 import sqlite3
 import time
 
-from flask import g, jsonify, make_response, render_template, request
+from flask import g, has_request_context, jsonify, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -66,7 +66,25 @@ def error_response(status, message, code=None, fields=None, retry_after=None):
     return response
 
 
+def remembering_url_for():
+    """Templates' url_for: an endpoint without arguments (the menu, the listings) is built once."""
+    built = {}
+
+    def template_url_for(endpoint, **values):
+        if values or not has_request_context():
+            return url_for(endpoint, **values)
+        key = (endpoint, request.blueprint if endpoint.startswith(".") else None, request.script_root)
+        url = built.get(key)
+        if url is None:
+            url = built[key] = url_for(endpoint)
+        return url
+
+    return template_url_for
+
+
 def init_app(app):
+    app.jinja_env.globals["url_for"] = remembering_url_for()
+
     @app.before_request
     def start_timer():
         g.started, g.cpu_started = time.perf_counter(), time.thread_time()

@@ -171,3 +171,28 @@ def test_gzip_once_and_a_validator_for_a_304(app, frozen_clock):
     assert again.headers["Content-Security-Policy"] == plain.headers["Content-Security-Policy"]
     post_offer(app.test_client())  # the listing changes: its validator too
     assert app.test_client().get("/give/", headers={"If-None-Match": etag}).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_pages_are_byte_identical_with_flask_babels_own_gettext_and_url_for(app, frozen_clock, language):
+    """Translations remembered per request and url_for remembered per endpoint are speed only."""
+    from flask_babel import get_translations
+
+    code = code_of(post_offer(app.test_client()).get_data(as_text=True))
+    pages = ["/", "/give/", "/books/", "/board/", f"/give/{code}", "/give/offer", "/board/new"]
+
+    def render_all():
+        pagecache.clear()
+        phone = app.test_client()
+        phone.set_cookie("bench_fresh", "1")  # renders afresh
+        return [TOKEN_RE.sub("", phone.get(path, headers={"Accept-Language": language}).get_data(as_text=True))
+                for path in pages]
+
+    ours = render_all()
+    from flask import url_for
+
+    app.jinja_env.globals["url_for"] = url_for
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: get_translations().ugettext(s),
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n), newstyle=True)
+    assert render_all() == ours
