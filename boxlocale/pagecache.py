@@ -45,6 +45,12 @@ TOKEN_FIELD = "csrf_token"
 # What a stored page holds where a form's token goes (never a valid token: it has no signature).
 TOKEN_PLACEHOLDER = "@@csrf-token-of-this-phone@@"
 _PLACEHOLDER_BYTES = TOKEN_PLACEHOLDER.encode()
+# A request with one of these (the API's bearer key, an item's manage token) is a phone's own.
+_PERSONAL_REQUEST_HEADERS = {"HTTP_AUTHORIZATION", "HTTP_X_MANAGE_TOKEN"}
+# Remembered: a phone's session cookie read (its raw token) and its signed token, so a shared page costs
+# no signature work on the next views. Bounded; a decoded cookie is trusted for SESSION_MEMORY at most.
+SESSION_MEMORY = 60  # seconds
+MAX_PHONES = 2048
 # Headers of the rendered response that belong to that one phone, never to a stored page.
 _PERSONAL_HEADERS = {"set-cookie", "content-length", "etag", "content-encoding"}
 
@@ -141,6 +147,9 @@ class SharedPages:
         self.session_max_age = app.permanent_session_lifetime.total_seconds()
         self.tokens = _token_serializer(app)
         self.log_requests = app.config.get("LOG_REQUESTS")
+        self.sessions, self.signed_tokens = {}, {}
+        if app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+            raise RuntimeError("shared pages reuse a phone's signed token: it must not expire")
 
     def __call__(self, environ, start_response):
         started, cpu_started = time.perf_counter(), time.thread_time()
@@ -156,7 +165,7 @@ class SharedPages:
         return served[1]
 
     def _shared(self, environ, start_response):
-        if environ["REQUEST_METHOD"] != "GET" or not _entries:
+        if environ["REQUEST_METHOD"] != "GET" or not _entries or _PERSONAL_REQUEST_HEADERS & environ.keys():
             return None
         cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if "HTTP_COOKIE" in environ else {}
         if not cookies.keys() <= SHAREABLE_COOKIES or not self._served_as_is(environ):
@@ -172,7 +181,7 @@ class SharedPages:
         raw_token = self._raw_token(cookies.get(SESSION_COOKIE))
         if raw_token is False or (entry.has_token and raw_token is None):
             return None  # a message waits for this phone, or it needs its first token: Flask
-        signed = self.tokens.dumps(raw_token) if entry.has_token else ""
+        signed = self._signed(raw_token) if entry.has_token else ""
         etag = _etag(entry, signed)
         headers = [*entry.headers, ("ETag", etag)]
         if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
@@ -201,13 +210,32 @@ class SharedPages:
         else (a flash message waiting) or does not verify."""
         if not cookie:
             return None
+        now = time.monotonic()
+        known = self.sessions.get(cookie)
+        if known is not None and now - known[1] < SESSION_MEMORY:
+            return known[0]
         try:
             data = self.session_serializer.loads(cookie, max_age=self.session_max_age)
         except BadSignature:
             return False
-        if not isinstance(data, dict) or not data.keys() <= {TOKEN_FIELD}:
-            return False
-        return data.get(TOKEN_FIELD)
+        token = data.get(TOKEN_FIELD) if isinstance(data, dict) and data.keys() <= {TOKEN_FIELD} else False
+        _remember(self.sessions, cookie, (token, now))
+        return token
+
+    def _signed(self, raw_token):
+        """The signed form of a raw token, as generate_csrf makes it (valid for as long as the session:
+        WTF_CSRF_TIME_LIMIT is None), made once per phone."""
+        signed = self.signed_tokens.get(raw_token)
+        if signed is None:
+            signed = self.tokens.dumps(raw_token)
+            _remember(self.signed_tokens, raw_token, signed)
+        return signed
+
+
+def _remember(memory, key, value):
+    if len(memory) >= MAX_PHONES:
+        memory.clear()  # a fête has 150 phones: this happens only under a flood of made-up cookies
+    memory[key] = value
 
 
 # Inside Flask: render, store, and say whom a page is personal to.
@@ -215,6 +243,8 @@ class SharedPages:
 
 def _shareable_request():
     if request.method != "GET" or not request.cookies.keys() <= SHAREABLE_COOKIES:
+        return False
+    if any(request.headers.get(name[5:].replace("_", "-")) for name in _PERSONAL_REQUEST_HEADERS):
         return False
     if g.get("volunteer") is not None:
         return False

@@ -69,6 +69,7 @@ def test_a_page_with_a_form_token_is_never_shared(app, phone):
 # served before Flask runs, with each phone's own token filled in.
 
 import gzip  # noqa: E402
+import json  # noqa: E402
 import re  # noqa: E402
 
 from .conftest import csrf_token  # noqa: E402
@@ -196,3 +197,28 @@ def test_pages_are_byte_identical_with_flask_babels_own_gettext_and_url_for(app,
         gettext=lambda s: get_translations().ugettext(s),
         ngettext=lambda s, p, n: get_translations().ungettext(s, p, n), newstyle=True)
     assert render_all() == ours
+
+
+def test_the_api_listings_are_shared_with_anonymous_readers_only(app, frozen_clock):
+    post_offer(app.test_client())
+    first = app.test_client().get("/api/v1/items")
+    before = pagecache.stats()["shared"]
+    again = app.test_client().get("/api/v1/items", headers={"Accept-Encoding": "gzip"})
+    assert pagecache.stats()["shared"] == before + 1
+    assert json.loads(gzip.decompress(again.data)) == first.get_json() and first.get_json()["items"]
+    key = app.test_client().post("/api/v1/devices").get_json()["device_key"]
+    app.test_client().get("/api/v1/items", headers={"Authorization": f"Bearer {key}"})
+    app.test_client().get("/api/v1/items", headers={"X-Manage-Token": "some-token"})
+    assert pagecache.stats()["shared"] == before + 1  # a bearer key or a manage token: the phone's own
+
+
+def test_a_phones_session_is_read_once_and_still_checked(app, frozen_clock):
+    code = code_of(post_offer(app.test_client()).get_data(as_text=True))
+    phone = _phone_with_token_and_device(app, code)
+    phone.get(f"/give/{code}")
+    forged = app.test_client()
+    forged.set_cookie("session", phone.get_cookie("session").value[:-3] + "xyz")
+    before = pagecache.stats()["shared"]
+    page = forged.get(f"/give/{code}").get_data(as_text=True)
+    assert pagecache.stats()["shared"] == before  # a cookie that does not verify: Flask, a new session
+    assert csrf_token(page)

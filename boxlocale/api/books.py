@@ -8,6 +8,7 @@ from ..books import rules
 from ..devices import current_actor
 from ..errors import ValidationError
 from ..formatting import iso
+from ..pagecache import cached_page
 from . import bp
 from .common import page_number, request_data
 from .openapi import document, error_response, json_response
@@ -34,6 +35,7 @@ def book_json(book, actor, journal=None):
 
 
 @bp.route("/books")
+@cached_page  # anonymous readers share it; a bearer key or manage token is a phone's own
 def books():
     status = request.args.get("status", "")
     if status and status not in rules.STATUSES:

@@ -7,6 +7,7 @@ from .. import photos
 from ..devices import current_actor, require_device
 from ..errors import ValidationError
 from ..giveaway import rules
+from ..pagecache import cached_page
 from . import bp
 from .common import page_number, request_data
 from .openapi import document, error_response, json_response
@@ -25,6 +26,7 @@ def _one(item, actor, status=200):
 
 
 @bp.route("/items", methods=["GET"])
+@cached_page  # anonymous readers share it; a bearer key or manage token is a phone's own
 def list_items():
     status = request.args.get("status") or None
     if status is not None and status not in rules.STATUSES:

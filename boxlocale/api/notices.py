@@ -6,6 +6,7 @@ from ..board import rules
 from ..board.views import ics_response
 from ..devices import current_actor, require_device
 from ..formatting import iso
+from ..pagecache import cached_page
 from . import bp
 from .common import page_number, request_data
 from .openapi import document, error_response, json_response
@@ -44,6 +45,7 @@ def _writer():
 
 
 @bp.route("/notices")
+@cached_page  # anonymous readers share it; a bearer key or manage token is a phone's own
 def notices():
     kind, category = request.args.get("kind", ""), request.args.get("category", "")
     page = page_number()
