@@ -289,6 +289,8 @@ def cached_page(view):
             g.shared_entry = entry
             return make_response(entry.body, entry.status)
         g.shared_render = (key, db.generation(), clock.now())
+        # A token made earlier in this app context (tests run requests inside one) is put back after.
+        g.token_before_render = g.pop("csrf_token", None)
         g.csrf_token = TOKEN_PLACEHOLDER  # what generate_csrf() returns while the page renders
         return view(*args, **kwargs)
 
@@ -304,6 +306,8 @@ def finish_shared(response):
     if entry is None and render is None:
         return response
     g.pop("csrf_token", None)
+    if g.get("token_before_render"):
+        g.csrf_token = g.pop("token_before_render")
     if entry is None:
         key, generation, now = render
         body = response.get_data() if not response.is_streamed else b""
