@@ -41,6 +41,7 @@ FLAT_CASES = ["/give/", "/give/?status=taken", "/give/?category=jardin", "/give/
               "/books/", "/books/?view=travelled", "/books/?q=zzzz", "/board/", "/board/?q=", "/board/?kind=event",
               "/api/v1/items"]
 THREADS = 6  # boxlocale serve's default; the hello world gets the same
+PARTS = ("pages", "fresh", "fete", "memory", "bytes", "disk", "start", "photo", "flat")
 NOT_BUILT_MARK = "This part of the box is not open yet"
 NA = "n/a (not built)"
 
@@ -494,7 +495,10 @@ def main(argv=None):
                         "and 20,000 notices")
     parser.add_argument("--flat", action="store_true", help="also measure listings, filters and searches on "
                         "1x and 10x the data (always in --quick)")
+    parser.add_argument("--only", help="some parts only, comma-separated: " + ",".join(PARTS))
     args = parser.parse_args(argv)
+    if args.only and not set(args.only.split(",")) <= set(PARTS):
+        parser.error(f"--only takes some of {','.join(PARTS)}")
     cfg = dict(QUICK if args.quick else FULL)
     for key in ("items", "books", "notices"):
         cfg[key] *= args.scale
@@ -506,24 +510,31 @@ def main(argv=None):
                            "sqlite": sqlite3.sqlite_version, "server_threads": THREADS, "client_threads": cfg["clients"]},
                "config": cfg}
     app, results["seed"] = seed_box(data_dir, cfg)
+    only = set(args.only.split(",")) if args.only else set(PARTS)
+
+    figures = []
     box, hello = Server(box_command(data_dir)), Server(hello_command)
     try:
         box.wait_ready(), hello.wait_ready()
         pages = built_pages(box)
         results["pages_built"] = pages
-        served = throughput_figures(throughput(box, hello, pages, cfg, phone_with_cookies(box, cfg)), pages)
-        fresh = throughput(box, hello, pages, cfg, FRESH)
-        served += cpu_figures(fresh, pages, key="cpu fresh", label=", fresh render")
-        served += fete_figures(box, hello, cfg)
-        memory = memory_figure(box, hello, pages, cfg)
-        wifi = bytes_figures(box, pages)
-        disk = disk_figure(box, hello, pages, data_dir, cfg)
+        if "pages" in only:
+            figures += throughput_figures(throughput(box, hello, pages, cfg, phone_with_cookies(box, cfg)), pages)
+        if "fresh" in only:
+            fresh = throughput(box, hello, pages, cfg, FRESH)
+            figures += cpu_figures(fresh, pages, key="cpu fresh", label=", fresh render")
+        if "fete" in only:
+            figures += fete_figures(box, hello, cfg)
+        memory = memory_figure(box, hello, pages, cfg) if "memory" in only else None
+        wifi = bytes_figures(box, pages) if "bytes" in only else []
+        disk = disk_figure(box, hello, pages, data_dir, cfg) if "disk" in only else None
     finally:
         box.stop(), hello.stop()
     # Measured with the servers stopped, so nothing else runs meanwhile; listed in DESIGN.md's order.
-    start, photo = start_figure(data_dir, cfg), photo_figure(app, cfg)
-    flat = flat_figures(cfg, data_dir.parent / "flat") if args.flat or args.quick else []
-    results["figures"] = [*served, memory, start, *wifi, photo, disk, *flat]
+    start = start_figure(data_dir, cfg) if "start" in only else None
+    photo = photo_figure(app, cfg) if "photo" in only else None
+    flat = flat_figures(cfg, data_dir.parent / "flat") if "flat" in only and (args.flat or args.quick or args.only) else []
+    results["figures"] = [row for row in [*figures, memory, start, *wifi, photo, disk, *flat] if row is not None]
     results["machine"]["load_after"] = os.getloadavg()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
