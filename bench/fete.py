@@ -110,15 +110,23 @@ def click_path(rng, cfg):
 def fete_requests(phones, cfg, rng):
     """All phones' clicks interleaved, one post in every POST_EVERY views; (method, path, headers, body)."""
     paths = [click_path(rng, cfg) for _ in phones]
+    # wrk replays the list over and over without keeping cookies: posts are by phones that already have
+    # their device key, so a replayed post is the same phone posting again under its own pseudonym.
+    posters = [phone for phone in phones if "bl_device" in phone["cookies"]]
     requests = []
     for step in range(CLICKS_PER_PHONE):
         for phone, path in zip(phones, paths, strict=True):
-            cookie = "; ".join(f"{k}={v}" for k, v in phone["cookies"].items())
-            requests.append(("GET", path[step], {"Cookie": cookie, "Accept-Encoding": "gzip"}, None))
-            if len(requests) % POST_EVERY == 0:
-                requests.append(("POST", "/board/new", {"Cookie": cookie, "Content-Type":
-                                 "application/x-www-form-urlencoded"}, notice_form(phone["token"], len(requests), phone["pseudonym"])))
+            requests.append(("GET", path[step], {"Cookie": _cookie(phone), "Accept-Encoding": "gzip"}, None))
+            if len(requests) % POST_EVERY == 0 and posters:
+                poster = posters[len(requests) // POST_EVERY % len(posters)]
+                requests.append(("POST", "/board/new", {"Cookie": _cookie(poster), "Content-Type":
+                                 "application/x-www-form-urlencoded"},
+                                 notice_form(poster["token"], len(requests), poster["pseudonym"])))
     return requests
+
+
+def _cookie(phone):
+    return "; ".join(f"{name}={value}" for name, value in phone["cookies"].items())
 
 
 def read_log(lines):

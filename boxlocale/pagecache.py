@@ -170,7 +170,7 @@ class SharedPages:
         cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if "HTTP_COOKIE" in environ else {}
         if not cookies.keys() <= SHAREABLE_COOKIES or not self._served_as_is(environ):
             return None
-        device_key = cookies.get(DEVICE_COOKIE)
+        device_key = _device_key(cookies, environ["PATH_INFO"])
         language = language_for(cookies.get(LANG_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE", ""),
                                 environ["PATH_INFO"])
         query = environ.get("QUERY_STRING", "")
@@ -241,6 +241,11 @@ def _remember(memory, key, value):
 # Inside Flask: render, store, and say whom a page is personal to.
 
 
+def _device_key(cookies, path):
+    """The phone's device key as the page sees it: the API takes its key from the bearer header only."""
+    return None if path.startswith("/api/") else cookies.get(DEVICE_COOKIE)
+
+
 def _shareable_request():
     if request.method != "GET" or not request.cookies.keys() <= SHAREABLE_COOKIES:
         return False
@@ -253,7 +258,7 @@ def _shareable_request():
 
 def _key():
     return (request.script_root + request.path + "?" + request.query_string.decode("latin-1"),
-            str(get_locale()), DEVICE_COOKIE in request.cookies)
+            str(get_locale()), bool(_device_key(request.cookies, request.path)))
 
 
 def personal_to(*device_ids):
@@ -284,7 +289,7 @@ def cached_page(view):
             return view(*args, **kwargs)
         key = _key()
         entry = _lookup(key)
-        device_key = request.cookies.get(DEVICE_COOKIE)
+        device_key = _device_key(request.cookies, request.path)
         if entry is not None and not (device_key and hash_key(device_key) in entry.personal):
             g.shared_entry = entry
             return make_response(entry.body, entry.status)
@@ -334,7 +339,7 @@ def finish_shared(response):
 def _storable(response):
     return (response.status_code == 200 and not response.is_streamed and not g.get("page_is_personal")
             and "Set-Cookie" not in response.headers and session.keys() <= {TOKEN_FIELD}
-            and (DEVICE_COOKIE in request.cookies) == _has_valid_device())
+            and bool(_device_key(request.cookies, request.path)) == _has_valid_device())
 
 
 def _has_valid_device():

@@ -222,3 +222,12 @@ def test_a_phones_session_is_read_once_and_still_checked(app, frozen_clock):
     page = forged.get(f"/give/{code}").get_data(as_text=True)
     assert pagecache.stats()["shared"] == before  # a cookie that does not verify: Flask, a new session
     assert csrf_token(page)
+
+
+def test_the_api_listing_is_shared_with_a_phone_that_has_posted(app, frozen_clock):
+    code = code_of(post_offer(app.test_client()).get_data(as_text=True))
+    phone = _phone_with_token_and_device(app, code)  # the API reads no device from cookies
+    phone.get("/api/v1/items")
+    before = pagecache.stats()["shared"]
+    phone.get("/api/v1/items")
+    assert pagecache.stats()["shared"] == before + 1
