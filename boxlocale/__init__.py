@@ -24,7 +24,8 @@ def create_app(test_config=None):
         WTF_CSRF_SSL_STRICT=False,
     )
 
-    db.init_database(config["DATA_DIR"])
+    # Not a BOXLOCALE_* setting: a box always writes with synchronous=FULL; unit tests may pass "off".
+    db.init_database(config["DATA_DIR"], synchronous=(test_config or {}).get("SQLITE_SYNCHRONOUS", "full"))
     with db.database.connection_context():
         settings.invalidate()
         settings.all_settings()
@@ -48,6 +49,9 @@ def create_app(test_config=None):
 
     _register_blueprints(app, csrf)
     _register_filters(app)
+    from .listing import QUERY_MAX
+
+    app.jinja_env.globals["query_max"] = QUERY_MAX  # the search bar's maxlength, from the listing rules
     return app
 
 

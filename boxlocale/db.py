@@ -43,13 +43,14 @@ def db_path(data_dir):
     return Path(data_dir) / DB_FILENAME
 
 
-def init_database(data_dir):
-    """Point the database at the data dir and bring the schema up to date."""
+def init_database(data_dir, synchronous="full"):
+    """Point the database at the data dir and bring the schema up to date. ``synchronous``: "off" only
+    for unit tests, where durability is not what is tested (create_app's SQLITE_SYNCHRONOUS)."""
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     path = db_path(data_dir)
     if database.database:  # pooled connections may point at another data dir (tests, a second app)
         database.close_all()
-    database.init(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    database.init(str(path), pragmas=dict(PRAGMAS, synchronous=synchronous), check_same_thread=False)
     with database.connection_context():
         migrations.upgrade(database)
     _keep_wal_open(path)

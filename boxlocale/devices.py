@@ -98,6 +98,7 @@ class Actor:
     device: Device | None = None
     volunteer: object | None = None  # models.Volunteer when a console session is open
     manage_token: str | None = None  # a private manage link's token, when one was presented
+    address: str | None = None  # the phone's IP address: rate limits also count per address
 
     @property
     def is_volunteer(self):
@@ -113,4 +114,5 @@ class Actor:
 
 def current_actor(manage_token=None, create_device_if_missing=False):
     device = require_device() if create_device_if_missing else current_device()
-    return Actor(device=device, volunteer=g.get("volunteer"), manage_token=manage_token)
+    return Actor(device=device, volunteer=g.get("volunteer"), manage_token=manage_token,
+                 address=request.remote_addr)

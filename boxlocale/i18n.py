@@ -5,7 +5,7 @@ import functools
 
 import flask_babel
 from babel import Locale
-from flask import g, request
+from flask import g, has_request_context, request
 from flask_babel import Babel, get_translations
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -19,7 +19,10 @@ _LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 
 
 def select_locale():
-    """The phone's choice (remembered in a cookie), then its Accept-Language, then the box's default."""
+    """The phone's choice (remembered in a cookie), then its Accept-Language, then the box's default
+    (also outside a request: rules and the command line run without one)."""
+    if not has_request_context():
+        return _LOCALES.get(settings.get("default_language"), _LOCALES["fr"])
     chosen = language_for(request.cookies.get(LANG_COOKIE), request.headers.get("Accept-Language", ""),
                           request.path)
     return _LOCALES.get(chosen, chosen)

@@ -255,7 +255,7 @@ def _has_fts5(database):
 
 
 def _v3_search(database):
-    # A SQLite built without FTS5 still works: searches fall back to LIKE (see search.py).
+    # A SQLite built without FTS5 still works: searches fall back to LIKE (see listing.py).
     if _has_fts5(database):
         _run_script(database, V3_SEARCH)
 

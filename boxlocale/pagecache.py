@@ -99,6 +99,7 @@ def _store(key, entry):
 
 
 def clear():
+    """Forget every page (tests start each app from nothing)."""
     with _lock:
         _entries.clear()
 

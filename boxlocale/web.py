@@ -48,6 +48,13 @@ def log_request(method, path, status, elapsed_ms, cpu_ms, how="rendered"):
     log.info("%s %s %s %.1fms cpu %.2fms %s", method, path, status, elapsed_ms, cpu_ms, how)
 
 
+def safe_next(target):
+    """Only paths on this box: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
 def error_response(status, message, code=None, fields=None, retry_after=None):
     """The one place errors become a response: JSON under /api, a page in the user's language elsewhere."""
     code = code or HTTP_CODES.get(status, "error")

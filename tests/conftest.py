@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from boxlocale import clock, create_app, ratelimit, settings
+from boxlocale import clock, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 # CI sets this: a system program a test needs (chromium, dnsmasq, ...) missing is then a failure.
@@ -48,15 +48,15 @@ def data_dir(tmp_path):
 
 @pytest.fixture
 def app(data_dir):
-    ratelimit.reset()
-    clock.freeze(None)
-    clock.set_offset(0)
-    application = create_app({"DATA_DIR": str(data_dir), "LOG_REQUESTS": False, "TESTING": True})
+    """The app on a real SQLite file; synchronous=OFF (durability is tested on the live server and
+    under LazyFS, not here), and no process state left over from another test."""
+    from .helpers import reset_process_state
+
+    reset_process_state()
+    application = create_app({"DATA_DIR": str(data_dir), "LOG_REQUESTS": False, "TESTING": True,
+                              "SQLITE_SYNCHRONOUS": "off"})
     yield application
-    clock.freeze(None)
-    clock.set_offset(0)
-    settings.invalidate()
-    ratelimit.reset()
+    reset_process_state()
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from datetime import datetime
 
 from boxlocale import clock
 from boxlocale.console import accounts
-from boxlocale.devices import hash_key
-from boxlocale.models import Book, Device, Item, JournalEntry, Notice, Reply
+from boxlocale.models import Book, Item, JournalEntry, Notice, Reply
 
 from .conftest import csrf_token
+from .helpers import new_device
 
 PASSWORD = "correct horse battery"
 _serial = itertools.count(1)
@@ -41,7 +41,7 @@ def post(client, path, data=None, **kwargs):
 
 
 def device(pseudonym=None):
-    return Device.create(key_hash=hash_key(f"key-{next(_serial)}"), pseudonym=pseudonym, created_at=clock.now())
+    return new_device(pseudonym, created_at=clock.now())
 
 
 def item(owner=None, title="Vélo enfant", hidden=False, **fields):

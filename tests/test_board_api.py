@@ -39,7 +39,8 @@ def test_post_read_reply_close_and_thanks(client, keys, frozen_clock):
     assert client.post(path + "/close", headers=neighbour).get_json()["error"]["code"] == "forbidden"
     closed = client.post(path + "/close", headers=poster)
     assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
-    assert client.post(path + "/close", headers=poster).status_code == 409
+    again = client.post(path + "/close", headers=poster)  # a repeated move is a no-op, as for items
+    assert again.status_code == 200 and again.get_json()["status"] == "closed"
     assert client.post(path + "/replies", json={"body": "Trop tard"}, headers=neighbour).status_code == 409
 
     thanks = client.post("/api/v1/thanks", json={"target": f"notice:{notice['id']}"}, headers=neighbour)
@@ -54,6 +55,20 @@ def test_the_manage_token_lets_another_device_close(client, keys, frozen_clock):
     path = f"/api/v1/notices/{notice['id']}/close"
     assert client.post(path, json={"manage_token": "wrong"}, headers=other).status_code == 403
     assert client.post(path, json={"manage_token": notice["manage_token"]}, headers=other).status_code == 200
+
+
+def test_the_manage_token_is_accepted_the_same_way_for_items_and_notices(client, keys, frozen_clock):
+    """The X-Manage-Token header or manage_token in the body, for both."""
+    notice = client.post("/api/v1/notices", json={"kind": "offer", "title": "Échelle"}, headers=keys()).get_json()
+    item = client.post("/api/v1/items", json={"kind": "offer", "title": "Vélo enfant"}, headers=keys()).get_json()
+    other = keys()
+    by_header = client.post(f"/api/v1/notices/{notice['id']}/renew", headers={**other, "X-Manage-Token": notice["manage_token"]})
+    assert by_header.status_code == 200
+    by_body = client.post(f"/api/v1/items/{item['code']}/withdraw", json={"manage_token": item["manage_token"]},
+                          headers=other)
+    assert by_body.status_code == 200 and by_body.get_json()["status"] == "withdrawn"
+    assert client.post(f"/api/v1/items/{item['code']}/renew", json={"manage_token": "wrong"},
+                       headers=other).status_code == 403
 
 
 def test_validation_errors_name_the_fields_in_the_request_language(client, keys):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from boxlocale import clock, settings
+from boxlocale import clock, listing, settings
 from boxlocale.books import rules
 from boxlocale.devices import Actor
 from boxlocale.errors import Forbidden, RateLimited, ValidationError
@@ -174,7 +174,7 @@ def test_search_by_title_or_author_ignores_accents_and_case(app, db):
 
 
 def test_search_falls_back_to_like_without_fts5(app, db, monkeypatch):
-    monkeypatch.setattr(rules, "_has_fts", lambda: False)
+    monkeypatch.setattr(listing, "has_table", lambda name: False)
     with app.test_request_context():
         register(title="Les Misérables", author="Victor Hugo")
         register(title="Germinal", author="Émile Zola")
@@ -229,7 +229,7 @@ def test_books_registered_today_are_this_phones_or_all_for_volunteers(app, db, f
 def test_home_page_news_link_to_the_book(app, db):
     with app.test_request_context():
         book = register(title="Germinal")
-        assert rules.latest(4)[0]["url"] == f"/books/{book.code}"
+        assert rules.latest(4)[0].code == book.code
 
 
 def test_demo_books_have_journeys(app, db):
@@ -282,3 +282,15 @@ def test_no_catch_is_lost_when_many_log_at_once(app):
         database.connect(reuse_if_open=True)
         assert Book.get_by_id(book.id).catches == 10
         close_connection()
+
+
+def test_the_book_rules_decide_full_code_elsewhere_and_the_moves(app, db, frozen_clock):
+    with app.app_context():
+        owner = Actor(device=phone())
+        book = register(owner)
+        assert rules.full_code_given(book, rules.full_code(book))
+        assert not rules.full_code_given(book, book.code) and not rules.full_code_given(book, "")
+        assert rules.allowed_moves(book, owner) == {"comment", "label"}
+        assert rules.allowed_moves(book, Actor(device=phone()), full=True) == {"comment", "caught", "released"}
+        write(book, "released", place="elsewhere", where="")  # "somewhere else", no place typed
+        assert rules.get_book(book.code, owner)[0].status == "travelling"

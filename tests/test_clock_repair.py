@@ -29,7 +29,7 @@ def test_setting_the_clock_back_brings_back_what_the_wrong_year_wrote(app, clien
         clock.freeze(AHEAD)
         giver, taker = Actor(device=device("Jeanne")), Actor(device=device("Paul"))
         offer = giveaway.post_item(giver, {"title": "Vélo enfant", "where": "in_box"})[0]
-        giveaway.reserve(taker, offer)
+        giveaway.reserve(offer, taker)
         party = notice(kind="event", title="Fête du village", starts_at=datetime(2026, 12, 5, 18),
                        ends_at=datetime(2026, 12, 5, 23), expires_at=datetime(2026, 12, 5, 23))
         wanted = notice(kind="request", title="Cherche échelle", expires_at=AHEAD + timedelta(days=30))
@@ -57,7 +57,7 @@ def test_setting_the_clock_back_brings_back_what_the_wrong_year_wrote(app, clien
     clock.advance(hours=23)  # the reservation lapses after its 24 hours, not a year later
     assert giveaway.status_of(Item.get_by_id(offer.id)) == "available"
     with app.test_request_context():
-        assert "Vélo enfant" in [item["title"] for item in giveaway.latest(5)]
+        assert "Vélo enfant" in [item.title for item in giveaway.latest(5)]
 
 
 def test_setting_the_clock_forward_moves_nothing(app, client, db):

@@ -34,3 +34,17 @@ def test_every_operation_has_responses_and_refs_resolve(client):
         for method, operation in operations.items():
             assert operation.get("responses"), f"{method} {path} has no responses"
             assert operation.get("summary"), f"{method} {path} has no summary"
+
+
+def test_openapi_limits_come_from_the_rules(client):
+    from boxlocale import posting
+    from boxlocale.board import rules as board
+    from boxlocale.books import rules as books
+
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    notice = schemas["NoticeInput"]["properties"]
+    for name, (low, high) in board.LIMITS.items():
+        assert notice[name]["maxLength"] == high and notice[name].get("minLength", 0) == low
+    assert notice["pseudonym"]["maxLength"] == posting.PSEUDONYM_MAX
+    book = schemas["BookInput"]["properties"]
+    assert (book["title"]["maxLength"], book["author"]["maxLength"]) == (books.TITLE_MAX, books.AUTHOR_MAX)

@@ -9,6 +9,7 @@ from ..devices import current_actor
 from ..errors import ValidationError
 from ..formatting import iso
 from ..pagecache import cached_page
+from ..posting import PSEUDONYM_MAX, PSEUDONYM_MIN
 from . import bp
 from .common import page_number, request_data
 from .openapi import document, error_response, json_response
@@ -40,7 +41,7 @@ def books():
     status = request.args.get("status", "")
     if status and status not in rules.STATUSES:
         raise ValidationError(fields={"status": _l("Must be on_shelf or travelling.")})
-    found, next_page = rules.search(q=request.args.get("q", "")[:100], language=request.args.get("language", ""),
+    found, next_page = rules.search(q=request.args.get("q", ""), language=request.args.get("language", ""),
                                     view="all", status=status, page=page_number())
     actor = current_actor()
     return jsonify({"items": [book_json(book, actor) for book in found], "next_page": next_page})
@@ -108,7 +109,7 @@ SCHEMAS = {
         "language": {"type": "string", "enum": ["", *rules.LANGUAGE_CODES]},
         "isbn": {"type": "string", "description": "ISBN-10 or -13, checksum checked; hyphens and spaces allowed"},
         "note": {"type": "string", "maxLength": rules.NOTE_MAX},
-        "pseudonym": {"type": "string", "minLength": 2, "maxLength": 30},
+        "pseudonym": {"type": "string", "minLength": PSEUDONYM_MIN, "maxLength": PSEUDONYM_MAX},
         "code": {"type": "string", "description": "the full code of a book registered on another box "
                  "(another prefix): its journey continues here"},
         "photo": {"type": "string", "format": "binary", "description": "the cover (multipart only), 0..1"},
@@ -121,7 +122,7 @@ SCHEMAS = {
                  "shelf; when absent, `where` decides"},
         "note": {"type": "string", "maxLength": rules.NOTE_MAX},
         "rating": {"type": "integer", "minimum": 1, "maximum": 5},
-        "pseudonym": {"type": "string", "minLength": 2, "maxLength": 30},
+        "pseudonym": {"type": "string", "minLength": PSEUDONYM_MIN, "maxLength": PSEUDONYM_MAX},
     }},
 }
 _BOOK = {"$ref": "#/components/schemas/Book"}

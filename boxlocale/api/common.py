@@ -3,9 +3,11 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from .. import listing
 from ..errors import ValidationError
 
 PAGE_SIZE = 20
+MANAGE_HEADER = "X-Manage-Token"
 
 
 def request_data():
@@ -19,10 +21,17 @@ def request_data():
 
 
 def page_number():
-    try:
-        page = int(request.args.get("page", 1))
-    except ValueError:
-        raise ValidationError(fields={"page": _l("Must be a whole number.")}) from None
-    if page < 1:
-        raise ValidationError(fields={"page": _l("Must be 1 or more.")})
-    return page
+    """The ``page`` query parameter; a 400 naming the field when it is not a page number."""
+    return listing.page_number(request.args.get("page"), strict=True)
+
+
+def manage_token():
+    """The private manage link's secret, the same way for items and notices: the X-Manage-Token
+    header, else ``manage_token`` in the JSON body or the form."""
+    token = request.headers.get(MANAGE_HEADER)
+    if not token and request.mimetype == "application/json":
+        body = request.get_json(silent=True)
+        token = body.get("manage_token") if isinstance(body, dict) else None
+    elif not token:
+        token = request.form.get("manage_token")
+    return token if isinstance(token, str) and token else None

@@ -1,28 +1,54 @@
 """Give-box items over JSON (API.md, "Give-box items"): the same rules as the pages."""
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from .. import photos
+from .. import listing, photos
 from ..devices import current_actor, require_device
 from ..errors import ValidationError
+from ..formatting import iso
 from ..giveaway import rules
 from ..pagecache import cached_page
 from . import bp
-from .common import page_number, request_data
+from .common import manage_token, page_number, request_data
 from .openapi import document, error_response, json_response
 
-MANAGE_HEADER = "X-Manage-Token"
+
+def item_json(item, actor, photos_shown=None):
+    """An item as API.md describes it."""
+    photos_shown = rules.photos_of(item) if photos_shown is None else photos_shown
+    reserved = rules.reserved_now(item)
+    return {
+        "code": item.code,
+        "kind": item.kind,
+        "title": item.title,
+        "description": item.description,
+        "category": item.category,
+        "condition": item.condition,
+        "where": item.location,
+        "location_note": item.location_note,
+        "status": rules.status_of(item),
+        "photos": [photos.as_json(photo) for photo in photos_shown],
+        "pseudonym": item.pseudonym,
+        "created_at": iso(item.created_at),
+        "expires_at": iso(item.expires_at),
+        "reserved_until": iso(item.reserved_until) if reserved else None,
+        "mine": actor.owns(item),
+        "reserved_by_me": bool(reserved and actor.device is not None and item.reserved_by_id == actor.device.id),
+        "html_url": url_for("giveaway.item", code=item.code, _external=False),
+        "label_url": url_for("giveaway.label", code=item.code, _external=False),
+    }
+
 
 
 def _actor(writing=False):
     if writing:
         require_device()  # 401 without a bearer key
-    return current_actor(manage_token=request.headers.get(MANAGE_HEADER))
+    return current_actor(manage_token=manage_token())
 
 
 def _one(item, actor, status=200):
-    return jsonify(rules.item_json(rules.get_item(item.code, actor), actor)), status
+    return jsonify(item_json(rules.get_item(item.code, actor), actor)), status
 
 
 @bp.route("/items", methods=["GET"])
@@ -38,7 +64,7 @@ def list_items():
                                     q=request.args.get("q"), page=page_number())
     actor = _actor()
     photos_by_item = rules.photos_for(items)
-    return jsonify({"items": [rules.item_json(item, actor, photos_by_item[item.id]) for item in items],
+    return jsonify({"items": [item_json(item, actor, photos_by_item[item.id]) for item in items],
                     "next_page": next_page})
 
 
@@ -48,7 +74,7 @@ def create_item():
     data = request_data()
     processed = photos.process_uploads(request.files.getlist("photo"), current_app.config["MAX_PHOTOS_PER_ITEM"])
     item, token = rules.post_item(actor, data, processed)
-    body = rules.item_json(item, actor)
+    body = item_json(item, actor)
     body["manage_token"] = token  # shown once: the private manage link's secret
     return jsonify(body), 201
 
@@ -56,20 +82,20 @@ def create_item():
 @bp.route("/items/<code>", methods=["GET"])
 def get_item(code):
     actor = _actor()
-    return jsonify(rules.item_json(rules.get_item(code, actor), actor))
+    return jsonify(item_json(rules.get_item(code, actor), actor))
 
 
 @bp.route("/items/<code>", methods=["PATCH"])
 def patch_item(code):
     actor = _actor(writing=True)
-    item = rules.edit_item(actor, rules.get_item(code, actor), request_data())
+    item = rules.edit_item(rules.get_item(code, actor), actor, request_data())
     return _one(item, actor)
 
 
 def _move(name, move):
     def view(code):
         actor = _actor(writing=True)
-        return _one(move(actor, rules.get_item(code, actor)), actor)
+        return _one(move(rules.get_item(code, actor), actor), actor)
 
     view.__name__ = f"item_{name}"
     bp.add_url_rule(f"/items/<code>/{name}", view.__name__, view, methods=["POST"])
@@ -85,7 +111,7 @@ def item_taken(code):
     actor = _actor(writing=True)
     data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
     answer = _yes_no((data or {}).get("would_have_bought"))
-    item = rules.mark_taken(actor, rules.get_item(code, actor), answer)
+    item = rules.mark_taken(rules.get_item(code, actor), actor, answer)
     return _one(item, actor)
 
 
@@ -142,13 +168,13 @@ _WRITE_ERRORS = {"401": error_response("No device key"), "404": error_response("
                  "429": error_response("Too many writes")}
 _FIELDS = {
     "kind": {"type": "string", "enum": ["offer", "wanted"], "default": "offer"},
-    "title": {"type": "string", "minLength": 3, "maxLength": 80},
-    "description": {"type": "string", "maxLength": 2000},
+    "title": {"type": "string", "minLength": rules.TITLE_MIN, "maxLength": rules.TITLE_MAX},
+    "description": {"type": "string", "maxLength": rules.DESCRIPTION_MAX},
     "category": {"type": "string", "description": "One of GET /api/v1/categories"},
     "condition": {"type": "string", "enum": ["new", "good", "used", "for_parts"]},
     "where": {"type": "string", "enum": ["in_box", "at_giver"]},
-    "location_note": {"type": "string", "maxLength": 300},
-    "contact": {"type": "string", "maxLength": 200},
+    "location_note": {"type": "string", "maxLength": rules.NOTE_MAX},
+    "contact": {"type": "string", "maxLength": rules.CONTACT_MAX},
     "pseudonym": {"type": "string"},
 }
 
@@ -163,7 +189,7 @@ document(
                 {"name": "category", "in": "query", "schema": {"type": "string"}},
                 {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Words of the title "
                  "or description"},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": listing.PAGE_MAX}},
             ],
             "responses": {
                 "200": json_response("A page of items", {

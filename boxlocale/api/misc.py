@@ -58,7 +58,7 @@ document("/api/v1/flags", {"post": {
     "security": _SECURED,
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["target", "reason"],
-        "properties": {"target": _TARGET, "reason": {"type": "string", "minLength": 2, "maxLength": 500}}}}}},
+        "properties": {"target": _TARGET, "reason": {"type": "string", "minLength": 2, "maxLength": people.REASON_MAX}}}}}},
     "responses": {
         "201": json_response("Recorded; `hidden` says whether this report hid the target", {
             "type": "object", "properties": {"id": {"type": "integer"}, "target": {"type": "string"},

@@ -3,12 +3,13 @@
 from flask import jsonify, request, url_for
 
 from ..board import rules
-from ..board.views import ics_response
+from ..board.ics import ics_response
 from ..devices import current_actor, require_device
 from ..formatting import iso
 from ..pagecache import cached_page
+from ..posting import PSEUDONYM_MAX, PSEUDONYM_MIN
 from . import bp
-from .common import page_number, request_data
+from .common import manage_token, page_number, request_data
 from .openapi import document, error_response, json_response
 
 
@@ -34,14 +35,9 @@ def notice_json(notice, actor, replies=None):
 
 
 def _writer():
-    """The API actor of an owner's move: a device key, and perhaps a manage token in the body."""
+    """The API actor of an owner's move: a device key, and perhaps a manage token."""
     require_device()
-    if request.mimetype == "application/json":
-        body = request.get_json(silent=True)
-        token = body.get("manage_token") if isinstance(body, dict) else None
-    else:
-        token = request.form.get("manage_token")
-    return current_actor(manage_token=token if isinstance(token, str) else None)
+    return current_actor(manage_token=manage_token())
 
 
 @bp.route("/notices")
@@ -49,7 +45,7 @@ def _writer():
 def notices():
     kind, category = request.args.get("kind", ""), request.args.get("category", "")
     page = page_number()
-    found, next_page = rules.board(kind, category, request.args.get("q", "")[:100],
+    found, next_page = rules.board(kind, category, request.args.get("q", ""),
                                    request.args.get("upcoming") == "1", page)
     actor = current_actor()
     return jsonify({"items": [notice_json(notice, actor) for notice in found], "next_page": next_page})
@@ -69,13 +65,14 @@ def post_notice():
 @bp.route("/notices/<int:notice_id>")
 def notice(notice_id):
     actor = current_actor()
-    found = rules.visible_notice(notice_id, actor)
+    found = rules.get_notice(notice_id, actor)
     return jsonify(notice_json(found, actor, replies=rules.replies_of(found)))
 
 
 @bp.route("/notices/<int:notice_id>/replies", methods=["POST"])
 def post_reply(notice_id):
-    reply = rules.add_reply(current_actor(create_device_if_missing=True), notice_id, request_data())
+    actor = current_actor(create_device_if_missing=True)
+    reply = rules.add_reply(rules.get_notice(notice_id, actor), actor, request_data())
     data = reply_json(reply)
     data["held_for_review"] = reply.hidden
     return jsonify(data), 201
@@ -84,18 +81,18 @@ def post_reply(notice_id):
 @bp.route("/notices/<int:notice_id>/close", methods=["POST"])
 def close_notice(notice_id):
     actor = _writer()
-    return jsonify(notice_json(rules.close_notice(actor, notice_id), actor))
+    return jsonify(notice_json(rules.close_notice(rules.get_notice(notice_id, actor), actor), actor))
 
 
 @bp.route("/notices/<int:notice_id>/renew", methods=["POST"])
 def renew_notice(notice_id):
     actor = _writer()
-    return jsonify(notice_json(rules.renew_notice(actor, notice_id), actor))
+    return jsonify(notice_json(rules.renew_notice(rules.get_notice(notice_id, actor), actor), actor))
 
 
 @bp.route("/notices/<int:notice_id>/event.ics")
 def notice_ics(notice_id):
-    return ics_response(rules.visible_notice(notice_id, current_actor()))
+    return ics_response(rules.get_notice(notice_id, current_actor()))
 
 
 # --- OpenAPI ------------------------------------------------------------------------------------
@@ -108,15 +105,15 @@ NOTICE_INPUT = {
     "properties": {
         "kind": {"type": "string", "enum": [kind for kind, _label in rules.KINDS]},
         "category": {"type": "string", "enum": ["", *(cat for cat, _label in rules.NOTICE_CATEGORIES)]},
-        "title": {"type": "string", "minLength": 3, "maxLength": 100},
-        "body": {"type": "string", "maxLength": 4000},
+        "title": {"type": "string", "minLength": rules.LIMITS["title"][0], "maxLength": rules.LIMITS["title"][1]},
+        "body": {"type": "string", "maxLength": rules.LIMITS["body"][1]},
         "starts_at": {"type": "string", "description": "events, carpools: ISO 8601 (box time without offset)"},
         "ends_at": {"type": "string"},
-        "place": {"type": "string", "maxLength": 200, "description": "carpools: leaving from"},
-        "destination": {"type": "string", "maxLength": 200, "description": "carpools: going to"},
+        "place": {"type": "string", "maxLength": rules.LIMITS["place"][1], "description": "carpools: leaving from"},
+        "destination": {"type": "string", "maxLength": rules.LIMITS["destination"][1], "description": "carpools: going to"},
         "seats": {"type": "integer", "minimum": 1, "maximum": rules.SEATS_MAX},
-        "contact": {"type": "string", "maxLength": 200},
-        "pseudonym": {"type": "string", "minLength": 2, "maxLength": 30},
+        "contact": {"type": "string", "maxLength": rules.LIMITS["contact"][1]},
+        "pseudonym": {"type": "string", "minLength": PSEUDONYM_MIN, "maxLength": PSEUDONYM_MAX},
     },
 }
 SCHEMAS = {

@@ -2,7 +2,10 @@
 
 from datetime import timedelta
 
-from .. import clock
+from flask import Response, url_for
+
+from .. import clock, settings
+from ..errors import NotFound
 
 LINE_OCTETS = 75
 DEFAULT_LENGTH = timedelta(hours=1)  # an event given with a start only
@@ -58,3 +61,16 @@ def notice_ics(notice, host, url):
     lines.append(f"URL:{url}")
     lines += ["END:VEVENT", "END:VCALENDAR"]
     return "".join(fold(line) for line in lines)
+
+
+def ics_response(notice):
+    """The .ics download of a dated notice (404 for the others): the board's page and the API's."""
+    from .rules import has_calendar
+
+    if not has_calendar(notice):
+        raise NotFound()
+    url = url_for("board.notice", notice_id=notice.id, _external=True)
+    body = notice_ics(notice, settings.get("host_name"), url)
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="notice-{notice.id}.ics"',
+    })

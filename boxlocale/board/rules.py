@@ -4,15 +4,15 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL
+from peewee import JOIN
 
-from .. import clock, settings
-from ..db import database, writing
+from .. import clock, listing, settings
+from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..formatting import parse_local
 from ..models import Device, Notice, Reply
-from ..people.rules import check_rate, fold, held_for_review, resolve_pseudonym
+from ..posting import PSEUDONYM_MAX, check_rate, held_for_review, resolve_pseudonym
 
 KINDS = (
     ("offer", _l("I offer")),
@@ -35,8 +35,22 @@ NOTICE_CATEGORIES = (
 LIMITS = {"title": (3, 100), "body": (0, 4000), "place": (0, 200), "destination": (0, 200),
           "contact": (0, 200)}
 REPLY_MAX = 2000
+# The forms' maxlengths: the same numbers the checks use.
+FIELD_LIMITS = {**{name: high for name, (_low, high) in LIMITS.items()}, "pseudonym": PSEUDONYM_MAX}
 SEATS_MAX = 20
 PAGE_SIZE = 20
+
+
+_STATUS_LABELS = {"open": _l("Open"), "closed": _l("Done"), "expired": _l("Past")}
+
+
+def status_label(status):
+    return _STATUS_LABELS.get(status, status)
+
+
+def has_calendar(notice):
+    """Events and carpools with a date can be added to a phone's calendar (.ics)."""
+    return notice.kind in DATED_KINDS and notice.starts_at is not None
 
 
 def kind_label(kind):
@@ -160,6 +174,8 @@ def post_notice(actor, data, on_behalf=False):
     ``on_behalf``: a volunteer posts for a villager without a phone (shown as posted by the centre).
 
     Held for review (a review word): stored hidden, waiting for a volunteer."""
+    if on_behalf and not actor.is_volunteer:
+        raise Forbidden()
     now = clock.now()
     fields = clean_notice(data, now)
     check_rate(actor, "post")
@@ -180,35 +196,60 @@ def post_notice(actor, data, on_behalf=False):
     return notice, token
 
 
-def visible_notice(notice_id, actor=None):
-    """The notice with this id, unless hidden (volunteers see hidden ones). NotFound otherwise."""
+def get_notice(notice_id, actor=None):
+    """The notice with this id, or NotFound; hidden ones only for volunteers."""
     notice = Notice.get_or_none(Notice.id == notice_id)
     if notice is None or (notice.hidden and not (actor and actor.is_volunteer)):
         raise NotFound()
     return notice
 
 
+def _fresh(notice, actor):
+    """Read the notice again inside the write transaction: what another phone did just now counts."""
+    return get_notice(notice.id, actor)
+
+
+def may_manage(actor, notice):
+    """Close, renew: the phone that posted it, the holder of its manage link, a volunteer."""
+    return actor.is_volunteer or actor.owns(notice)
+
+
+def allowed_moves(notice, actor):
+    """The buttons this actor should see, as a set of move names."""
+    status, moves = status_of(notice), set()
+    if may_manage(actor, notice) and status != "closed":
+        moves.add("close")
+        if notice.kind not in DATED_KINDS:
+            moves.add("renew")
+    if status == "open":
+        moves.add("reply")
+    if not actor.owns(notice) and notice.pseudonym:
+        moves.add("thank")
+    return moves
+
+
 def _require_owner(actor, notice):
-    if not (actor.is_volunteer or actor.owns(notice)):
+    if not may_manage(actor, notice):
         raise Forbidden(_l("Only the person who posted this notice can do this."))
 
 
-def close_notice(actor, notice_id):
-    """Done or solved: closed for good; it counts as an exchange in the impact figures."""
+def close_notice(notice, actor):
+    """Done or solved: closed for good; it counts as an exchange in the impact figures. Closing what
+    is already closed changes nothing (a double tap)."""
     with writing():
-        notice = visible_notice(notice_id, actor)
+        notice = _fresh(notice, actor)
         _require_owner(actor, notice)
         if notice.status == "closed":
-            raise Conflict(_l("This notice is already closed."))
+            return notice
         notice.status, notice.closed_at, notice.updated_at = "closed", clock.now(), clock.now()
         notice.save()
     return notice
 
 
-def renew_notice(actor, notice_id):
+def renew_notice(notice, actor):
     """Give an undated notice another notice_expiry_days from now (events keep their date)."""
     with writing():
-        notice = visible_notice(notice_id, actor)
+        notice = _fresh(notice, actor)
         _require_owner(actor, notice)
         if notice.status == "closed":
             raise Conflict(_l("This notice is closed."))
@@ -220,14 +261,14 @@ def renew_notice(actor, notice_id):
     return notice
 
 
-def add_reply(actor, notice_id, data):
+def add_reply(notice, actor, data):
     """A public reply under an open notice. Held for review: stored hidden."""
     body = _string(data, "body")
     if not 1 <= len(body) <= REPLY_MAX:
         raise ValidationError(fields={"body": _l("Write a reply of %(max)d characters at most.", max=REPLY_MAX)})
     check_rate(actor, "reply")
     with writing():
-        notice = visible_notice(notice_id, actor)
+        notice = _fresh(notice, actor)
         if status_of(notice) != "open":
             raise Conflict(_l("This notice is closed or past: replies are no longer possible."))
         pseudonym = resolve_pseudonym(actor.device, data.get("pseudonym"))
@@ -256,23 +297,6 @@ def poster_verified(notice):
         Device.id == notice.device_id).scalar())
 
 
-def _search_condition(words):
-    """Word search: FTS5 when the database has it (accents ignored), else LIKE."""
-    terms = [term for term in fold(words).replace('"', " ").split() if term][:8]
-    if not terms:
-        return None
-    has_fts = database.execute_sql(
-        "SELECT 1 FROM sqlite_master WHERE name = 'notice_fts'").fetchone() is not None
-    if has_fts:
-        match = " ".join(f'"{term}"*' for term in terms)
-        return Notice.id.in_(SQL("(SELECT rowid FROM notice_fts WHERE notice_fts MATCH ?)", (match,)))
-    condition = None
-    for term in terms:
-        like = Notice.title.contains(term) | Notice.body.contains(term)
-        condition = like if condition is None else condition & like
-    return condition
-
-
 # What a card on the board shows: the board page reads only these columns (not the body).
 CARD_FIELDS = (Notice.id, Notice.kind, Notice.category, Notice.title, Notice.starts_at, Notice.place,
                Notice.destination, Notice.pseudonym, Notice.on_behalf, Notice.created_at)
@@ -295,9 +319,9 @@ def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_
         query = query.where(Notice.kind == kind)
     if category in dict(NOTICE_CATEGORIES):
         query = query.where(Notice.category == category)
-    condition = _search_condition(words or "")
-    if condition is not None:
-        query = query.where(condition)
+    terms = listing.search_words(words)
+    if terms:
+        query = query.where(listing.text_match(Notice.id, "notice_fts", (Notice.title, Notice.body), terms))
     rows = list(query.limit(per_page + 1).offset((page - 1) * per_page).objects())
     return rows[:per_page], (page + 1 if len(rows) > per_page else None)
 
@@ -308,9 +332,4 @@ def upcoming(limit=5):
 
 def latest(limit):
     """Newest notices for the home page's "what is new"."""
-    query = current_notices().order_by(Notice.created_at.desc()).limit(limit)
-    return [
-        {"title": notice.title, "url": f"/board/{notice.id}", "label": _l("Noticeboard"),
-         "when": notice.created_at}
-        for notice in query
-    ]
+    return list(current_notices().order_by(Notice.created_at.desc()).limit(limit))

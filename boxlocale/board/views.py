@@ -1,13 +1,15 @@
 """The noticeboard's pages: the board, posting, a notice with its replies, the owner's moves, .ics."""
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import settings
 from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
+from ..listing import QUERY_MAX, page_number
 from ..pagecache import cached_page, personal_to
-from . import bp, ics, rules
+from ..posting import PSEUDONYM_MAX
+from . import bp, rules
+from .ics import ics_response
 
 NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination",
                  "seats", "contact", "pseudonym")
@@ -19,8 +21,7 @@ def _choice(name, options):
 
 
 def _page():
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and int(page) > 0 else 1
+    return page_number(request.args.get("page"))
 
 
 @bp.route("/")
@@ -28,7 +29,7 @@ def _page():
 def index():
     kind = _choice("kind", rules.KINDS)
     category = _choice("category", rules.NOTICE_CATEGORIES)
-    words = request.args.get("q", "")[:100]
+    words = request.args.get("q", "")[:QUERY_MAX]
     upcoming_only = request.args.get("upcoming") == "1"
     page = _page()
     notices, next_page = rules.board(kind, category, words, upcoming_only, page, fields=rules.CARD_FIELDS)
@@ -39,7 +40,7 @@ def index():
     return render_template(
         "board/index.html", notices=notices, next_page=next_page, page=page, args=args, kind=kind,
         category=category, words=words, upcoming_only=upcoming_only,
-        upcoming=rules.upcoming() if plain_first_page else [], rules=rules,
+        upcoming=rules.upcoming() if plain_first_page else [],
         # Translated once for the page, not once per card.
         kind_labels={value: str(label) for value, label in rules.KINDS},
         category_labels={value: str(label) for value, label in rules.NOTICE_CATEGORIES},
@@ -48,7 +49,9 @@ def index():
 
 def _form_page(values, errors=None, message=None, status=200):
     return render_template(
-        "board/new.html", values=values, errors=errors or {}, message=message, rules=rules
+        "board/new.html", values=values, errors=errors or {}, message=message, kinds=rules.KINDS,
+        categories=rules.NOTICE_CATEGORIES, limits=rules.FIELD_LIMITS,
+        seats_max=rules.SEATS_MAX,
     ), status
 
 
@@ -71,13 +74,16 @@ def new():
 
 def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=None, status=200):
     actor = current_actor(manage_token=token)
-    notice = rules.visible_notice(notice_id, actor)
+    notice = rules.get_notice(notice_id, actor)
     personal_to(notice.device_id)
+    state = rules.status_of(notice)
     return render_template(
-        "board/notice.html", notice=notice, status=rules.status_of(notice), replies=rules.replies_of(notice),
-        verified=rules.poster_verified(notice), owner=actor.is_volunteer or actor.owns(notice),
+        "board/notice.html", notice=notice, status=state, status_label=rules.status_label(state),
+        kind_label=rules.kind_label(notice.kind), category_label=rules.category_label(notice.category),
+        moves=rules.allowed_moves(notice, actor), has_calendar=rules.has_calendar(notice),
+        replies=rules.replies_of(notice), verified=rules.poster_verified(notice),
         token=token if token and actor.owns(notice) else "", reply=reply_values or {}, errors=errors or {},
-        message=message, rules=rules,
+        message=message, reply_max=rules.REPLY_MAX, pseudonym_max=PSEUDONYM_MAX,
     ), status
 
 
@@ -97,7 +103,8 @@ def manage(notice_id, token):
 def reply(notice_id):
     values = {"body": request.form.get("body", ""), "pseudonym": request.form.get("pseudonym", "")}
     try:
-        posted = rules.add_reply(current_actor(create_device_if_missing=True), notice_id, values)
+        actor = current_actor(create_device_if_missing=True)
+        posted = rules.add_reply(rules.get_notice(notice_id, actor), actor, values)
     except ValidationError as error:
         return _notice_page(notice_id, reply_values=values, errors=error.fields, status=400)
     except RateLimited as error:
@@ -115,7 +122,8 @@ def reply(notice_id):
 def _owner_move(notice_id, move, done_message):
     token = request.form.get("manage") or None
     try:
-        move(current_actor(manage_token=token), notice_id)
+        actor = current_actor(manage_token=token)
+        move(rules.get_notice(notice_id, actor), actor)
     except Conflict as error:
         flash(error.message, "error")
     else:
@@ -137,18 +145,5 @@ def renew(notice_id):
 
 @bp.route("/<int:notice_id>/event.ics")
 def event_ics(notice_id):
-    notice = rules.visible_notice(notice_id, current_actor())
+    notice = rules.get_notice(notice_id, current_actor())
     return ics_response(notice)
-
-
-def ics_response(notice):
-    """The .ics download of a dated notice (404 for the others); the API uses it too."""
-    from ..errors import NotFound
-
-    if notice.kind not in rules.DATED_KINDS or notice.starts_at is None:
-        raise NotFound()
-    url = url_for("board.notice", notice_id=notice.id, _external=True)
-    body = ics.notice_ics(notice, settings.get("host_name"), url)
-    return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": f'attachment; filename="notice-{notice.id}.ics"',
-    })

@@ -7,21 +7,22 @@ follow from its journal entries.
 """
 
 import hmac
-import operator
 from datetime import UTC
-from functools import reduce
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, fn
+from peewee import JOIN, fn
 
-from .. import clock, codes, settings
+from .. import clock, codes, listing, settings
 from ..db import database, writing
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import Book, Device, JournalEntry, Photo
-from ..people.rules import check_rate, held_for_review, resolve_pseudonym
+from ..posting import PSEUDONYM_MAX, check_rate, held_for_review, resolve_pseudonym
 
 PAGE_SIZE = 20
 TITLE_MAX, AUTHOR_MAX, NOTE_MAX, WHERE_MAX = 200, 120, 1000, 120
+# The forms' maxlengths: the same numbers the checks use; an ISBN may be typed with hyphens and spaces.
+FIELD_LIMITS = {"title": TITLE_MAX, "author": AUTHOR_MAX, "note": NOTE_MAX, "where": WHERE_MAX,
+                "isbn": 20, "code": 24, "pseudonym": PSEUDONYM_MAX}
 ENTRY_KINDS = ("caught", "released", "comment")
 STATUSES = ("on_shelf", "travelling")
 # Language codes offered on the forms and the shelf's filter; what is stored is the code.
@@ -61,6 +62,30 @@ def find_book(typed, include_hidden=False):
             if public_key in found:
                 return found[public_key], False
     raise NotFound(_l("No book with this code: check the code on the label."))
+
+
+def get_book(typed, actor):
+    """The loader: the book a typed code names → (book, full), ``full`` when the secret check part was
+    typed right. Hidden books only for volunteers; NotFound otherwise."""
+    return find_book(typed, include_hidden=actor.is_volunteer)
+
+
+def full_code_given(book, typed):
+    """Does ``typed`` (the code sent with a move) carry this book's secret check part?"""
+    if not (typed or "").strip():
+        return False
+    typed_book, full = find_book(typed, include_hidden=True)
+    return full and typed_book.id == book.id
+
+
+def allowed_moves(book, actor, full=False):
+    """The moves this actor may make on this book: ``full``, the full code was given (the label's QR)."""
+    moves = {"comment"}
+    if full:
+        moves |= {"caught", "released"}
+    if may_see_full_code(actor, book):
+        moves.add("label")
+    return moves
 
 
 def _code_key(column):
@@ -213,6 +238,8 @@ def add_entry(actor, book, full, data):
     check_rate(actor, "reply")
     held = held_for_review(where, note)
     here = data.get("here")
+    if here is None and data.get("place") == "elsewhere" and not where:
+        here = False  # "somewhere else", place not given: not back on this shelf
     if isinstance(here, str):
         here = here.strip().lower() in ("1", "true", "yes", "on")
     here = is_here(where) if here is None else bool(here)
@@ -308,9 +335,9 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
         query = query.where(Book.status == status)
     if language:
         query = query.where(Book.language == language)
-    words = (q or "").split()
+    words = listing.search_words(q)
     if words:
-        query = query.where(_matches(words))
+        query = query.where(listing.text_match(Book.id, "book_fts", (Book.title, Book.author), words))
     order = {
         "shelf": (Book.title.collate("NOCASE"), Book.id),
         "arrived": (Book.updated_at.desc(), Book.id.desc()),
@@ -319,26 +346,6 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
     rows = list(query.order_by(*order).offset((page - 1) * page_size).limit(page_size + 1))
     next_page = page + 1 if len(rows) > page_size else None
     return rows[:page_size], next_page
-
-
-def _matches(words):
-    """Word search on title and author: FTS5 when this SQLite has it (prefix match, accents
-    ignored), else LIKE."""
-    if _has_fts():
-        terms = " ".join('"' + word.replace('"', '""') + '"*' for word in words[:10])
-        return Book.id.in_(SQL("(SELECT rowid FROM book_fts WHERE book_fts MATCH ?)", [terms]))
-    return reduce(operator.and_, [Book.title.contains(word) | Book.author.contains(word) for word in words[:10]])
-
-
-_fts_present = None
-
-
-def _has_fts():
-    global _fts_present
-    if _fts_present is None:
-        found = database.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'book_fts'").fetchone()
-        _fts_present = found is not None
-    return _fts_present
 
 
 def registered_today(actor):
@@ -373,8 +380,4 @@ def books_for_labels(actor, typed_codes):
 
 def latest(limit):
     """Newest visible books, for the home page's "what is new"."""
-    query = Book.select().where(Book.hidden == False).order_by(Book.created_at.desc()).limit(limit)  # noqa: E712
-    return [
-        {"title": book.title, "url": f"/books/{book.code}", "label": _l("Books"), "when": book.created_at}
-        for book in query
-    ]
+    return list(Book.select().where(Book.hidden == False).order_by(Book.created_at.desc()).limit(limit))  # noqa: E712

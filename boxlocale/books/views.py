@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from .. import photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
+from ..listing import page_number
 from ..pagecache import cached_page, personal_to
 from . import bp, rules
 
@@ -21,8 +22,8 @@ def index():
     q = request.args.get("q", "").strip()
     language = request.args.get("language", "")
     language = language if language in rules.LANGUAGE_CODES else ""
-    page = request.args.get("page", 1, type=int) or 1
-    books, next_page = rules.search(q=q, language=language, view=view, page=max(1, page), fields=rules.SHELF_FIELDS)
+    page = page_number(request.args.get("page"))
+    books, next_page = rules.search(q=q, language=language, view=view, page=page, fields=rules.SHELF_FIELDS)
     return render_template(
         "books/index.html", books=books, next_page=next_page, page=page, view=view, q=q,
         language=language, languages=rules.LANGUAGES,
@@ -72,12 +73,7 @@ def add_entry(code):
     """A journal entry from the book page (comment) or from the label's page (caught, released)."""
     book, _full = _book_or_404(code)
     data = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
-    full = False
-    if data["code"]:
-        typed_book, full = rules.find_book(data["code"])
-        full = full and typed_book.id == book.id
-    if data["place"] == "elsewhere" and not data["where"].strip():
-        data["here"] = False  # "somewhere else", place not given: not back on this shelf
+    full = rules.full_code_given(book, data["code"])
     actor = current_actor(create_device_if_missing=True)
     try:
         entry, held = rules.add_entry(actor, book, full, data)
@@ -148,6 +144,7 @@ def _new_page(actor, values, errors, status=200):
     return render_template(
         "books/new.html", values=values, errors=errors, languages=rules.LANGUAGES, added=added,
         today=today, full_code=rules.full_code, posts_per_hour=settings.get("posts_per_hour"),
+        limits=rules.FIELD_LIMITS,
     ), status
 
 
@@ -179,8 +176,9 @@ def _label(book):
 
 
 def _book_or_404(code, include_hidden=False):
-    actor = current_actor()
-    return rules.find_book(code, include_hidden=include_hidden or actor.is_volunteer)
+    if include_hidden:  # the label: its owner may print it while it waits for review
+        return rules.find_book(code, include_hidden=True)
+    return rules.get_book(code, current_actor())
 
 
 def _book_page(book, full_code="", errors=None, values=None, status=200):
@@ -190,5 +188,6 @@ def _book_page(book, full_code="", errors=None, values=None, status=200):
     return render_template(
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
         full_code=full_code, errors=errors or {}, values=values or {}, languages=dict(rules.LANGUAGES),
-        verified=rules.registrant_verified(book), mine=rules.may_see_full_code(actor, book),
+        verified=rules.registrant_verified(book), moves=rules.allowed_moves(book, actor, bool(full_code)),
+        limits=rules.FIELD_LIMITS,
     ), status

@@ -59,7 +59,7 @@ def behalf_item():
                                    manage_url=url_for("giveaway.manage", code=item.code, token=token))
     return render_template("console/behalf_item.html", values=values, errors=errors,
                            categories=giveaway_rules.enabled_categories(), conditions=giveaway_rules.CONDITIONS,
-                           places=giveaway_rules.PLACES), status
+                           places=giveaway_rules.PLACES, limits=giveaway_rules.FIELD_LIMITS), status
 
 
 @bp.route("/behalf/notice", methods=["GET", "POST"])
@@ -80,4 +80,5 @@ def behalf_notice():
                                    url=url_for("board.notice", notice_id=notice.id),
                                    manage_url=url_for("board.manage", notice_id=notice.id, token=token))
     return render_template("console/behalf_notice.html", values=values, errors=errors,
-                           kinds=board_rules.KINDS, categories=board_rules.NOTICE_CATEGORIES), status
+                           kinds=board_rules.KINDS, categories=board_rules.NOTICE_CATEGORIES,
+                           limits=board_rules.FIELD_LIMITS, seats_max=board_rules.SEATS_MAX), status

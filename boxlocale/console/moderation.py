@@ -13,7 +13,8 @@ from .. import clock
 from ..db import writing
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
-from ..people.rules import canonical_target, find_target, held_for_review, set_hidden
+from ..people.rules import canonical_target, find_target, set_hidden
+from ..posting import held_for_review
 from .session import audit
 
 KINDS = ("item", "book", "journal", "notice", "reply")

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..errors import Conflict, ValidationError
-from ..portal.views import safe_next
+from ..web import safe_next
 from . import bp, moderation
 from .session import requires
 

@@ -10,7 +10,8 @@ from .. import backup, clock, clock_repair, settings, stats
 from ..db import writing
 from ..errors import RateLimited, StorageFull, ValidationError
 from ..formatting import parse_local
-from ..portal.views import safe_next
+from ..listing import page_number
+from ..web import safe_next
 from . import accounts, bp, moderation, settings_form
 from .session import audit, can, end_session, requires, start_session
 
@@ -74,7 +75,7 @@ def logout():
 @bp.route("/audit")
 @requires("admin")
 def audit_log():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number(request.args.get("page"))
     lines = moderation.audit_log(limit=51, page=page)
     return render_template("console/audit.html", lines=lines[:50], page=page, action_label=moderation.action_label,
                            next_page=page + 1 if len(lines) > 50 else None)

@@ -11,17 +11,14 @@ Every move takes an ``Actor``; volunteers may do every move.
 import secrets
 from datetime import timedelta
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, OperationalError
+from peewee import JOIN
 
-from .. import clock, codes, settings
-from ..db import database, writing
+from .. import clock, codes, listing, posting, settings
+from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..formatting import iso
 from ..models import Device, Item, ItemPhoto, Photo
-from ..people import rules as people
 
 CATEGORIES = [
     ("vetements", _l("Clothes")),
@@ -51,6 +48,9 @@ PLACES = [
 STATUSES = ("available", "reserved", "taken", "withdrawn", "expired")
 TITLE_MIN, TITLE_MAX = 3, 80
 DESCRIPTION_MAX, NOTE_MAX, CONTACT_MAX = 2000, 300, 200
+# The forms' maxlengths: the same numbers the checks below use.
+FIELD_LIMITS = {"title": TITLE_MAX, "description": DESCRIPTION_MAX, "location_note": NOTE_MAX,
+                "contact": CONTACT_MAX, "pseudonym": posting.PSEUDONYM_MAX}
 PAGE_SIZE = 20
 DOUBLE_SUBMIT_SECONDS = 120
 
@@ -187,9 +187,9 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
         query = query.where(Item.kind == kind)
     if category:
         query = query.where(Item.category == category)
-    words = _words(q)
+    words = listing.search_words(q)
     if words:
-        query = query.where(_text_match(words))
+        query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words))
     rows = list(
         query.order_by(Item.created_at.desc(), Item.id.desc())
         .limit(per_page + 1)
@@ -202,47 +202,9 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     return rows[:per_page], next_page
 
 
-def _words(q):
-    return [word for word in (q or "").split() if word.strip('"*')][:8]
-
-
-def _text_match(words):
-    """Word search: SQLite FTS5 (accents ignored, word prefixes) when the box has it, else LIKE."""
-    if _has_fts():
-        match = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
-        return Item.id.in_(SQL("(SELECT rowid FROM item_fts WHERE item_fts MATCH ?)", [match]))
-    condition = None
-    for word in words:
-        pattern = f"%{word}%"
-        term = Item.title ** pattern | Item.description ** pattern
-        condition = term if condition is None else condition & term
-    return condition
-
-
-_fts_present = {}
-
-
-def _has_fts():
-    """Is the item_fts table there? (A SQLite without FTS5 skipped it at migration V3.)"""
-    key = database.database
-    if key not in _fts_present:
-        try:
-            _fts_present[key] = bool(
-                database.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'item_fts'").fetchone()
-            )
-        except OperationalError:
-            return False
-    return _fts_present[key]
-
-
 def latest(limit):
     """Newest visible available items, for the home page's "what is new"."""
-    items, _next = search("available", per_page=limit, fields=(Item.code, Item.title, Item.created_at))
-    return [
-        {"title": item.title, "url": url_for("giveaway.item", code=item.code), "label": _l("Give-box"),
-         "when": item.created_at}
-        for item in items
-    ]
+    return search("available", per_page=limit, fields=(Item.code, Item.title, Item.created_at))[0]
 
 
 # Who may do what
@@ -268,7 +230,7 @@ def may_mark_taken(actor, item):
     return item.location == "in_box" and status_of(item) == "available"
 
 
-def allowed_moves(actor, item):
+def allowed_moves(item, actor):
     """The buttons this actor should see, as a set of move names."""
     status, moves = status_of(item), set()
     manager = may_manage(actor, item)
@@ -305,12 +267,12 @@ def clean_fields(data, kind="offer", partial=False):
     if given("title"):
         title = text("title")
         if not TITLE_MIN <= len(title) <= TITLE_MAX:
-            errors["title"] = _l("Between 3 and 80 characters, please.")
+            errors["title"] = _l("Between %(low)d and %(high)d characters, please.", low=TITLE_MIN, high=TITLE_MAX)
         values["title"] = title
     if given("description"):
         values["description"] = text("description")
         if len(values["description"]) > DESCRIPTION_MAX:
-            errors["description"] = _l("2,000 characters at most, please.")
+            errors["description"] = _l("%(count)d characters at most, please.", count=DESCRIPTION_MAX)
     if given("category"):
         category = text("category") or "divers"
         if category not in dict(enabled_categories()):
@@ -351,7 +313,7 @@ def post_item(actor, data, processed_photos=(), on_behalf=False):
     values = clean_fields(data, kind)
     if on_behalf and not actor.is_volunteer:
         raise Forbidden()
-    people.check_rate(actor, "post")
+    posting.check_rate(actor, "post")
     now = clock.now()
     token = secrets.token_urlsafe(16)
     with writing():
@@ -361,9 +323,9 @@ def post_item(actor, data, processed_photos=(), on_behalf=False):
             again.save(only=[Item.manage_hash])
             return again, token
         if on_behalf:
-            pseudonym = people.clean_pseudonym(data.get("pseudonym"))
+            pseudonym = posting.clean_pseudonym(data.get("pseudonym"))
         else:
-            pseudonym = people.resolve_pseudonym(actor.device, data.get("pseudonym"))
+            pseudonym = posting.resolve_pseudonym(actor.device, data.get("pseudonym"))
         item = Item.create(
             code=_new_code(),
             kind=kind,
@@ -372,7 +334,7 @@ def post_item(actor, data, processed_photos=(), on_behalf=False):
             device=None if on_behalf else actor.device,
             manage_hash=hash_key(token),
             on_behalf=on_behalf,
-            hidden=people.held_for_review(values["title"], values.get("description")),
+            hidden=posting.held_for_review(values["title"], values.get("description")),
             created_at=now,
             updated_at=now,
             expires_at=now + _expiry(),
@@ -411,7 +373,7 @@ def _hold():
     return timedelta(hours=float(settings.get("hold_hours")))
 
 
-def edit_item(actor, item, data):
+def edit_item(item, actor, data):
     """Change the text fields (PATCH: only those given)."""
     values = clean_fields(data, item.kind, partial=True)
     with writing():
@@ -421,7 +383,7 @@ def edit_item(actor, item, data):
             raise Conflict(_l("This item is closed: it can no longer be changed."))
         for name, value in values.items():
             setattr(item, name, value)
-        if people.held_for_review(item.title, item.description):
+        if posting.held_for_review(item.title, item.description):
             item.hidden = True
         item.updated_at = clock.now()
         item.save()
@@ -431,7 +393,7 @@ def edit_item(actor, item, data):
 # The moves
 
 
-def reserve(actor, item):
+def reserve(item, actor):
     """Keep an offer for this phone for the box's hold time. Only one phone at a time: the other
     gets a Conflict. Reserving again what this phone already holds changes nothing."""
     with writing():
@@ -455,7 +417,7 @@ def reserve(actor, item):
     return item
 
 
-def release(actor, item):
+def release(item, actor):
     """Cancel the reservation (the reserver or the owner). Nothing to cancel: nothing changes."""
     with writing():
         item = _fresh(item)
@@ -471,7 +433,7 @@ def release(actor, item):
     return item
 
 
-def mark_taken(actor, item, would_have_bought=None):
+def mark_taken(item, actor, would_have_bought=None):
     """It found a new home (an offer) or the asker got it (a request)."""
     with writing():
         item = _fresh(item)
@@ -501,7 +463,7 @@ def mark_taken(actor, item, would_have_bought=None):
     return item
 
 
-def answer_bought(actor, item, answer):
+def answer_bought(item, actor, answer):
     """"Would you otherwise have bought it?" (yes/no), asked once it is taken."""
     if not isinstance(answer, bool):
         raise ValidationError(fields={"would_have_bought": _l("Please answer yes or no.")})
@@ -514,7 +476,7 @@ def answer_bought(actor, item, answer):
     return item
 
 
-def withdraw(actor, item):
+def withdraw(item, actor):
     with writing():
         item = _fresh(item)
         status = status_of(item)
@@ -529,7 +491,7 @@ def withdraw(actor, item):
     return item
 
 
-def renew(actor, item):
+def renew(item, actor):
     """Another full period before it expires, before or after the expiry."""
     with writing():
         item = _fresh(item)
@@ -575,39 +537,3 @@ _CLOSED = {
 def _require_status(status, allowed):
     if status not in allowed:
         raise Conflict(_CLOSED[status])
-
-
-# The API shape
-
-
-def item_json(item, actor, photos=None):
-    """An item as API.md describes it."""
-    photos = photos_of(item) if photos is None else photos
-    reserved = reserved_now(item)
-    return {
-        "code": item.code,
-        "kind": item.kind,
-        "title": item.title,
-        "description": item.description,
-        "category": item.category,
-        "condition": item.condition,
-        "where": item.location,
-        "location_note": item.location_note,
-        "status": status_of(item),
-        "photos": [_photo_json(photo) for photo in photos],
-        "pseudonym": item.pseudonym,
-        "created_at": iso(item.created_at),
-        "expires_at": iso(item.expires_at),
-        "reserved_until": iso(item.reserved_until) if reserved else None,
-        "mine": actor.owns(item),
-        "reserved_by_me": bool(reserved and actor.device is not None and item.reserved_by_id == actor.device.id),
-        "html_url": url_for("giveaway.item", code=item.code, _external=False),
-        "label_url": url_for("giveaway.label", code=item.code, _external=False),
-    }
-
-
-def _photo_json(photo):
-    from ..photos import as_json
-
-    return as_json(photo)
-

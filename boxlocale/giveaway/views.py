@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
 from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
+from ..listing import page_number
 from ..pagecache import cached_page, personal_to
 from . import bp, rules
 
@@ -36,10 +37,7 @@ def _actor(code, writing=False):
 def index():
     args = {key: request.args.get(key, "") for key in ("q", "category", "kind", "status")}
     status = args["status"] or "current"
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     items, next_page = rules.search(
         status=None if status == "all" else status, kind=args["kind"] or None,
         category=args["category"] or None, q=args["q"], page=page, fields=rules.LISTING_FIELDS,
@@ -76,7 +74,7 @@ def _form(kind, values, errors=None, status=200):
     return render_template(
         "giveaway/form.html", kind=kind, values=values, errors=errors or {},
         categories=rules.enabled_categories(), conditions=rules.CONDITIONS, places=rules.PLACES,
-        max_photos=current_app.config["MAX_PHOTOS_PER_ITEM"],
+        max_photos=current_app.config["MAX_PHOTOS_PER_ITEM"], limits=rules.FIELD_LIMITS,
     ), status
 
 
@@ -103,7 +101,7 @@ def _item_page(item, actor, message=None, status=200):
     personal_to(item.device_id, item.reserved_by_id, item.taken_by_id)
     return render_template(
         "giveaway/item.html", item=item, photos=rules.photos_of(item), actor=actor,
-        moves=rules.allowed_moves(actor, item), status=rules.status_of(item),
+        moves=rules.allowed_moves(item, actor), status=rules.status_of(item),
         status_label=rules.status_label(item), category=rules.category_label(item.category),
         conditions=dict(rules.CONDITIONS), reserved_by_me=rules.is_reserver(actor, item),
         verified=device is not None and device.verified_at is not None, mine=rules.may_manage(actor, item),
@@ -119,7 +117,7 @@ def act(code, move):
     found = rules.get_item(code, actor)
     do, done_message = MOVES[move]
     try:
-        found = do(actor, found)
+        found = do(found, actor)
     except (Conflict, Forbidden) as error:
         return _item_page(rules.get_item(code, actor), actor, error.message, error.status)
     flash(done_message)
@@ -131,7 +129,7 @@ def bought(code):
     actor = _actor(code, writing=True)
     found = rules.get_item(code, actor)
     answer = {"yes": True, "no": False}.get(request.form.get("answer"))
-    rules.answer_bought(actor, found, answer)
+    rules.answer_bought(found, actor, answer)
     flash(_l("Thank you for your answer."))
     return redirect(url_for("giveaway.item", code=found.code), 303)
 
@@ -148,7 +146,7 @@ def edit(code):
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            rules.edit_item(actor, found, values)
+            rules.edit_item(found, actor, values)
         except ValidationError as error:
             return _edit_form(found, values, error.fields), 400
         return redirect(url_for("giveaway.item", code=found.code), 303)
@@ -159,6 +157,7 @@ def _edit_form(item, values, errors):
     return render_template(
         "giveaway/form.html", kind=item.kind, item=item, values=values, errors=errors,
         categories=rules.enabled_categories(), conditions=rules.CONDITIONS, places=rules.PLACES,
+        limits=rules.FIELD_LIMITS,
     )
 
 

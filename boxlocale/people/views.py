@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from ..devices import current_actor
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..portal.views import safe_next
+from ..web import safe_next
 from . import bp, rules
 
 

@@ -1,6 +1,7 @@
 import shutil
 
 from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from .. import settings
 from ..board import rules as board_rules
@@ -9,6 +10,7 @@ from ..db import read_every_table
 from ..giveaway import rules as giveaway_rules
 from ..i18n import LANG_COOKIE, LANGUAGES
 from ..pagecache import cached_page
+from ..web import safe_next
 from . import bp, captive
 
 NEWS_PER_DOMAIN = 4
@@ -18,19 +20,19 @@ NEWS_PER_DOMAIN = 4
 @cached_page
 def home():
     news = (
-        giveaway_rules.latest(NEWS_PER_DOMAIN)
-        + books_rules.latest(NEWS_PER_DOMAIN)
-        + board_rules.latest(NEWS_PER_DOMAIN)
+        [_news(item, _l("Give-box"), url_for("giveaway.item", code=item.code))
+         for item in giveaway_rules.latest(NEWS_PER_DOMAIN)]
+        + [_news(book, _l("Books"), url_for("books.book", code=book.code))
+           for book in books_rules.latest(NEWS_PER_DOMAIN)]
+        + [_news(notice, _l("Noticeboard"), url_for("board.notice", notice_id=notice.id))
+           for notice in board_rules.latest(NEWS_PER_DOMAIN)]
     )
     news.sort(key=lambda entry: entry["when"], reverse=True)
     return render_template("portal/home.html", news=news[: NEWS_PER_DOMAIN * 2])
 
 
-def safe_next(target):
-    """Only paths on this box: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
+def _news(record, label, url):
+    return {"title": record.title, "url": url, "label": label, "when": record.created_at}
 
 
 @bp.route("/lang/<code>")

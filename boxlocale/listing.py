@@ -1,0 +1,72 @@
+"""What every listing shares (the three domains, the console, the API): the page number and the word search.
+
+One escaping rule and one word cap for every search box; SQLite FTS5 when the box has it (accents ignored,
+word prefixes), else LIKE (a SQLite built without FTS5 skipped those tables at migration V3).
+"""
+
+import operator
+from functools import reduce
+
+from flask_babel import lazy_gettext as _l
+from peewee import SQL, OperationalError
+
+from .db import database
+from .errors import ValidationError
+
+MAX_WORDS = 8  # words of a search that count: more only slows the query down
+QUERY_MAX = 100  # characters of a search that are read
+FTS_TABLES = ("item_fts", "book_fts", "notice_fts")  # made by migration V3; names are never typed
+PAGE_MAX = 10_000  # far beyond any listing on a box; bigger numbers are typing mistakes (or attacks)
+
+
+def page_number(raw, strict=False):
+    """The page asked for: plain ASCII digits from 1 to PAGE_MAX. Anything else is page 1 on a page, or a
+    ValidationError in the API (``strict``): never a 500, whatever the digits (huge, "²", "١٢")."""
+    text = "1" if raw is None else str(raw).strip()
+    if text.isascii() and text.isdigit() and len(text) <= len(str(PAGE_MAX)) and 1 <= int(text) <= PAGE_MAX:
+        return int(text)
+    if strict:
+        raise ValidationError(fields={"page": _l("A whole number from 1 to %(max)d, please.", max=PAGE_MAX)})
+    return 1
+
+
+def search_words(query):
+    """The words of a search: split on spaces, at most MAX_WORDS; a word made only of quotes or stars is
+    no word."""
+    return [word for word in (query or "")[:QUERY_MAX].split() if word.strip('"*')][:MAX_WORDS]
+
+
+def text_match(key, fts_table, columns, words):
+    """SQL condition: each word (a prefix) in one of ``columns``. ``key``: the model's id, the rowid of
+    ``fts_table``. None when there are no words."""
+    if not words:
+        return None
+    if fts_table not in FTS_TABLES:
+        raise ValueError(fts_table)
+    if has_table(fts_table):
+        # Each word quoted (FTS syntax typed in a search box is taken as plain words) and a prefix.
+        match = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+        sql = f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?)"  # noqa: S608 - a name from FTS_TABLES
+        return key.in_(SQL(sql, [match]))
+    return reduce(operator.and_, [reduce(operator.or_, [column.contains(word) for column in columns])
+                                  for word in words])
+
+
+_tables_present = {}
+
+
+def has_table(name):
+    """Is this table in the open database? (Remembered per database file: it changes only at migration.)"""
+    key = (database.database, name)
+    if key not in _tables_present:
+        try:
+            found = database.execute_sql("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+        except OperationalError:
+            return False
+        _tables_present[key] = found is not None
+    return _tables_present[key]
+
+
+def forget_tables():
+    """After a migration or a restore: look again."""
+    _tables_present.clear()

@@ -1,0 +1,88 @@
+"""What every domain checks when someone posts: the pseudonym, the rate limits, the review words.
+
+Its own module so that every domain's rules (and people's) can import it without importing each other.
+"""
+
+import re
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+
+from . import ratelimit, settings
+from .errors import ValidationError
+from .models import Device
+
+PSEUDONYM_MIN, PSEUDONYM_MAX = 2, 30
+_ALLOWED = re.compile(r"^[\w .'’-]+$")
+# Names that would pass for the box's own people; compared without accents, case or l33t.
+_RESERVED = ("admin", "moderat", "benevol", "volunteer", "boxlocale", "staff", "officiel", "official",
+             "mairie", "support", "root", "system", "animat", "equipe")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+
+
+def fold(text):
+    """Lower case, no accents: how names and words are compared."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _looks_official(name):
+    squashed = re.sub(r"[^a-z]", "", fold(name).translate(_LEET))
+    return any(word in squashed for word in _RESERVED)
+
+
+def clean_pseudonym(typed):
+    """Check a typed pseudonym; return it tidied, or raise ValidationError on the ``pseudonym`` field."""
+    name = " ".join((typed or "").split())
+    if not name:
+        return ""
+    if not PSEUDONYM_MIN <= len(name) <= PSEUDONYM_MAX:
+        raise ValidationError(fields={"pseudonym": _l("Between %(low)d and %(high)d characters, please.", low=PSEUDONYM_MIN, high=PSEUDONYM_MAX)})
+    if not _ALLOWED.match(name):
+        raise ValidationError(fields={"pseudonym": _l("Letters, digits, spaces, - and ' only, please.")})
+    if _looks_official(name):
+        raise ValidationError(
+            fields={"pseudonym": _l("This name could be mistaken for the box's volunteers: choose another.")}
+        )
+    return name
+
+
+def resolve_pseudonym(device, typed):
+    """The pseudonym to show on a post, claimed for this phone. Call inside the post's write transaction.
+
+    Empty: the phone's own pseudonym (or none). A name held by another phone is refused: pseudonyms are
+    unique on the box, and a phone keeps its own.
+    """
+    name = clean_pseudonym(typed)
+    if not name:
+        return device.pseudonym or "" if device is not None else ""
+    holder = Device.get_or_none(Device.pseudonym == name)
+    if holder is not None and (device is None or holder.id != device.id):
+        raise ValidationError(fields={"pseudonym": _l("This pseudonym is already used by another neighbour.")})
+    if device is not None and device.pseudonym != name:
+        device.pseudonym = name
+        device.save(only=[Device.pseudonym])
+    return name
+
+
+def check_rate(actor, action="post"):
+    """Rate limits: per phone, and 5x looser per address (phones can share one). Volunteers are exempt.
+
+    The phone's own limit is checked first, so one phone's flood never uses up its neighbours' share.
+    """
+    if actor.is_volunteer:
+        return
+    limit = int(settings.get("replies_per_hour" if action == "reply" else "posts_per_hour"))
+    if actor.device is not None:
+        ratelimit.hit(action, f"device:{actor.device.id}", limit)
+    if actor.address:
+        ratelimit.hit(action, f"address:{actor.address}", limit * 5)
+
+
+def held_for_review(*texts):
+    """True when a text contains one of the box's review words: the post waits for a volunteer."""
+    words = [fold(word).strip() for word in settings.get("moderation_words") if word.strip()]
+    if not words:
+        return False
+    haystack = fold(" ".join(text or "" for text in texts))
+    return any(re.search(r"\b" + re.escape(word) + r"\b", haystack) for word in words)

@@ -1,0 +1,41 @@
+"""What every test module shares: a device as a phone that posted before, a form posted with its CSRF
+token, and the process state a test must not inherit from the one before."""
+
+import secrets
+from datetime import datetime
+
+from boxlocale import clock, listing, pagecache, ratelimit, settings
+from boxlocale.console import accounts
+from boxlocale.devices import hash_key
+from boxlocale.models import Device
+
+from .conftest import csrf_token
+
+
+def reset_process_state():
+    """Rate limits, the login lockout, the page cache, the settings cache, remembered tables, the clock."""
+    ratelimit.reset()
+    accounts.lockout.reset()
+    pagecache.clear()
+    listing.forget_tables()
+    settings.invalidate()
+    clock.freeze(None)
+    clock.set_offset(0)
+
+
+def new_device(pseudonym=None, verified=False, created_at=None):
+    """A phone's device row (call with the database open)."""
+    return Device.create(key_hash=hash_key(secrets.token_hex(8)), pseudonym=pseudonym,
+                         created_at=created_at or datetime(2026, 11, 1),
+                         verified_at=datetime(2026, 11, 2) if verified else None)
+
+
+def submit(phone, page, data, action=None):
+    """Open ``page`` (a test client or a requests session with ``base_url``), then post ``data`` with the
+    form's CSRF token."""
+    if hasattr(phone, "base_url"):  # a requests session of a live box
+        html = phone.get(phone.base_url + page).text
+        return phone.post(phone.base_url + (action or page), data={**data, "csrf_token": csrf_token(html)},
+                          allow_redirects=False)
+    html = phone.get(page).get_data(as_text=True)
+    return phone.post(action or page, data={**data, "csrf_token": csrf_token(html)})

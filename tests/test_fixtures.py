@@ -1,0 +1,28 @@
+"""The unit fixtures: fast where durability is not tested, and nothing inherited from a previous test."""
+
+from boxlocale import create_app, pagecache, ratelimit
+from boxlocale.console import accounts
+from boxlocale.db import database
+
+
+def test_unit_tests_write_without_fsync_but_a_box_always_syncs(app, tmp_path):
+    with app.app_context():
+        assert database.execute_sql("PRAGMA synchronous").fetchone()[0] == 0  # OFF
+    create_app({"DATA_DIR": str(tmp_path / "box"), "LOG_REQUESTS": False})
+    with database.connection_context():
+        assert database.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_process_state_left_by_a_test(app):
+    """Leaves a lockout, a spent rate limit and a cached page: the next test must not see them."""
+    for _ in range(20):
+        accounts.lockout.fail("address:10.0.0.1")
+    ratelimit.hit("post", "device:left-over", 100)
+    pagecache._entries["left over"] = None
+    assert accounts.lockout.wait_seconds("address:10.0.0.1") > 0
+
+
+def test_process_state_is_reset_for_each_app(app):
+    assert accounts.lockout.wait_seconds("address:10.0.0.1") == 0
+    assert "left over" not in pagecache._entries
+    assert not ratelimit._hits
