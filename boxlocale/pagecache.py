@@ -58,11 +58,11 @@ _PERSONAL_HEADERS = {"set-cookie", "content-length", "etag", "content-encoding"}
 class Entry:
     """One stored page: its bytes (and gzipped copy), headers, validator and who must not get it."""
 
-    __slots__ = ("generation", "stored_at", "status", "headers", "body", "gzipped", "etag", "has_token",
-                 "personal")
+    __slots__ = ("generation", "tables", "stored_at", "status", "headers", "body", "gzipped", "etag",
+                 "has_token", "personal")
 
-    def __init__(self, generation, stored_at, status, headers, body, personal):
-        self.generation, self.stored_at, self.status = generation, stored_at, status
+    def __init__(self, generation, tables, stored_at, status, headers, body, personal):
+        self.generation, self.tables, self.stored_at, self.status = generation, tables, stored_at, status
         self.headers = [(name, value) for name, value in headers if name.lower() not in _PERSONAL_HEADERS]
         self.headers.append(("Vary", "Accept-Encoding, Cookie"))
         self.body = body
@@ -72,19 +72,24 @@ class Entry:
         self.etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         self.personal = frozenset(personal)
 
-    def fresh(self, generation, now):
-        return self.generation == generation and timedelta(0) <= now - self.stored_at < MAX_AGE
+    def fresh(self, now):
+        return self.generation == db.generation(self.tables) and timedelta(0) <= now - self.stored_at < MAX_AGE
 
+
+# The tables each part's pages show: a new notice keeps the give-box's and the shelf's pages.
+GIVE_BOX_TABLES = ("item", "item_photo", "photo", "device", "setting")
+BOOK_TABLES = ("book", "journal_entry", "photo", "device", "setting")
+BOARD_TABLES = ("notice", "reply", "device", "setting")
 
 _entries = OrderedDict()
 _lock = threading.Lock()
 
 
 def _lookup(key):
-    generation, now = db.generation(), clock.now()
+    now = clock.now()
     with _lock:
         entry = _entries.get(key)
-        if entry is not None and entry.fresh(generation, now):
+        if entry is not None and entry.fresh(now):
             _entries.move_to_end(key)
             return entry
     return None
@@ -279,10 +284,14 @@ def personal_to(*device_ids):
     )
 
 
-def cached_page(view):
+def cached_page(view=None, tables=None):
     """Decorate a view whose page depends only on its URL, the language, whether the phone has a device
-    key, the data and the clock (and on who the page is ``personal_to``). The page is stored by
-    ``finish_shared``, once every after-request hook has given it its headers."""
+    key, the data and the clock (and on who the page is ``personal_to``). ``tables``: the only tables
+    the page shows (a write elsewhere keeps it); None: any write renders it afresh. The page is stored
+    by ``finish_shared``, once every after-request hook has given it its headers."""
+    if view is None:
+        return lambda view: cached_page(view, tables)
+    tables = tuple(tables) if tables else None
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -294,12 +303,13 @@ def cached_page(view):
         if entry is not None and not (device_key and hash_key(device_key) in entry.personal):
             g.shared_entry = entry
             return make_response(entry.body, entry.status)
-        g.shared_render = (key, db.generation(), clock.now())
+        g.shared_render = (key, tables, db.generation(tables), clock.now())
         # A token made earlier in this app context (tests run requests inside one) is put back after.
         g.token_before_render = g.pop("csrf_token", None)
         g.csrf_token = TOKEN_PLACEHOLDER  # what generate_csrf() returns while the page renders
         return view(*args, **kwargs)
 
+    wrapper.shared_tables = tables
     return wrapper
 
 
@@ -315,9 +325,9 @@ def finish_shared(response):
     if g.get("token_before_render"):
         g.csrf_token = g.pop("token_before_render")
     if entry is None:
-        key, generation, now = render
+        key, tables, generation, now = render
         body = response.get_data() if not response.is_streamed else b""
-        entry = Entry(generation, now, response.status_code, list(response.headers.items()), body,
+        entry = Entry(generation, tables, now, response.status_code, list(response.headers.items()), body,
                       g.get("page_personal_hashes", ()))
         if _storable(response):
             _store(key, entry)

@@ -80,13 +80,14 @@ TOKEN_RE = re.compile(r'name="csrf_token" value="[^"]+"')
 
 def _counting_renders(app, endpoint):
     renders = []
-    original = app.view_functions[endpoint].__wrapped__
+    shared = app.view_functions[endpoint]
+    original = shared.__wrapped__
 
     def counting(*args, **kwargs):
         renders.append(1)
         return original(*args, **kwargs)
 
-    app.view_functions[endpoint] = pagecache.cached_page(counting)
+    app.view_functions[endpoint] = pagecache.cached_page(counting, tables=shared.shared_tables)
     return renders
 
 
@@ -231,3 +232,32 @@ def test_the_api_listing_is_shared_with_a_phone_that_has_posted(app, frozen_cloc
     before = pagecache.stats()["shared"]
     phone.get("/api/v1/items")
     assert pagecache.stats()["shared"] == before + 1
+
+
+def test_a_write_renders_afresh_only_the_pages_that_show_its_tables(app, frozen_clock):
+    from boxlocale.db import database, writing
+    from boxlocale.models import Notice
+
+    phone = app.test_client()
+    post_offer(phone)  # the phone has its device key (a new device is a write to a table pages show)
+    give_renders = _counting_renders(app, "giveaway.index")
+    board_renders = _counting_renders(app, "board.index")
+    app.test_client().get("/give/"), app.test_client().get("/board/")
+    assert (len(give_renders), len(board_renders)) == (1, 1)
+    token = csrf_token(phone.get("/board/new").get_data(as_text=True))
+    posted = phone.post("/board/new", data={"csrf_token": token, "kind": "offer", "category": "bricoler",
+                                            "title": "Je prête une échelle"})
+    assert posted.status_code == 201
+    assert "Je prête une échelle" in app.test_client().get("/board/").get_data(as_text=True)
+    app.test_client().get("/give/")
+    assert (len(give_renders), len(board_renders)) == (1, 2)  # a notice keeps the give-box's page
+    post_offer(app.test_client(), title="Table de jardin")
+    assert "Table de jardin" in app.test_client().get("/give/").get_data(as_text=True)
+    assert len(give_renders) == 2
+    with app.app_context(), writing():  # a statement that is not a model's query: every page afresh
+        database.execute_sql("UPDATE notice SET title = title")
+    app.test_client().get("/give/"), app.test_client().get("/board/")
+    assert (len(give_renders), len(board_renders)) == (3, 3)
+    with app.app_context(), writing():
+        Notice.update(title="Échelle prêtée").execute()
+    assert "Échelle prêtée" in app.test_client().get("/board/").get_data(as_text=True)

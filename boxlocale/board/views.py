@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
 from ..listing import QUERY_MAX, page_number
-from ..pagecache import cached_page, personal_to
+from ..pagecache import BOARD_TABLES, cached_page, personal_to
 from ..posting import PSEUDONYM_MAX
 from . import bp, rules
 from .ics import ics_response
@@ -25,7 +25,7 @@ def _page():
 
 
 @bp.route("/")
-@cached_page
+@cached_page(tables=BOARD_TABLES)
 def index():
     kind = _choice("kind", rules.KINDS)
     category = _choice("category", rules.NOTICE_CATEGORIES)
@@ -88,7 +88,7 @@ def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=
 
 
 @bp.route("/<int:notice_id>")
-@cached_page
+@cached_page(tables=BOARD_TABLES)
 def notice(notice_id):
     return _notice_page(notice_id)
 

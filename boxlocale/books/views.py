@@ -7,7 +7,7 @@ from .. import photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
 from ..listing import page_number
-from ..pagecache import cached_page, personal_to
+from ..pagecache import BOOK_TABLES, cached_page, personal_to
 from . import bp, rules
 
 BOOK_FIELDS = ("title", "author", "language", "isbn", "note", "pseudonym", "code")
@@ -15,7 +15,7 @@ ENTRY_FIELDS = ("kind", "where", "note", "rating", "pseudonym", "code", "place")
 
 
 @bp.route("/books/")
-@cached_page
+@cached_page(tables=BOOK_TABLES)
 def index():
     view = request.args.get("view", "shelf")
     view = view if view in rules.VIEWS else "shelf"
@@ -48,7 +48,7 @@ def find():
 
 
 @bp.route("/b/<code>")
-@cached_page
+@cached_page(tables=BOOK_TABLES)
 def short(code):
     """The label's QR code: the book page with the catch form ready (one tap, nothing required)."""
     book, full = _book_or_404(code)
@@ -58,7 +58,7 @@ def short(code):
 
 
 @bp.route("/books/<code>")
-@cached_page
+@cached_page(tables=BOOK_TABLES)
 def book(code):
     book, full = _book_or_404(code)
     if full:

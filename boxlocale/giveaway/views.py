@@ -7,7 +7,7 @@ from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
 from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
 from ..listing import page_number
-from ..pagecache import cached_page, personal_to
+from ..pagecache import GIVE_BOX_TABLES, cached_page, personal_to
 from . import bp, rules
 
 MANAGE_COOKIE = "bl_manage_"
@@ -33,7 +33,7 @@ def _actor(code, writing=False):
 
 
 @bp.route("/")
-@cached_page
+@cached_page(tables=GIVE_BOX_TABLES)
 def index():
     args = {key: request.args.get(key, "") for key in ("q", "category", "kind", "status")}
     status = args["status"] or "current"
@@ -87,7 +87,7 @@ def _short_url(item):
 
 
 @bp.route("/<code>")
-@cached_page
+@cached_page(tables=GIVE_BOX_TABLES)
 def item(code):
     actor = _actor(code)
     found = rules.get_item(code, actor)
