@@ -76,3 +76,17 @@ def test_listing_queries_do_not_sort_the_table(app, client, statements, path):
 def test_a_filter_walks_an_index_of_its_column(app, client, statements, path, in_plan):
     plans = _plans(app, client, statements, path)
     assert any(in_plan in plan for _sql, plan in plans), plans
+
+
+@pytest.mark.parametrize("path", ["/give/?q=zzzz", "/give/?q=velo&status=all", "/books/?q=zzzz",
+                                  "/books/?view=all&q=zzzz", "/api/v1/items?q=zzzz"])
+def test_a_search_reads_its_matches_from_the_search_table_not_every_visible_row(app, client, statements, path):
+    from boxlocale.listing import has_table
+
+    from .conftest import require
+
+    with app.app_context(), database.connection_context():
+        require(has_table("item_fts"), "this SQLite has no FTS5 (searches fall back to LIKE)")
+    for sql, plan in _plans(app, client, statements, path):
+        if "_fts" in sql:
+            assert plan.startswith("SEARCH t1 USING INTEGER PRIMARY KEY"), (sql, plan)

@@ -328,14 +328,16 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
         query = Book.select(*fields)
     else:
         query = Book.select(Book, Photo).join(Photo, JOIN.LEFT_OUTER, on=(Book.cover == Photo.id))
-    query = query.where(Book.hidden == False)  # noqa: E712
+    words = listing.search_words(q)
+    hidden, status_column = (listing.unindexed(Book.hidden), listing.unindexed(Book.status)) if words else (
+        Book.hidden, Book.status)
+    query = query.where(hidden == False)  # noqa: E712
     if view in ("shelf", "arrived"):
-        query = query.where(Book.status == "on_shelf")
+        query = query.where(status_column == "on_shelf")
     if status in STATUSES:
         query = query.where(Book.status == status)
     if language:
         query = query.where(Book.language == language)
-    words = listing.search_words(q)
     if words:
         query = query.where(listing.text_match(Book.id, "book_fts", (Book.title, Book.author), words))
     order = {

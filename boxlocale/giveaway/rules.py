@@ -176,18 +176,20 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     reserved now; None = every status. ``fields``: the columns to read (LISTING_FIELDS for a listing).
     Each item carries ``verified`` (its phone was verified)."""
     now = clock.now()
+    words = listing.search_words(q)
+    hidden = listing.unindexed(Item.hidden) if words else Item.hidden
     query = (
         Item.select(*fields, Device.verified_at.alias("device_verified_at"))
         .join(Device, JOIN.LEFT_OUTER, on=(Item.device == Device.id))
-        .where(Item.hidden == False)  # noqa: E712
+        .where(hidden == False)  # noqa: E712
     )
     if status:
-        query = query.where(_status_condition(status, now))
+        condition = _status_condition(status, now)
+        query = query.where(listing.unindexed(condition) if words else condition)
     if kind in KINDS:
         query = query.where(Item.kind == kind)
     if category:
         query = query.where(Item.category == category)
-    words = listing.search_words(q)
     if words:
         query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words))
     rows = list(
