@@ -30,6 +30,9 @@ def create_app(test_config=None):
         settings.invalidate()
         settings.all_settings()
 
+    from . import network
+
+    network.init_app(app)
     i18n.init_app(app)
     csrf = CSRFProtect(app)
     assets.init_app(app)
@@ -61,11 +64,16 @@ def _register_blueprints(app, csrf):
     from .books import bp as books_bp
     from .console import bp as console_bp
     from .giveaway import bp as giveaway_bp
+    from .network.views import bp as network_bp
     from .people import bp as people_bp
     from .portal import bp as portal_bp
 
     csrf.exempt(api_bp)  # the API authenticates by bearer key, never by cookie
-    for blueprint in (portal_bp, giveaway_bp, books_bp, board_bp, people_bp, console_bp, api_bp):
+    from .network.views import sync_bp
+
+    csrf.exempt(sync_bp)  # box-to-box sync: each body is signed with the sending box's key
+    for blueprint in (portal_bp, giveaway_bp, books_bp, board_bp, people_bp, console_bp, api_bp, network_bp,
+                      sync_bp):
         app.register_blueprint(blueprint)
 
 

@@ -168,6 +168,25 @@ def cmd_backup(args):
     print(f"backup written: {path}")
 
 
+def cmd_host_name(args):
+    """Print the box's host name setting, or set it (deploy/pi/install.sh --host-name does)."""
+    from . import settings
+    from .console.settings_form import HOST_NAME
+
+    app = _app(args)
+    with app.app_context():
+        if args.name is None:
+            print(settings.get("host_name"))
+            return 0
+        name = args.name.strip().lower().rstrip(".")
+        if not HOST_NAME.match(name):
+            print("error: a host name like box.lan: letters, digits, dots and hyphens", file=sys.stderr)
+            return 2
+        settings.save({"host_name": name})
+    print(f"host name set to {name} (restart the box to serve it: systemctl try-restart boxlocale)")
+    return 0
+
+
 def cmd_restore(args):
     from . import backup
     from .config import load_config
@@ -179,6 +198,59 @@ def cmd_restore(args):
         print(f"refused: {error}. Nothing was changed.", file=sys.stderr)
         return 1
     print(f"restored into {data_dir}; the previous data is kept in {aside}")
+    # The restored log is older than what the box may have sent out since: a new key, announced by
+    # the old one, so the box's history never forks.
+    from .network import restore
+
+    app = _app(args)
+    with app.app_context():
+        restore.start_new_key(app.config["DATA_DIR"])
+    return 0
+
+
+def cmd_sync(args):
+    """Sync with a folder (a USB stick) or another box (http://...)."""
+    from .network import sync
+
+    app = _app(args)
+    with app.app_context():
+        if args.target.startswith(("http://", "https://")):
+            report = sync.sync_http(args.target)
+        else:
+            report = sync.sync_folder(args.target)
+    print(report.summary())
+    return 1 if report.problems else 0
+
+
+def _read_text(source):
+    return sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+
+
+def cmd_network(args):
+    """The network of boxes: this box's join request, admitting a box, joining, the digest."""
+    from .errors import DomainError
+    from .network import admission, state
+
+    app = _app(args)
+    with app.app_context():
+        try:
+            if args.action == "request":
+                print(admission.join_request())
+            elif args.action == "admit":
+                print(admission.admit(_read_text(args.file or "-")))
+            elif args.action == "join":
+                box = admission.join(_read_text(args.file or "-"))
+                print(f"joined the network: admitted by {box.name or box.key[:16]}")
+            elif args.action == "digest":
+                print(state.digest())
+            else:
+                from .network import restore
+
+                print(f"new box key: {restore.start_new_key(app.config['DATA_DIR'])}")
+        except DomainError as error:
+            details = "; ".join(str(text) for text in error.fields.values())
+            print(f"error: {details or error.message}", file=sys.stderr)
+            return 1
     return 0
 
 
@@ -217,9 +289,22 @@ def build_parser():
     backup.add_argument("--keep", type=int, default=None, help="keep only the newest N archives there")
     backup.set_defaults(func=cmd_backup)
 
+    host_name = sub.add_parser("host-name", help="print the box's host name (box.lan), or set it to NAME")
+    host_name.add_argument("name", nargs="?")
+    host_name.set_defaults(func=cmd_host_name)
+
     restore = sub.add_parser("restore", help="restore a backup archive (stop the box first: refused while it runs)")
     restore.add_argument("archive")
     restore.set_defaults(func=cmd_restore)
+
+    sync = sub.add_parser("sync", help="sync the network's news with a folder (USB stick) or http://other-box/")
+    sync.add_argument("target")
+    sync.set_defaults(func=cmd_sync)
+
+    network = sub.add_parser("network", help="network of boxes: request | admit FILE | join FILE | digest | new-key")
+    network.add_argument("action", choices=("request", "admit", "join", "digest", "new-key"))
+    network.add_argument("file", nargs="?", help="the request or admission text (- or nothing: standard input)")
+    network.set_defaults(func=cmd_network)
 
     # --data-dir is accepted after the subcommand too (boxlocale serve --data-dir D).
     for command in sub.choices.values():

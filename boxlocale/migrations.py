@@ -230,10 +230,67 @@ CREATE INDEX book_shelf_title ON book(hidden, status, title COLLATE NOCASE);
 CREATE INDEX notice_status_starts ON notice(status, starts_at);
 """
 
+# The network of boxes (docs/NETWORK.md): the signed event log, the directory of boxes, which local
+# rows came from (or went to) the network, deleted content's tombstones, and the syncs made.
+V5_NETWORK = """
+CREATE TABLE net_event (
+    id TEXT PRIMARY KEY,
+    box TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hlc INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    header TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    payload TEXT,
+    target TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL,
+    received_at DATETIME NOT NULL
+);
+CREATE INDEX net_event_box_seq ON net_event(box, seq);
+CREATE INDEX net_event_target ON net_event(target, hlc);
+CREATE INDEX net_event_state ON net_event(state, hlc);
+CREATE INDEX net_event_hlc ON net_event(hlc);
+CREATE TABLE net_box (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    village TEXT NOT NULL DEFAULT '',
+    prefix TEXT NOT NULL DEFAULT '',
+    opening_hours TEXT NOT NULL DEFAULT '',
+    info_hlc INTEGER NOT NULL DEFAULT 0,
+    admitted INTEGER NOT NULL DEFAULT 0,
+    admitted_by TEXT,
+    is_root INTEGER NOT NULL DEFAULT 0,
+    successor TEXT,
+    forked_at_seq INTEGER,
+    blocked INTEGER NOT NULL DEFAULT 0,
+    last_news DATETIME,
+    last_contact DATETIME
+);
+CREATE TABLE net_origin (
+    target TEXT PRIMARY KEY,
+    net_id TEXT NOT NULL UNIQUE,
+    box TEXT NOT NULL
+);
+CREATE TABLE net_tombstone (
+    net_id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL
+);
+CREATE TABLE net_sync (
+    id INTEGER PRIMARY KEY,
+    at DATETIME NOT NULL,
+    via TEXT NOT NULL,
+    peer TEXT NOT NULL DEFAULT '',
+    came INTEGER NOT NULL DEFAULT 0,
+    went INTEGER NOT NULL DEFAULT 0,
+    sent_seq INTEGER NOT NULL DEFAULT 0,
+    problems TEXT NOT NULL DEFAULT ''
+);
+"""
+
 
 # Flat at 10x the data: a filter walks an index that has its column, so a rare value (or none) costs the
 # few rows that match, not every visible row. Each ends in created_at: still newest first, no sort.
-V5_FILTER_INDEXES = """
+V6_FILTER_INDEXES = """
 CREATE INDEX item_visible_status_created ON item(hidden, status, created_at);
 CREATE INDEX item_visible_category_created ON item(hidden, category, created_at);
 CREATE INDEX item_visible_kind_created ON item(hidden, kind, created_at);
@@ -284,7 +341,8 @@ STEPS = [
     lambda database: _run_script(database, V2_DOMAINS),
     _v3_search,
     lambda database: _run_script(database, V4_LISTING_INDEXES),
-    lambda database: _run_script(database, V5_FILTER_INDEXES),
+    lambda database: _run_script(database, V5_NETWORK),
+    lambda database: _run_script(database, V6_FILTER_INDEXES),
 ]
 LATEST = len(STEPS)
 

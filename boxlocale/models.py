@@ -183,7 +183,68 @@ class Thanks(BaseModel):
     created_at = DateTimeField()
 
 
+class NetEvent(BaseModel):
+    """One signed event of a box's log (docs/NETWORK.md). ``payload`` is None once its content was
+    deleted; ``state``: applied | aside (no admitted box vouched for its box) | future (claims a time
+    too far ahead) | unknown (a kind this version does not know: kept and passed on) | pending
+    (waits for what it refers to) | fork | refused."""
+
+    id = CharField(primary_key=True)
+    box = CharField()
+    seq = IntegerField()
+    hlc = IntegerField()
+    kind = CharField()
+    header = TextField()
+    signature = CharField()
+    payload = TextField(null=True)
+    target = CharField(default="")
+    state = CharField()
+    received_at = DateTimeField()
+
+
+class NetBox(BaseModel):
+    """A box of the network, as this box knows it: the directory."""
+
+    key = CharField(primary_key=True)
+    name = CharField(default="")
+    village = CharField(default="")
+    prefix = CharField(default="")
+    opening_hours = TextField(default="")
+    info_hlc = IntegerField(default=0)
+    admitted = BooleanField(default=False)
+    admitted_by = CharField(null=True)
+    is_root = BooleanField(default=False)  # this box, or a box whose admission of this box we accepted
+    successor = CharField(null=True)
+    forked_at_seq = IntegerField(null=True)
+    blocked = BooleanField(default=False)  # blocked network-wide by a volunteer: its content is hidden
+    last_news = DateTimeField(null=True)
+    last_contact = DateTimeField(null=True)
+
+
+class NetOrigin(BaseModel):
+    """A local row that belongs to the network: its network id and the box it was written on."""
+
+    target = CharField(primary_key=True)  # book:CODE | journal:ID | notice:ID
+    net_id = CharField(unique=True)
+    box = CharField()
+
+
+class NetTombstone(BaseModel):
+    net_id = CharField(primary_key=True)
+    event_id = CharField()
+
+
+class NetSync(BaseModel):
+    at = DateTimeField()
+    via = CharField()  # folder | http
+    peer = CharField(default="")
+    came = IntegerField(default=0)
+    went = IntegerField(default=0)
+    sent_seq = IntegerField(default=0)
+    problems = TextField(default="")
+
+
 ALL_MODELS = [
     Setting, Volunteer, Device, Audit, Photo, Item, ItemPhoto, Book, JournalEntry, Notice, Reply,
-    Flag, Thanks,
+    Flag, Thanks, NetEvent, NetBox, NetOrigin, NetTombstone, NetSync,
 ]

@@ -78,8 +78,8 @@ class Entry:
 
 # The tables each part's pages show: a new notice keeps the give-box's and the shelf's pages.
 GIVE_BOX_TABLES = ("item", "item_photo", "photo", "device", "setting")
-BOOK_TABLES = ("book", "journal_entry", "photo", "device", "setting")
-BOARD_TABLES = ("notice", "reply", "device", "setting")
+BOOK_TABLES = ("book", "journal_entry", "photo", "device", "setting", "net_box", "net_origin")
+BOARD_TABLES = ("notice", "reply", "device", "setting", "net_box", "net_origin")
 
 _entries = OrderedDict()
 _lock = threading.Lock()

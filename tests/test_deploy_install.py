@@ -83,6 +83,55 @@ def test_a_changed_option_changes_only_what_it_touches(fake_root):
         "/etc/NetworkManager/system-connections/boxlocale.nmconnection"]
 
 
+def test_a_second_run_knows_what_it_changed_to_restart_it(fake_root):
+    """What put writes is noted as changed (it must not run in a pipe's subshell), so a live run
+    restarts what needs it: the network for a new host name, the app for a new environment."""
+    install(fake_root)
+    renamed = install(fake_root, "--host-name", "boite.lan")
+    assert re.search(r"^changed +network$", renamed, re.M), renamed
+    moved = install(fake_root, "--host-name", "boite.lan", "--interface", "eth1", "--ethernet")
+    assert set(re.search(r"^changed +(.*)$", moved, re.M).group(1).split()) == {"app", "firewall", "network"}
+
+
+def test_the_host_name_command_sets_what_the_app_serves(tmp_path):
+    """install.sh --host-name runs `boxlocale host-name NAME`: the app then redirects to that name."""
+    import sys
+
+    from boxlocale import create_app, settings
+
+    data_dir = tmp_path / "data"
+    command = [sys.executable, "-m", "boxlocale", "--data-dir", str(data_dir), "host-name"]
+    assert subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip() == "box.lan"
+    subprocess.run([*command, "Boite.lan"], capture_output=True, check=True)
+    refused = subprocess.run([*command, "pas un nom"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "host name" in refused.stderr
+    assert subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip() == "boite.lan"
+    settings.invalidate()
+    try:
+        client = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "LOG_REQUESTS": False}).test_client()
+        assert client.get("/", headers={"Host": "boite.lan"}).status_code == 200
+        assert client.get("/x", headers={"Host": "www.example.org"}).headers["Location"] == "http://boite.lan/"
+    finally:
+        settings.invalidate()
+
+
+def test_every_unit_with_the_data_dir_keeps_it_private():
+    """systemd applies StateDirectoryMode= (0755 when absent) each time a unit with StateDirectory=
+    starts: the backup unit must say 0750 as the service does."""
+    for unit in SERVICES:
+        text = (ROOT / "systemd" / unit).read_text()
+        assert "StateDirectory=boxlocale" in text and "StateDirectoryMode=0750" in text, unit
+
+
+def test_the_readme_restore_stops_the_box_and_names_the_data_dir():
+    readme = (PI / "README.md").read_text()
+    block = readme[readme.index("To restore an archive"):]
+    block = block[:block.index("```", block.index("```sh") + 5)]
+    stop = block.index("systemctl stop boxlocale.socket boxlocale.service")
+    restore = block.index("boxlocale --data-dir /var/lib/boxlocale restore ")
+    assert stop < restore < block.index("systemctl start boxlocale.socket")
+
+
 def test_open_wifi_by_default_and_the_ethernet_mode(fake_root, tmp_path):
     install(fake_root)
     assert "[wifi-security]" not in (fake_root / EXPECTED_FILES[10]).read_text()

@@ -201,6 +201,10 @@ def test_a_phone_joins_the_box_and_walks_the_two_steps(namespaces, processes, tm
     try:
         for name in ("connectivitycheck.gstatic.com", "captive.apple.com", "une-adresse-quelconque.example"):
             assert phone_agent.resolve(name) == BOX_ADDRESS, name
+            # AAAA: an empty answer (NOERROR) that the phone's resolver accepts, never REFUSED.
+            aaaa = in_ns(phone, "busybox", "nslookup", "-type=AAAA", name, BOX_ADDRESS, check=False)
+            assert aaaa.returncode == 0 and "REFUSED" not in aaaa.stdout and "Address:" not in \
+                aaaa.stdout.split("Non-authoritative answer:")[-1], aaaa.stdout
         # TEST-NET-2: an address that exists nowhere; the phone's packets go to the box only.
         stray = in_ns(phone, "busybox", "nslookup", "captive.apple.com", "198.51.100.53", check=False).stdout
         assert f"Address: {BOX_ADDRESS}" in stray, "a hard-coded resolver must be answered by the box"

@@ -12,7 +12,8 @@ from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..formatting import parse_local
 from ..models import Device, Notice, Reply
-from ..posting import PSEUDONYM_MAX, check_rate, held_for_review, resolve_pseudonym
+from ..network import outbox
+from ..posting import PSEUDONYM_MAX, check_rate, clean_pseudonym, held_for_review, resolve_pseudonym
 
 KINDS = (
     ("offer", _l("I offer")),
@@ -193,7 +194,45 @@ def post_notice(actor, data, on_behalf=False):
             updated_at=now,
             expires_at=expiry_for(fields["kind"], fields["starts_at"], fields["ends_at"], now),
         )
+        if is_shared(data):
+            outbox.notice_shared(notice, notice.hidden)
     return notice, token
+
+
+def is_shared(data):
+    """The poster chose "visible in the network's boxes" (off unless asked)."""
+    value = data.get("shared")
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def import_notice(data):
+    """A notice shared by another box of the network: the same limits and kinds as a notice posted
+    here (its date may be past: it was checked when it was posted)."""
+    from datetime import datetime
+
+    errors = {}
+    fields = {name: _text(data, name, errors) for name in LIMITS}
+    kind, category = _string(data, "kind"), _string(data, "category")
+    if kind not in dict(KINDS):
+        errors["kind"] = _l("Choose what kind of notice this is.")
+    if category and category not in dict(NOTICE_CATEGORIES):
+        errors["category"] = _l("Choose a theme from the list.")
+    seats = data.get("seats")
+    if seats is not None and not (isinstance(seats, int) and 1 <= seats <= SEATS_MAX):
+        errors["seats"] = _l("A number of seats between 1 and %(max)d, please.", max=SEATS_MAX)
+    moments = {}
+    for name in ("starts_at", "ends_at", "created_at", "expires_at"):
+        try:
+            moments[name] = datetime.fromisoformat(data[name]) if data.get(name) else None
+        except (TypeError, ValueError):
+            errors[name] = _l("A date and a time, please (for example 2026-11-28 14:00).")
+    if errors or moments.get("created_at") is None or moments.get("expires_at") is None:
+        raise ValidationError(fields=errors)
+    return Notice.create(**fields, kind=kind, category=category, seats=seats,
+                         pseudonym=clean_pseudonym(data.get("pseudonym")), device=None, manage_hash="",
+                         hidden=bool(data.get("hidden")), updated_at=moments["created_at"], **moments)
 
 
 def get_notice(notice_id, actor=None):
@@ -243,6 +282,7 @@ def close_notice(notice, actor):
             return notice
         notice.status, notice.closed_at, notice.updated_at = "closed", clock.now(), clock.now()
         notice.save()
+        outbox.notice_closed(notice)
     return notice
 
 

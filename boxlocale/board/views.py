@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
 from ..listing import QUERY_MAX, page_number
+from ..network import directory
 from ..pagecache import BOARD_TABLES, cached_page, personal_to
 from ..posting import PSEUDONYM_MAX
 from . import bp, rules
 from .ics import ics_response
 
-NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination",
+NOTICE_FIELDS = ("kind", "category", "title", "body", "starts_at", "ends_at", "place", "destination", "shared",
                  "seats", "contact", "pseudonym")
 
 
@@ -84,6 +85,7 @@ def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=
         replies=rules.replies_of(notice), verified=rules.poster_verified(notice),
         token=token if token and actor.owns(notice) else "", reply=reply_values or {}, errors=errors or {},
         message=message, reply_max=rules.REPLY_MAX, pseudonym_max=PSEUDONYM_MAX,
+        from_box=directory.origin_box(f"notice:{notice.id}"),
     ), status
 
 

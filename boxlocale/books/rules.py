@@ -16,7 +16,8 @@ from .. import clock, codes, listing, settings
 from ..db import database, writing
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import Book, Device, JournalEntry, Photo
-from ..posting import PSEUDONYM_MAX, check_rate, held_for_review, resolve_pseudonym
+from ..network import outbox
+from ..posting import PSEUDONYM_MAX, check_rate, clean_pseudonym, held_for_review, resolve_pseudonym
 
 PAGE_SIZE = 20
 TITLE_MAX, AUTHOR_MAX, NOTE_MAX, WHERE_MAX = 200, 120, 1000, 120
@@ -190,6 +191,7 @@ def register(actor, data, store_cover=None):
             code=code, check_part=check_part, pseudonym=pseudonym, device=actor.device, hidden=held,
             cover=store_cover() if store_cover else None, created_at=now, updated_at=now, **fields,
         )
+        outbox.book_registered(book, held)
     return book, held
 
 
@@ -252,7 +254,55 @@ def add_entry(actor, book, full, data):
                                     pseudonym=pseudonym, device=actor.device, hidden=held, created_at=now)
         if kind != "comment":
             _move(book, kind, here, now)
+        outbox.journal_added(entry, book, held)
     return entry, held
+
+
+# --- from the network: books and entries written on other boxes ---------------------------------
+
+def import_book(data):
+    """A book registered on another box of the network: the same checks as a registration here."""
+    fields = _book_fields(data)
+    parsed = codes.parse_full_book_code(f"{data.get('code', '')}-{data.get('check_part', '')}")
+    if parsed is None:
+        raise ValidationError(fields={"code": _l("Type the whole code from the label, e.g. LYS-0012-K7.")})
+    created = _moment(data.get("created_at"))
+    return Book.create(code=parsed[0], check_part=parsed[1], pseudonym=clean_pseudonym(data.get("pseudonym")),
+                       device=None, hidden=bool(data.get("hidden")), status="travelling",
+                       created_at=created, updated_at=created, **fields)
+
+
+def import_entry(book, data):
+    """A journal entry written on another box. The book is ``travelling`` here when that entry is its
+    latest move (it is on another box's shelf, or in someone's bag); catches are counted in SQL."""
+    kind = str(data.get("kind") or "")
+    errors = {}
+    where = _text(data, "place", WHERE_MAX, errors)
+    note = _text(data, "note", NOTE_MAX, errors, multiline=True)
+    rating = _rating(data.get("rating"), errors)
+    if kind not in ENTRY_KINDS or errors:
+        raise ValidationError(fields=errors or {"kind": _l("Choose what happened: caught, released or a comment.")})
+    created = _moment(data.get("created_at"))
+    entry = JournalEntry.create(book=book, kind=kind, place=where, note=note, rating=rating,
+                                pseudonym=clean_pseudonym(data.get("pseudonym")), device=None,
+                                hidden=bool(data.get("hidden")), created_at=created)
+    if kind != "comment":
+        latest = (JournalEntry.select(JournalEntry.id).where(JournalEntry.book == book, JournalEntry.kind != "comment")
+                  .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc()).scalar())
+        changes = {"catches": Book.catches + (1 if kind == "caught" else 0)}
+        if latest == entry.id:
+            changes.update(status="travelling", updated_at=created)
+        Book.update(**changes).where(Book.id == book.id).execute()
+    return entry
+
+
+def _moment(text):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        raise ValidationError(fields={"created_at": _l("A date and a time, please (for example 2026-11-28 14:00).")}) from None
 
 
 def _move(book, kind, here, now):

@@ -7,6 +7,7 @@ from .. import photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
 from ..listing import page_number
+from ..network import directory
 from ..pagecache import BOOK_TABLES, cached_page, personal_to
 from . import bp, rules
 
@@ -187,6 +188,7 @@ def _book_page(book, full_code="", errors=None, values=None, status=200):
     personal_to(book.device_id)
     return render_template(
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
+        villages=directory.book_villages(book, entries),
         full_code=full_code, errors=errors or {}, values=values or {}, languages=dict(rules.LANGUAGES),
         verified=rules.registrant_verified(book), moves=rules.allowed_moves(book, actor, bool(full_code)),
         limits=rules.FIELD_LIMITS,

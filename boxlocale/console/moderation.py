@@ -13,6 +13,7 @@ from .. import clock
 from ..db import writing
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
+from ..network import outbox
 from ..people.rules import canonical_target, find_target, set_hidden
 from ..posting import held_for_review
 from .session import audit
@@ -149,6 +150,7 @@ def _decide(target, hidden, resolution, note):
         kind, record = find_target(target)
         target = canonical_target(kind, record)
         set_hidden(record, hidden)
+        outbox.moderated(target, "hide" if hidden else "restore")
         _resolve_flags(target, resolution)
         audit("hide" if hidden else "restore", target, note)
 
@@ -160,6 +162,7 @@ def delete(target, note=""):
         target = canonical_target(kind, record)
         summary = describe(kind, record).title
         record.delete_instance()
+        outbox.moderated(target, "delete")
         _resolve_flags(target, "deleted")
         audit("delete", target, note or summary)
 

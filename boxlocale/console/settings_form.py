@@ -22,7 +22,7 @@ CHOICES = {
 }
 EDITABLE = (*TEXTS, "book_prefix", "default_language", "host_name", "wifi_ssid", "wifi_password",
             *NUMBERS, "categories_off", "portal_mode", "console_local_only", "moderation_words")
-_HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 _PREFIX = re.compile(r"^[A-Z0-9]{2,5}$")
 WORDS_MAX, WORD_MAX = 100, 40
 
@@ -69,7 +69,7 @@ def clean(form):
     if not _PREFIX.match(values["book_prefix"]):
         errors["book_prefix"] = _l("2 to 5 capital letters or digits, please (for example CHV).")
     values["host_name"] = form.get("host_name", "").strip().lower().rstrip(".")
-    if not _HOST.match(values["host_name"]):
+    if not HOST_NAME.match(values["host_name"]):
         errors["host_name"] = _l("A host name like box.lan: letters, digits, dots and hyphens.")
     values["wifi_ssid"] = form.get("wifi_ssid", "").strip()
     if not 1 <= len(values["wifi_ssid"].encode()) <= 32:

@@ -122,17 +122,48 @@ render() {  # fill in the @...@ of a template
 }
 
 # --- system packages -------------------------------------------------------------------------
-install_packages() {
-  local wanted=(python3-venv fake-hwclock nftables dnsmasq-base network-manager) missing=()
-  for package in "${wanted[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+WANTED_PACKAGES=(python3-venv fake-hwclock nftables dnsmasq-base network-manager)
+# Hotspot mode sets the wifi country with iw and unblocks the radio with rfkill.
+[ "$ETHERNET" = 1 ] || WANTED_PACKAGES+=(iw rfkill)
+
+missing_packages() {
+  local package
+  for package in "${WANTED_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || echo "$package"
   done
-  [ ${#missing[@]} -gt 0 ] || { echo "unchanged  packages: ${wanted[*]}"; return 0; }
+}
+
+install_packages() {
+  local missing
+  missing=$(missing_packages)
+  [ -n "$missing" ] || { echo "unchanged  packages: ${WANTED_PACKAGES[*]}"; return 0; }
   if [ -n "$WHEELHOUSE" ] && compgen -G "$WHEELHOUSE/debs/*.deb" >/dev/null; then
-    run apt-get install -y --no-install-recommends "$WHEELHOUSE"/debs/*.deb
+    # apt reads local packages as its _apt user (Trixie), who cannot enter a 0700 home folder:
+    # it gets a readable copy.
+    local debs="$WHEELHOUSE/debs"
+    if [ "$LIVE" = 1 ]; then
+      debs=$(mktemp -d /tmp/boxlocale-debs.XXXXXX)
+      cp "$WHEELHOUSE"/debs/*.deb "$debs/"
+      chmod 0755 "$debs" && chmod 0644 "$debs"/*.deb
+    fi
+    run apt-get install -y --no-install-recommends "$debs"/*.deb
+    [ "$debs" = "$WHEELHOUSE/debs" ] || rm -rf "$debs"
   else
-    run apt-get install -y --no-install-recommends "${missing[@]}"
+    # shellcheck disable=SC2086  # one package name a line
+    run apt-get install -y --no-install-recommends $missing
   fi
+  [ "$LIVE" = 1 ] || return 0
+  missing=$(missing_packages)
+  [ -z "$missing" ] || die "still missing after installing the packages: ${missing//$'\n'/ }" \
+    "(a Pi without internet: put them in $WHEELHOUSE/debs, see the README)"
+}
+
+# Hotspot mode: check for the radio before changing anything, so a failed install leaves no wifi
+# connection on disk beside the one that runs (iw and rfkill come with the packages, checked there).
+check_hotspot() {
+  [ "$ETHERNET" = 0 ] && [ "$LIVE" = 1 ] || return 0
+  [ -d "/sys/class/net/$INTERFACE/wireless" ] || [ -e "/sys/class/net/$INTERFACE/phy80211" ] \
+    || die "no wifi interface $INTERFACE here: nothing was changed (a router on the ethernet port: --ethernet)"
 }
 
 # --- the boxlocale user and the app --------------------------------------------------------------
@@ -161,32 +192,61 @@ install_app() {
     return 0
   fi
   [ -x "$ROOT$PREFIX/venv/bin/python" ] || run python3 -m venv "$PREFIX/venv"
+  # The second pip reinstalls boxlocale itself even when its version number did not change (pip
+  # would otherwise say "already satisfied" and keep the old code).
   if [ -n "$WHEELHOUSE" ]; then
-    run "$PREFIX/venv/bin/pip" install --no-index --find-links "$WHEELHOUSE" --upgrade boxlocale
+    run "$PREFIX/venv/bin/pip" install -q --no-index --find-links "$WHEELHOUSE" --upgrade boxlocale
+    run "$PREFIX/venv/bin/pip" install -q --no-index --find-links "$WHEELHOUSE" --force-reinstall --no-deps boxlocale
   else
-    run "$PREFIX/venv/bin/pip" install --upgrade "$REPO_DIR"
+    run "$PREFIX/venv/bin/pip" install -q --upgrade "$REPO_DIR"
+    run "$PREFIX/venv/bin/pip" install -q --force-reinstall --no-deps "$REPO_DIR"
   fi
-  echo "$stamp" | put "$PREFIX/installed-from.sha256" 0644 app
+  put "$PREFIX/installed-from.sha256" 0644 app < <(echo "$stamp")
+}
+
+# The app's own host_name setting (its links, redirects and prints) follows --host-name.
+as_boxlocale() { (umask 0027 && runuser -u boxlocale -- "$PREFIX/venv/bin/boxlocale" --data-dir "$DATA_DIR" "$@"); }
+
+install_host_name() {
+  if [ "$LIVE" = 0 ]; then
+    echo "would set  the box's host name setting to $HOST_NAME"
+    return 0
+  fi
+  [ -d "$DATA_DIR" ] || run install -d -o boxlocale -g boxlocale -m 0750 "$DATA_DIR"
+  if [ "$(as_boxlocale host-name)" = "$HOST_NAME" ]; then
+    echo "unchanged  host name setting $HOST_NAME"
+  else
+    run as_boxlocale host-name "$HOST_NAME"
+    note_change app
+  fi
 }
 
 install_files() {
   local unit
-  for unit in boxlocale.socket boxlocale.service boxlocale-backup.service boxlocale-backup.timer; do
+  for unit in boxlocale.socket boxlocale.service boxlocale-backup.service boxlocale-backup.timer \
+      boxlocale-boxnet@.service; do
     put "/etc/systemd/system/$unit" 0644 units < "$REPO_DIR/systemd/$unit"
   done
   put /etc/systemd/system/boxlocale-dns-redirect.service 0644 units < "$SCRIPT_DIR/boxlocale-dns-redirect.service"
+  # A stick labelled BOXNET syncs the network of boxes by itself (its own unit, not the web service).
+  put /etc/udev/rules.d/99-boxlocale-boxnet.rules 0644 units < "$SCRIPT_DIR/99-boxlocale-boxnet.rules"
   put "$PREFIX/bin/boxlocale-nightly-backup" 0755 < "$SCRIPT_DIR/nightly-backup.sh"
   put "$PREFIX/README.md" 0644 < "$SCRIPT_DIR/README.md"
-  printf 'BOXLOCALE_LEASES_FILE=%s\n' "$LEASES_FILE" | put /etc/boxlocale/boxlocale.env 0644 app
-  render "$SCRIPT_DIR/dns-redirect.nft" | put /etc/boxlocale/dns-redirect.nft 0644 firewall
-  { render "$SCRIPT_DIR/dnsmasq-boxlocale.conf"
-    if [ -n "$SAMSUNG_ADDRESS" ]; then
-      echo "# Some Samsung phones open the sign-in sheet only for a public-looking probe address."
-      echo "address=/connectivitycheck.gstatic.com/connectivitycheck.android.com/clients3.google.com/$SAMSUNG_ADDRESS"
-    fi
-  } | put /etc/NetworkManager/dnsmasq-shared.d/boxlocale.conf 0644 network
-  connection_file | put "/etc/NetworkManager/system-connections/$CONNECTION.nmconnection" 0600 network
+  # put reads from a redirection, never from a pipe: on the right of a pipe it would run in a
+  # subshell and what it notes as changed would be lost (nothing restarted).
+  put /etc/boxlocale/boxlocale.env 0644 app < <(printf 'BOXLOCALE_LEASES_FILE=%s\n' "$LEASES_FILE")
+  put /etc/boxlocale/dns-redirect.nft 0644 firewall < <(render "$SCRIPT_DIR/dns-redirect.nft")
+  put /etc/NetworkManager/dnsmasq-shared.d/boxlocale.conf 0644 network < <(dnsmasq_file)
+  put "/etc/NetworkManager/system-connections/$CONNECTION.nmconnection" 0600 network < <(connection_file)
   put /etc/systemd/journald.conf.d/boxlocale.conf 0644 journald < "$SCRIPT_DIR/journald-boxlocale.conf"
+}
+
+dnsmasq_file() {
+  render "$SCRIPT_DIR/dnsmasq-boxlocale.conf"
+  if [ -n "$SAMSUNG_ADDRESS" ]; then
+    echo "# Some Samsung phones open the sign-in sheet only for a public-looking probe address."
+    echo "address=/connectivitycheck.gstatic.com/connectivitycheck.android.com/clients3.google.com/$SAMSUNG_ADDRESS"
+  fi
 }
 
 # The NetworkManager connection: a wifi access point, or the ethernet port, in "shared" mode
@@ -218,8 +278,14 @@ set_wifi_country() {
 start_everything() {
   local unit
   if changed units; then run systemctl daemon-reload; fi
-  for unit in fake-hwclock.service boxlocale.socket boxlocale-backup.timer boxlocale-dns-redirect.service; do
-    if ! systemctl -q is-enabled "$unit" 2>/dev/null || ! systemctl -q is-active "$unit" 2>/dev/null; then
+  # Trixie split fake-hwclock.service into a load at boot and a timer that saves the time.
+  local clock_units=fake-hwclock.service
+  [ ! -e /usr/lib/systemd/system/fake-hwclock-load.service ] \
+    || clock_units="fake-hwclock-load.service fake-hwclock-save.timer"
+  for unit in $clock_units boxlocale.socket boxlocale-backup.timer boxlocale-dns-redirect.service; do
+    if [ "$unit" = fake-hwclock-load.service ]; then  # a oneshot that ran at boot: only enabled
+      systemctl -q is-enabled "$unit" 2>/dev/null || run systemctl enable "$unit"
+    elif ! systemctl -q is-enabled "$unit" 2>/dev/null || ! systemctl -q is-active "$unit" 2>/dev/null; then
       run systemctl enable --now "$unit"
     fi
   done
@@ -234,6 +300,7 @@ start_everything() {
 }
 
 echo "boxlocale install: $([ "$ETHERNET" = 1 ] && echo "ethernet port $INTERFACE" || echo "wifi \"$SSID\" on $INTERFACE"), http://$HOST_NAME/${ROOT:+ (into $ROOT)}$([ "$DRY_RUN" = 1 ] && echo " (dry run)")"
+check_hotspot
 if [ "$LIVE" = 1 ] || { [ -z "$ROOT" ] && [ "$DRY_RUN" = 1 ]; }; then
   install_packages
   install_user
@@ -242,6 +309,7 @@ else
   echo "skipped    packages, user and venv (--root: the running system is not touched)"
 fi
 install_files
+[ -n "$ROOT" ] || install_host_name
 if [ -z "$ROOT" ]; then
   set_wifi_country
   start_everything
@@ -258,3 +326,4 @@ if [ "$LIVE" = 1 ]; then
 elif [ "$ANY_CHANGE" = 0 ]; then
   echo "nothing to change"
 fi
+[ -z "${CHANGED// /}" ] || echo "changed   $CHANGED"

@@ -34,6 +34,14 @@ remove() {
   done
 }
 
+# The ethernet port the box served (--ethernet): given back to NetworkManager's ordinary DHCP below,
+# so an SSH session over that cable finds the Pi again.
+CONNECTION_FILE=/etc/NetworkManager/system-connections/boxlocale.nmconnection
+ETHERNET_PORT=""
+if grep -qx "type=ethernet" "$ROOT$CONNECTION_FILE" 2>/dev/null; then
+  ETHERNET_PORT=$(sed -n 's/^interface-name=//p' "$ROOT$CONNECTION_FILE")
+fi
+
 UNITS="boxlocale.socket boxlocale.service boxlocale-backup.timer boxlocale-backup.service boxlocale-dns-redirect.service"
 if [ -z "$ROOT" ]; then
   # shellcheck disable=SC2086  # a list of unit names
@@ -41,7 +49,7 @@ if [ -z "$ROOT" ]; then
   run nmcli connection down boxlocale
 fi
 for unit in $UNITS; do remove "/etc/systemd/system/$unit"; done
-remove /etc/NetworkManager/system-connections/boxlocale.nmconnection \
+remove "$CONNECTION_FILE" \
   /etc/NetworkManager/dnsmasq-shared.d/boxlocale.conf \
   /etc/systemd/journald.conf.d/boxlocale.conf \
   /etc/boxlocale /opt/boxlocale
@@ -49,6 +57,11 @@ if [ -z "$ROOT" ]; then
   run systemctl daemon-reload
   run nmcli connection reload
   run systemctl restart systemd-journald
+  if [ -n "$ETHERNET_PORT" ]; then
+    # NetworkManager makes no new profile for a port it already served: ask for one (DHCP, as before
+    # the install). --wait 0: the cable may lead nowhere right now.
+    run nmcli --wait 0 device connect "$ETHERNET_PORT"
+  fi
 fi
 if [ "$PURGE" = 1 ]; then
   remove /var/lib/boxlocale

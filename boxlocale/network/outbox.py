@@ -1,0 +1,97 @@
+"""The events this box writes when its own domains change shared content.
+
+Each function is called by a domain rule inside the write transaction of the rows it describes, so
+the rows and their event are saved together or not at all. What is put in a payload is all that
+travels: never a device, an address, a manage token, a volunteer account, or a contact not shared.
+"""
+
+from .. import settings
+from ..models import NetOrigin
+from . import log
+
+
+def _iso(moment):
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def book_registered(book, held):
+    payload = {"code": book.code, "check_part": book.check_part, "title": book.title, "author": book.author,
+               "language": book.language, "isbn": book.isbn, "note": book.note, "pseudonym": book.pseudonym,
+               "created_at": _iso(book.created_at), "hidden": bool(held)}
+    log.emit("book.register", payload, target=f"book:{book.code}")
+    NetOrigin.create(target=f"book:{book.code}", net_id=f"book:{book.code}", box=log.self_key())
+
+
+def journal_added(entry, book, held):
+    payload = {"book": book.code, "kind": entry.kind, "place": entry.place, "note": entry.note,
+               "rating": entry.rating, "pseudonym": entry.pseudonym, "created_at": _iso(entry.created_at),
+               "hidden": bool(held)}
+    event = log.emit("journal.add", payload, target=f"book:{book.code}")
+    NetOrigin.create(target=f"journal:{entry.id}", net_id=event.id, box=log.self_key())
+
+
+NOTICE_FIELDS = ("kind", "category", "title", "body", "place", "destination", "seats", "contact", "pseudonym")
+
+
+def notice_shared(notice, held):
+    """A notice its poster chose to make visible in the network's boxes."""
+    payload = {name: getattr(notice, name) for name in NOTICE_FIELDS}
+    payload.update(starts_at=_iso(notice.starts_at), ends_at=_iso(notice.ends_at),
+                   created_at=_iso(notice.created_at), expires_at=_iso(notice.expires_at), hidden=bool(held))
+    event = log.emit("notice.share", payload)
+    NetOrigin.create(target=f"notice:{notice.id}", net_id=event.id, box=log.self_key())
+
+
+def net_id_of(target):
+    """The network id of a local post (``book:CODE``, ``journal:ID``, ``notice:ID``), or None when it
+    was never shared."""
+    origin = NetOrigin.get_or_none(NetOrigin.target == target)
+    return origin.net_id if origin else None
+
+
+def notice_closed(notice):
+    net_id = net_id_of(f"notice:{notice.id}")
+    if net_id:
+        log.emit("notice.close", {"target": net_id}, target=net_id)
+
+
+def moderated(target, action):
+    """A volunteer hid, restored or deleted a post: when it is shared, the whole network follows."""
+    from . import apply
+
+    net_id = net_id_of(target)
+    if not net_id:
+        return
+    log.emit(f"mod.{action}", {"target": net_id}, target=net_id)
+    if action == "delete":
+        from ..models import NetTombstone
+
+        event_id = log.NetEvent.select(log.NetEvent.id).where(log.NetEvent.target == net_id).order_by(
+            log.NetEvent.hlc.desc()).scalar()
+        NetTombstone.insert(net_id=net_id, event_id=event_id).on_conflict_ignore().execute()
+        NetOrigin.delete().where(NetOrigin.net_id == net_id).execute()
+        apply.drop_payloads(net_id)
+
+
+def block_box(key, reason):
+    """Block a box across the network: what it wrote is hidden everywhere (call inside a write)."""
+    from . import apply
+
+    log.emit("box.block", {"key": key, "reason": reason[:300]}, target="box:" + key, applied=False)
+    apply.settle()
+
+
+def box_info_changed():
+    """The directory entry of this box, when its name, village or opening hours changed."""
+    from ..models import NetBox
+
+    me = NetBox.get_or_none(NetBox.key == log.self_key())
+    wanted = {"name": settings.get("box_name"), "village": settings.get("village"),
+              "opening_hours": settings.get("opening_hours"), "prefix": settings.get("book_prefix").upper()}
+    if me is not None and me.info_hlc and all(getattr(me, k) == v for k, v in wanted.items()):
+        return False
+    event = log.emit("box.info", wanted, applied=False)
+    from . import apply
+
+    apply.settle()
+    return event

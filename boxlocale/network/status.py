@@ -1,0 +1,27 @@
+"""What the console's network page shows: the boxes known, the last contact with each, what waits
+to travel, when the last news came."""
+
+from ..models import NetBox, NetEvent, NetSync
+from . import log
+
+
+def overview(now):
+    me = log.self_key()
+    boxes = list(NetBox.select().where(NetBox.admitted == True).order_by(NetBox.village, NetBox.name))  # noqa: E712
+    last_out = NetSync.select(NetSync.sent_seq).where(NetSync.went > 0).order_by(
+        NetSync.sent_seq.desc()).limit(1).scalar() or 0
+    # Own events written since the last sync that carried anything out: waiting to travel.
+    waiting = NetEvent.select().where(NetEvent.box == me, NetEvent.seq > last_out).count()
+    news = NetEvent.select(NetEvent.received_at).where(NetEvent.box != me).order_by(
+        NetEvent.received_at.desc()).limit(1).scalar()
+    return {
+        "me": next((box for box in boxes if box.key == me), None),
+        "key": me,
+        "boxes": [box for box in boxes if box.key != me],
+        "waiting": waiting,
+        "news_days": (now - news).days if news else None,
+        "aside": NetEvent.select().where(NetEvent.state == "aside").count(),
+        "refused": NetEvent.select().where(NetEvent.state.in_(("refused", "fork"))).count(),
+        "forked": list(NetBox.select().where(NetBox.forked_at_seq.is_null(False))),
+        "syncs": list(NetSync.select().order_by(NetSync.at.desc(), NetSync.id.desc()).limit(10)),
+    }
