@@ -67,13 +67,14 @@ def _register_blueprints(app, csrf):
     from .network.views import bp as network_bp
     from .people import bp as people_bp
     from .portal import bp as portal_bp
+    from .timebank import bp as timebank_bp
 
     csrf.exempt(api_bp)  # the API authenticates by bearer key, never by cookie
     from .network.views import sync_bp
 
     csrf.exempt(sync_bp)  # box-to-box sync: each body is signed with the sending box's key
-    for blueprint in (portal_bp, giveaway_bp, books_bp, board_bp, people_bp, console_bp, api_bp, network_bp,
-                      sync_bp):
+    for blueprint in (portal_bp, giveaway_bp, books_bp, board_bp, people_bp, timebank_bp, console_bp, api_bp,
+                      network_bp, sync_bp):
         app.register_blueprint(blueprint)
 
 

@@ -45,18 +45,11 @@ def cmd_serve(args):
     args.data_dir_lock = hold_data_dir(_data_dir(args))
     app = _app(args)
     _clean_at_start(app)
-    from waitress import create_server
+    from .serving import make_server
 
     where = {"sockets": sockets} if sockets else {"host": args.host, "port": args.port}
-    server = create_server(
-        app,
-        **where,
-        threads=args.threads,
-        connection_limit=200,
-        channel_timeout=60,
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
-        ident="boxlocale",
-    )
+    server = make_server(app, where, args.threads, per_address=app.config["CONNECTIONS_PER_ADDRESS"],
+                         header_seconds=app.config["REQUEST_HEADER_SECONDS"])
     logging.getLogger("boxlocale").info(
         "boxlocale ready (data in %s, %.2fs to start)", app.config["DATA_DIR"], time.perf_counter() - started
     )

@@ -14,7 +14,25 @@ them apart; they are wrong by less than the error and harm nothing.
 
 from .board.rules import DATED_KINDS
 from .db import writing
-from .models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Photo, Reply, Thanks, Volunteer
+from .models import (
+    Audit,
+    Book,
+    Device,
+    Draw,
+    DrawEntry,
+    Flag,
+    Inventory,
+    Item,
+    JournalEntry,
+    LetterboxCode,
+    Notice,
+    Photo,
+    Reply,
+    Thanks,
+    TimeEntry,
+    Volunteer,
+    Vouch,
+)
 
 # Times that say when something happened: never later than now.
 WRITTEN = {
@@ -29,9 +47,17 @@ WRITTEN = {
     Reply: ("created_at",),
     Flag: ("created_at", "resolved_at"),
     Thanks: ("created_at",),
+    TimeEntry: ("created_at", "confirmed_at", "cancelled_at"),
+    Draw: ("created_at", "drawn_at", "finished_at"),
+    DrawEntry: ("created_at",),
+    Inventory: ("created_at",),
+    Vouch: ("created_at", "withdrawn_at"),
+    LetterboxCode: ("created_at", "used_at"),
 }
 # Deadlines the last write computed from the clock.
-DEADLINES = {Item: ("expires_at", "reserved_until"), Notice: ("expires_at",)}
+DEADLINES = {Item: ("expires_at", "reserved_until"), Notice: ("expires_at",), Draw: ("ends_at",)}
+# The time of a row's last write, when it is not ``updated_at`` (a draw's window is set when it is made).
+LAST_WRITE = {Draw: "created_at"}
 
 
 def _deadlines_of(row):
@@ -54,7 +80,7 @@ def bring_back_future_times(now, change):
                 future = condition if future is None else future | condition
             for row in model.select().where(future):
                 moved = [name for name in fields if getattr(row, name) is not None and getattr(row, name) > now]
-                if "updated_at" in moved:  # the last write happened under the wrong clock
+                if LAST_WRITE.get(model, "updated_at") in moved:  # the last write happened under the wrong clock
                     moved += [name for name in _deadlines_of(row) if getattr(row, name) is not None]
                 for name in moved:
                     setattr(row, name, getattr(row, name) + change)

@@ -21,15 +21,27 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
     "MAX_PHOTOS_PER_ITEM": 3,
     "PHOTO_MAX_PIXELS": 50_000_000,
+    # The memory one photo's decoded pixels may take, computed from its header before decoding
+    # (the service has MemoryMax=200M on a 512 MB Pi Zero 2 W): a 12 MP JPEG decodes at a reduced
+    # scale in a few MB, a 7000x7000 lossless WebP would take 196 MB and is refused.
+    "PHOTO_DECODE_BUDGET_MB": 64,
     # Below this much free disk, writes are refused with 507 instead of half-saving.
     "MIN_FREE_DISK_MB": 50,
     "TIMEZONE": "Europe/Paris",
     "LOG_REQUESTS": True,
     # dnsmasq's lease file (captive portal: a phone with a new lease sees the welcome page again).
     "LEASES_FILE": "",
+    # One laptop must not hold every connection: open connections per address (0: no cap), and the
+    # seconds a request may take to send its headers (see serving.py).
+    "CONNECTIONS_PER_ADDRESS": 24,
+    "REQUEST_HEADER_SECONDS": 10,
+    # The network(s) that serve phones (written by the installer, e.g. 10.42.0.0/24): never "local"
+    # for "console only from the wired network", even when it is the ethernet port.
+    "PHONE_NETWORK": "",
 }
 
-_INTS = {"MAX_CONTENT_LENGTH", "MAX_PHOTOS_PER_ITEM", "PHOTO_MAX_PIXELS", "MIN_FREE_DISK_MB"}
+_INTS = {"MAX_CONTENT_LENGTH", "MAX_PHOTOS_PER_ITEM", "PHOTO_MAX_PIXELS", "PHOTO_DECODE_BUDGET_MB", "MIN_FREE_DISK_MB",
+         "CONNECTIONS_PER_ADDRESS", "REQUEST_HEADER_SECONDS"}
 _BOOLS = {"LOG_REQUESTS"}
 
 

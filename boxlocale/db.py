@@ -107,6 +107,12 @@ def _keep_wal_open(path):
 
 
 _pending = threading.local()
+_before_write = []
+
+
+def before_write(hook):
+    """Call ``hook()`` at the start of every outermost write transaction, inside it."""
+    _before_write.append(hook)
 
 
 @contextmanager
@@ -122,6 +128,9 @@ def writing():
             _pending.on_rollback, _pending.tables = [], set()
         try:
             with database.atomic("IMMEDIATE") as txn:
+                if outermost:
+                    for hook in _before_write:
+                        hook()
                 yield txn
         except BaseException as error:
             if outermost:

@@ -2,21 +2,32 @@
 volunteer's console session, or a private manage link. No accounts.
 
 Reads never create a device: a phone gets its key with its first write, so browsing writes nothing.
+A refused write creates none either: a new phone's device row is inserted by the first write
+transaction of its request (after the checks and the limits), and its cookie is set only then.
 """
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 from flask import g, request
 
 from . import clock
-from .db import writing
+from .db import before_write, on_rollback, writing
 from .errors import Forbidden, Unauthorized
 from .models import Device
 
 COOKIE = "bl_device"
 COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
+# A blocked phone that drops its cookie comes back as a new phone: its address is held this long,
+# refusing phones new since the block (the neighbours' known phones on that address still post).
+# In memory, like the rate limits: nothing is written for it, and a restart forgives.
+BLOCK_HOLD_SECONDS = 12 * 3600
+_last_address = {}  # device id -> the address of its last write
+_held = {}  # address -> (held since, until), monotonic seconds and box time of the hold
+_memory_lock = threading.Lock()
 
 
 def hash_key(key):
@@ -61,18 +72,83 @@ def current_device():
 
 
 def require_device():
-    """The device making a write. The HTML side gets a new one (cookie set after the request);
-    the API must present its bearer key."""
+    """The device making a write. The HTML side gets a new one, saved by the request's first write
+    transaction (cookie set after the request); the API must present its bearer key."""
     device = current_device()
     if device is None:
         if is_api_request():
             raise Unauthorized()
-        device, key = create_device()
+        key = new_key()
+        device = Device(key_hash=hash_key(key), created_at=clock.now())
         g.device = device
         g.new_device_key = key
+    address = request.remote_addr
     if device.blocked_at is not None:
+        hold_address(address)
         raise Forbidden(_blocked_message())
+    if _held_against(address, device):
+        raise Forbidden(_blocked_message())
+    if device.id is not None:
+        with _memory_lock:
+            _last_address[device.id] = address
     return device
+
+
+def hold_address(address):
+    """Refuse new phones from ``address`` for BLOCK_HOLD_SECONDS (a volunteer blocked a phone there)."""
+    if address:
+        with _memory_lock:
+            _held[address] = (clock.now(), time.monotonic() + BLOCK_HOLD_SECONDS)
+
+
+def hold_address_of(device):
+    """A volunteer blocks this phone: hold the address it last wrote from."""
+    with _memory_lock:
+        address = _last_address.get(device.id)
+    hold_address(address)
+
+
+def release_address_of(device):
+    """A volunteer unblocks this phone: its address is no longer held."""
+    with _memory_lock:
+        address = _last_address.get(device.id)
+        _held.pop(address, None)
+
+
+def _held_against(address, device):
+    with _memory_lock:
+        since, until = _held.get(address, (None, 0.0))
+        if until <= time.monotonic():
+            _held.pop(address, None)
+            return False
+    return device.id is None or device.created_at >= since
+
+
+def forget_holds():
+    with _memory_lock:
+        _held.clear()
+        _last_address.clear()
+
+
+def _save_new_device():
+    """before_write: insert this request's new device inside the transaction (undone with it)."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return
+    device = g.get("device")
+    if device is not None and device.id is None and g.get("new_device_key"):
+        device.save(force_insert=True)
+        with _memory_lock:
+            _last_address[device.id] = request.remote_addr
+
+        def forget():
+            device.id = None
+
+        on_rollback(forget)
+
+
+before_write(_save_new_device)
 
 
 def _blocked_message():
@@ -84,7 +160,8 @@ def _blocked_message():
 def set_device_cookie(response):
     """after_request: give a phone its new key."""
     key = g.get("new_device_key")
-    if key:
+    device = g.get("device")
+    if key and device is not None and device.id is not None:
         response.set_cookie(
             COOKIE, key, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/"
         )
@@ -106,7 +183,8 @@ class Actor:
 
     def owns(self, record):
         """True when this actor posted ``record`` (by device) or holds its manage link."""
-        if self.device is not None and getattr(record, "device_id", None) == self.device.id:
+        if self.device is not None and self.device.id is not None \
+                and getattr(record, "device_id", None) == self.device.id:
             return True
         manage_hash = getattr(record, "manage_hash", "")
         return bool(self.manage_token and manage_hash and hash_key(self.manage_token) == manage_hash)

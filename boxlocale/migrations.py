@@ -287,10 +287,24 @@ CREATE TABLE net_sync (
 );
 """
 
+# Logging out ends the volunteer's sessions for good, restarts included (the epoch is in the cookie).
+# Reports and thanks weigh once per address too (three cookie-less browsers are one laptop).
+# Serving a photo asks what shows it; reserving counts what a phone holds.
+V6_HOSTILE_WIFI = """
+ALTER TABLE volunteer ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE flag ADD COLUMN address TEXT;
+ALTER TABLE thanks ADD COLUMN address TEXT;
+CREATE INDEX flag_target_address ON flag(target, address);
+CREATE INDEX thanks_target_address ON thanks(target, address);
+CREATE INDEX item_photo_photo ON item_photo(photo_id);
+CREATE INDEX book_cover ON book(cover_id);
+CREATE INDEX item_reserved_by ON item(reserved_by_id, status);
+"""
+
 
 # Flat at 10x the data: a filter walks an index that has its column, so a rare value (or none) costs the
 # few rows that match, not every visible row. Each ends in created_at: still newest first, no sort.
-V6_FILTER_INDEXES = """
+V8_FILTER_INDEXES = """
 CREATE INDEX item_visible_status_created ON item(hidden, status, created_at);
 CREATE INDEX item_visible_category_created ON item(hidden, category, created_at);
 CREATE INDEX item_visible_kind_created ON item(hidden, kind, created_at);
@@ -336,13 +350,91 @@ def _statements(script):
     return [s for s in statements if s.strip(" ;\n")]
 
 
+V7_BEYOND_THE_GIFT = """
+CREATE TABLE time_entry (
+    id INTEGER PRIMARY KEY,
+    notice_id INTEGER REFERENCES notice(id) ON DELETE SET NULL,
+    giver_id INTEGER NOT NULL REFERENCES device(id) ON DELETE CASCADE,
+    receiver_id INTEGER NOT NULL REFERENCES device(id) ON DELETE CASCADE,
+    recorded_by_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    minutes INTEGER NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'pending',
+    code_hash TEXT NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL,
+    confirmed_at DATETIME,
+    cancelled_at DATETIME
+);
+CREATE INDEX time_entry_giver ON time_entry(giver_id, status);
+CREATE INDEX time_entry_receiver ON time_entry(receiver_id, status);
+CREATE INDEX time_entry_notice ON time_entry(notice_id);
+CREATE TABLE draw (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL UNIQUE REFERENCES item(id) ON DELETE CASCADE,
+    ends_at DATETIME NOT NULL,
+    seed TEXT NOT NULL DEFAULT '',
+    drawn_at DATETIME,
+    position INTEGER NOT NULL DEFAULT 0,
+    finished_at DATETIME,
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX draw_open ON draw(finished_at, ends_at);
+CREATE TABLE draw_entry (
+    id INTEGER PRIMARY KEY,
+    draw_id INTEGER NOT NULL REFERENCES draw(id) ON DELETE CASCADE,
+    device_id INTEGER REFERENCES device(id) ON DELETE CASCADE,
+    word TEXT NOT NULL,
+    rank INTEGER,
+    created_at DATETIME NOT NULL,
+    UNIQUE (draw_id, device_id)
+);
+CREATE TABLE inventory (
+    id INTEGER PRIMARY KEY,
+    volunteer_id INTEGER REFERENCES volunteer(id) ON DELETE SET NULL,
+    volunteer_name TEXT NOT NULL,
+    photo_id INTEGER REFERENCES photo(id),
+    seen INTEGER NOT NULL DEFAULT 0,
+    gone INTEGER NOT NULL DEFAULT 0,
+    added INTEGER NOT NULL DEFAULT 0,
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX inventory_created ON inventory(created_at);
+ALTER TABLE item ADD COLUMN inventory_id INTEGER REFERENCES inventory(id) ON DELETE SET NULL;
+CREATE TABLE vouch (
+    id INTEGER PRIMARY KEY,
+    voucher_id INTEGER NOT NULL REFERENCES device(id) ON DELETE CASCADE,
+    vouchee_id INTEGER NOT NULL REFERENCES device(id) ON DELETE CASCADE,
+    created_at DATETIME NOT NULL,
+    withdrawn_at DATETIME,
+    UNIQUE (voucher_id, vouchee_id)
+);
+CREATE INDEX vouch_vouchee ON vouch(vouchee_id, withdrawn_at);
+CREATE TABLE letterbox_code (
+    id INTEGER PRIMARY KEY,
+    code_hash TEXT NOT NULL UNIQUE,
+    street TEXT NOT NULL DEFAULT '',
+    volunteer_id INTEGER REFERENCES volunteer(id) ON DELETE SET NULL,
+    created_at DATETIME NOT NULL,
+    used_at DATETIME,
+    used_by_id INTEGER REFERENCES device(id) ON DELETE SET NULL
+);
+ALTER TABLE device ADD COLUMN verified_how TEXT NOT NULL DEFAULT '';
+ALTER TABLE device ADD COLUMN badge_street TEXT NOT NULL DEFAULT '';
+UPDATE device SET verified_how = 'volunteer' WHERE verified_at IS NOT NULL;
+ALTER TABLE thanks ADD COLUMN met_someone_new BOOLEAN;
+ALTER TABLE thanks ADD COLUMN would_have_bought BOOLEAN;
+"""
+
+
 STEPS = [
     lambda database: _run_script(database, V1_CORE),
     lambda database: _run_script(database, V2_DOMAINS),
     _v3_search,
     lambda database: _run_script(database, V4_LISTING_INDEXES),
     lambda database: _run_script(database, V5_NETWORK),
-    lambda database: _run_script(database, V6_FILTER_INDEXES),
+    lambda database: _run_script(database, V6_HOSTILE_WIFI),
+    lambda database: _run_script(database, V7_BEYOND_THE_GIFT),
+    lambda database: _run_script(database, V8_FILTER_INDEXES),
 ]
 LATEST = len(STEPS)
 

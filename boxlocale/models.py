@@ -7,6 +7,7 @@ from peewee import (
     BooleanField,
     CharField,
     DateTimeField,
+    DeferredForeignKey,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -33,6 +34,7 @@ class Volunteer(BaseModel):
     role = CharField(default="admin")  # admin | moderator
     created_at = DateTimeField()
     last_login_at = DateTimeField(null=True)
+    session_epoch = IntegerField(default=0)  # logging out moves it on: every session of this volunteer ends
 
 
 class Device(BaseModel):
@@ -45,6 +47,8 @@ class Device(BaseModel):
     blocked_reason = TextField(null=True)
     verified_at = DateTimeField(null=True)
     verified_by = ForeignKeyField(Volunteer, null=True, on_delete="SET NULL")
+    verified_how = CharField(default="")  # volunteer | vouched | letterbox: the way the badge was given
+    badge_street = CharField(default="")  # letterbox badges: the street, only if the neighbour wants it shown
 
 
 class Audit(BaseModel):
@@ -93,6 +97,7 @@ class Item(BaseModel):
     taken_at = DateTimeField(null=True)
     taken_by = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="+")
     would_have_bought = BooleanField(null=True)
+    inventory = DeferredForeignKey("Inventory", null=True, on_delete="SET NULL")  # closed as not found
 
 
 class ItemPhoto(BaseModel):
@@ -170,6 +175,7 @@ class Flag(BaseModel):
     reason = TextField(default="")
     weight = IntegerField(default=1)  # a verified neighbour's report counts double
     device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    address = CharField(null=True)  # the reporter's address: reports weigh once per address
     created_at = DateTimeField()
     resolved_at = DateTimeField(null=True)
     resolution = CharField(null=True)  # hidden | restored | deleted
@@ -180,7 +186,76 @@ class Thanks(BaseModel):
     device = ForeignKeyField(Device, on_delete="CASCADE")
     to_device = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="+")
     to_pseudonym = CharField(default="")
+    address = CharField(null=True)  # one thanks per target and address
     created_at = DateTimeField()
+    met_someone_new = BooleanField(null=True)  # the one-tap questions after a thanks
+    would_have_bought = BooleanField(null=True)
+
+
+class TimeEntry(BaseModel):
+    """Hours of help given, from one neighbour to another, in the time bank; counts once confirmed."""
+
+    notice = ForeignKeyField(Notice, null=True, on_delete="SET NULL", backref="time_entries")
+    giver = ForeignKeyField(Device, on_delete="CASCADE", backref="+")
+    receiver = ForeignKeyField(Device, on_delete="CASCADE", backref="+")
+    recorded_by = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="+")
+    minutes = IntegerField()
+    note = TextField(default="")
+    status = CharField(default="pending")  # pending | confirmed | cancelled
+    code_hash = CharField(default="")  # the short confirmation code the recording phone shows
+    created_at = DateTimeField()
+    confirmed_at = DateTimeField(null=True)
+    cancelled_at = DateTimeField(null=True)
+
+
+class Draw(BaseModel):
+    """A fair draw for an item: phones say they are interested until ``ends_at``, then one is drawn."""
+
+    item = ForeignKeyField(Item, unique=True, on_delete="CASCADE", backref="+")
+    ends_at = DateTimeField()
+    seed = CharField(default="")
+    drawn_at = DateTimeField(null=True)
+    position = IntegerField(default=0)  # the rank (0-based) the item is offered to now
+    finished_at = DateTimeField(null=True)
+    created_at = DateTimeField()
+
+
+class DrawEntry(BaseModel):
+    draw = ForeignKeyField(Draw, on_delete="CASCADE", backref="entries")
+    device = ForeignKeyField(Device, null=True, on_delete="CASCADE", backref="+")
+    word = CharField()
+    rank = IntegerField(null=True)  # the order the draw gave (0 wins)
+    created_at = DateTimeField()
+
+
+class Inventory(BaseModel):
+    """One weekly walk to the physical box: what was seen, what had gone, what was added."""
+
+    volunteer = ForeignKeyField(Volunteer, null=True, on_delete="SET NULL")
+    volunteer_name = CharField()
+    photo = ForeignKeyField(Photo, null=True)
+    seen = IntegerField(default=0)
+    gone = IntegerField(default=0)
+    added = IntegerField(default=0)
+    created_at = DateTimeField()
+
+
+class Vouch(BaseModel):
+    voucher = ForeignKeyField(Device, on_delete="CASCADE", backref="+")
+    vouchee = ForeignKeyField(Device, on_delete="CASCADE", backref="+")
+    created_at = DateTimeField()
+    withdrawn_at = DateTimeField(null=True)
+
+
+class LetterboxCode(BaseModel):
+    """A one-time code a volunteer put in a letterbox. No address is kept, only the street if wanted."""
+
+    code_hash = CharField(unique=True)
+    street = CharField(default="")
+    volunteer = ForeignKeyField(Volunteer, null=True, on_delete="SET NULL")
+    created_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    used_by = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="+")
 
 
 class NetEvent(BaseModel):
@@ -246,5 +321,6 @@ class NetSync(BaseModel):
 
 ALL_MODELS = [
     Setting, Volunteer, Device, Audit, Photo, Item, ItemPhoto, Book, JournalEntry, Notice, Reply,
-    Flag, Thanks, NetEvent, NetBox, NetOrigin, NetTombstone, NetSync,
+    Flag, Thanks, NetEvent, NetBox, NetOrigin, NetTombstone, NetSync, TimeEntry, Draw, DrawEntry, Inventory, Vouch,
+    LetterboxCode,
 ]

@@ -77,9 +77,9 @@ class Entry:
 
 
 # The tables each part's pages show: a new notice keeps the give-box's and the shelf's pages.
-GIVE_BOX_TABLES = ("item", "item_photo", "photo", "device", "setting")
+GIVE_BOX_TABLES = ("item", "item_photo", "photo", "device", "setting", "draw", "draw_entry")
 BOOK_TABLES = ("book", "journal_entry", "photo", "device", "setting", "net_box", "net_origin")
-BOARD_TABLES = ("notice", "reply", "device", "setting", "net_box", "net_origin")
+BOARD_TABLES = ("notice", "reply", "device", "setting", "net_box", "net_origin", "time_entry")
 
 _entries = OrderedDict()
 _lock = threading.Lock()
@@ -265,6 +265,12 @@ def _shareable_request():
 def _key():
     return (request.script_root + request.path + "?" + request.query_string.decode("latin-1"),
             str(get_locale()), bool(_device_key(request.cookies, request.path)))
+
+
+def not_shared():
+    """Say that this page is this phone's own whoever it is (e.g. an item with a draw: each entrant
+    reads its own outcome): it is not stored."""
+    g.page_is_personal = True
 
 
 def personal_to(*device_ids):

@@ -43,7 +43,9 @@ THUMB_TARGET_BYTES = 9 * 1024
 THUMB_QUALITIES = (50, 35)  # two encodes at most
 DISPLAY_QUALITY = 80
 FORMATS = ["JPEG", "PNG", "WEBP"]
-IMMUTABLE = "public, max-age=31536000, immutable"
+# The name is the content, so it never changes; but a volunteer may hide what shows it: private (no
+# shared cache keeps it) and a day, not a year.
+CACHE_CONTROL = "private, max-age=86400, immutable"
 _NAME = re.compile(r"^([0-9a-f]{64})(\.[ts])?\.jpg$")
 
 _decode_lock = threading.Lock()
@@ -115,10 +117,14 @@ def process_one(stream):
                "from this page, or set the camera to \"Most Compatible\" (JPEG).")
         )
     max_pixels = current_app.config["PHOTO_MAX_PIXELS"]
+    budget = current_app.config["PHOTO_DECODE_BUDGET_MB"] * 1024 * 1024
     with _decode_lock:
         try:
-            with Image.open(stream, formats=formats) as image:
+            with Image.open(stream, formats=formats) as image:  # reads the header only
                 if image.width * image.height > max_pixels:
+                    raise _too_many_pixels()
+                _draft(image)
+                if decoded_bytes(image) > budget:
                     raise _too_many_pixels()
                 return _prepare(image)
         except Image.DecompressionBombError:
@@ -129,6 +135,30 @@ def process_one(stream):
             raise UnsupportedMedia(_l("This photo is damaged or incomplete. Please try another one.")) from None
 
 
+def decoded_bytes(image):
+    """The memory the pixels will take once decoded, from the header alone (after ``draft``).
+
+    Pillow keeps a pixel of a multi-band mode (RGB, RGBA, CMYK...) in 4 bytes, L and P in 1; a
+    palette image is also converted to RGBA while it is prepared (one more copy)."""
+    mode = image.mode
+    if mode in ("1", "L", "P"):
+        per_pixel = 1 + (4 if mode == "P" or "transparency" in image.info else 0)
+    elif mode.startswith("I;16"):
+        per_pixel = 2
+    else:
+        per_pixel = 4
+    return image.width * image.height * per_pixel
+
+
+def _draft(image):
+    """Let the JPEG decoder decode at 1/2, 1/4 or 1/8 scale (far less memory and CPU for a 12 MP
+    photo). Must come before anything loads the pixels."""
+    if image.format == "JPEG":
+        ratio = DISPLAY_SIZE / max(image.size)
+        if ratio < 1:
+            image.draft("RGB", (max(1, int(image.width * ratio)), max(1, int(image.height * ratio))))
+
+
 def _too_many_pixels():
     return TooLarge(_l("This picture has too many pixels for the box. Please send an ordinary photo."))
 
@@ -137,12 +167,6 @@ def _prepare(image):
     from PIL import ImageOps
 
     icc = image.info.get("icc_profile")
-    # draft() must come before anything loads the pixels (exif_transpose does): the JPEG decoder
-    # then decodes at 1/2, 1/4 or 1/8 scale, far less memory and CPU for a 12 MP photo.
-    if image.format == "JPEG":
-        ratio = DISPLAY_SIZE / max(image.size)
-        if ratio < 1:
-            image.draft("RGB", (max(1, int(image.width * ratio)), max(1, int(image.height * ratio))))
     if image.mode == "CMYK":
         icc = None  # a CMYK profile does not describe the RGB pixels we write
     if image.mode == "P":
@@ -328,18 +352,65 @@ def as_json(photo):
     return {"url": photo_url(photo), "thumb_url": thumb_url(photo), "width": photo.width, "height": photo.height}
 
 
+def is_shown(sha):
+    """True when a photo belongs to something anyone may see (an item or a book not hidden)."""
+    from .models import Book, Item, ItemPhoto
+
+    photo = Photo.get_or_none(Photo.sha == sha)
+    if photo is None:
+        return False
+    on_item = (ItemPhoto.select().join(Item)
+               .where(ItemPhoto.photo == photo, Item.hidden == False).exists())  # noqa: E712
+    return on_item or Book.select().where(Book.cover == photo, Book.hidden == False).exists()  # noqa: E712
+
+
+def referenced_by(record):
+    """The photos an item or a book shows (to remove with it when it is deleted for good)."""
+    from .models import Book, ItemPhoto
+
+    if isinstance(record, Book):
+        return [record.cover_id] if record.cover_id else []
+    if hasattr(record, "item_photos"):
+        return [link.photo_id for link in ItemPhoto.select(ItemPhoto.photo).where(ItemPhoto.item == record)]
+    return []
+
+
+def forget_unreferenced(photo_ids):
+    """Delete the Photo rows nothing uses any more (inside the write); return their shas, whose files
+    ``remove_files`` deletes once the transaction is committed."""
+    from .models import Book, ItemPhoto
+
+    gone = []
+    for photo in Photo.select().where(Photo.id.in_(list(photo_ids))):
+        used = (ItemPhoto.select().where(ItemPhoto.photo == photo).exists()
+                or Book.select().where(Book.cover == photo).exists())
+        if not used:
+            gone.append(photo.sha)
+            photo.delete_instance()
+    return gone
+
+
+def remove_files(shas):
+    for sha in shas:
+        for path in (display_path(sha), thumb_path(sha), small_path(sha)):
+            path.unlink(missing_ok=True)
+
+
 def init_app(app):
-    """Serve ``/photos/<sha>.jpg``, ``.t.jpg`` and ``.s.jpg`` (immutable: the name is the content)."""
+    """Serve ``/photos/<sha>.jpg``, ``.t.jpg`` and ``.s.jpg``: only what is shown (volunteers see all)."""
 
     @app.route("/photos/<name>")
     def photo_file(name):
-        if not _NAME.match(name):
+        from flask import g
+
+        match = _NAME.match(name)
+        if not match:
             abort(404)
         path = photo_dir() / name
-        if not path.is_file():
+        if not path.is_file() or (g.get("volunteer") is None and not is_shown(match.group(1))):
             abort(404)
-        response = send_file(path, mimetype="image/jpeg", max_age=31536000, conditional=True, etag=False)
-        response.headers["Cache-Control"] = IMMUTABLE
+        response = send_file(path, mimetype="image/jpeg", max_age=86400, conditional=True, etag=False)
+        response.headers["Cache-Control"] = CACHE_CONTROL
         return response
 
     app.jinja_env.globals["photo_url"] = photo_url

@@ -65,18 +65,32 @@ def resolve_pseudonym(device, typed):
     return name
 
 
-def check_rate(actor, action="post"):
+def check_rate(actor, action="post", limit=None):
     """Rate limits: per phone, and 5x looser per address (phones can share one). Volunteers are exempt.
 
-    The phone's own limit is checked first, so one phone's flood never uses up its neighbours' share.
+    ``limit`` (an hour) defaults to the box's settings for posts and replies. The phone's own limit is
+    checked first, so one phone's flood never uses up its neighbours' share.
     """
+    if actor.is_volunteer:
+        return
+    if limit is None:
+        limit = int(settings.get("replies_per_hour" if action == "reply" else "posts_per_hour"))
+    if actor.device is not None:  # by key hash: a new phone's row is not written yet
+        ratelimit.hit(action, f"device:{actor.device.key_hash}", limit)
+    if actor.address:
+        ratelimit.hit(action, f"address:{actor.address}", limit * 5)
+
+
+def check_rate_before_work(actor, action="post"):
+    """Refuse a phone over its limit before any costly work (decoding photos), counting nothing:
+    the rule's own ``check_rate`` counts the post."""
     if actor.is_volunteer:
         return
     limit = int(settings.get("replies_per_hour" if action == "reply" else "posts_per_hour"))
     if actor.device is not None:
-        ratelimit.hit(action, f"device:{actor.device.id}", limit)
+        ratelimit.check(action, f"device:{actor.device.key_hash}", limit)
     if actor.address:
-        ratelimit.hit(action, f"address:{actor.address}", limit * 5)
+        ratelimit.check(action, f"address:{actor.address}", limit * 5)
 
 
 def held_for_review(*texts):

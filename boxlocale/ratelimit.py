@@ -23,6 +23,16 @@ def hit(bucket, key, limit, per_seconds=3600):
         window.append(now)
 
 
+def check(bucket, key, limit, per_seconds=3600):
+    """Raise RateLimited when ``key`` has already used up ``limit`` in ``bucket``; count nothing."""
+    now = time.monotonic()
+    with _lock:
+        window = _hits.get((bucket, key))
+        recent = [moment for moment in window or () if moment > now - per_seconds]
+        if len(recent) >= limit:
+            raise RateLimited(retry_after=recent[0] + per_seconds - now)
+
+
 def reset():
     with _lock:
         _hits.clear()

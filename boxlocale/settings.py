@@ -37,6 +37,10 @@ DEFAULTS = {
     "moderation_words": [],
     "clock_offset_seconds": 0,
     "demo_loaded": False,
+    "timebank_limit_hours": 10,  # how far below zero a time bank balance may go
+    "draw_hours": 24,  # how long phones may say "I'm interested" in a draw
+    "draw_categories": [],  # give-box categories where every offer is drawn
+
 }
 
 def _parse(key, text):

@@ -14,7 +14,7 @@ from peewee import Cast, fn
 
 from . import clock
 from .db import database
-from .models import Book, Item, JournalEntry, Notice, Reply, Thanks
+from .models import Book, Item, JournalEntry, Notice, Reply, Thanks, TimeEntry
 
 WEEKS = 26
 
@@ -123,7 +123,46 @@ def totals(since=None, now=None):
         figures[name] = model.select().where(column >= since, column < end, *conditions).count()
     figures["devices"] = database.execute_sql(_DEVICES_SINCE, (_text(since), _text(end))).fetchone()[0]
     figures.update(_savings(since, end))
+    figures.update(_social(since, end))
     return figures
+
+
+def _social(since, end):
+    """The social-link figures: hours of help exchanged in the time bank and by how many people, new
+    acquaintances and purchases avoided (the one-tap questions after a thanks, and the taker's answer)."""
+    confirmed = (TimeEntry.select().where(TimeEntry.status == "confirmed", TimeEntry.confirmed_at >= since,
+                                          TimeEntry.confirmed_at < end))
+    minutes = confirmed.select(fn.COALESCE(fn.SUM(TimeEntry.minutes), 0)).scalar() or 0
+    people = set()
+    for giver, receiver in confirmed.select(TimeEntry.giver, TimeEntry.receiver).tuples():
+        people.update((giver, receiver))
+    in_range = (Thanks.created_at >= since) & (Thanks.created_at < end)
+    bought_items = Item.select().where(Item.would_have_bought == True, Item.taken_at >= since,  # noqa: E712
+                                       Item.taken_at < end).count()
+    bought_other = Thanks.select().where(in_range, Thanks.would_have_bought == True,  # noqa: E712
+                                         ~Thanks.target.startswith("item:")).count()
+    return {
+        "hours_exchanged": round(minutes / 60, 2),
+        "people_exchanged": len(people),
+        "new_acquaintances": Thanks.select().where(in_range, Thanks.met_someone_new == True).count(),  # noqa: E712
+        "purchases_avoided": bought_items + bought_other,
+    }
+
+
+MONTHS = 12
+
+
+def monthly(now=None):
+    """The last 12 calendar months (UTC), newest first: kg reused, kg CO2e avoided, new acquaintances,
+    purchases avoided, hours exchanged."""
+    now = now or clock.now()
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = []
+    for _month in range(MONTHS):
+        end = (start + timedelta(days=32)).replace(day=1)
+        rows.append({"month": start, **_savings(start, end), **_social(start, end)})
+        start = (start - timedelta(days=1)).replace(day=1)
+    return rows
 
 
 def _savings(since, end):

@@ -3,6 +3,7 @@
 import logging
 import sqlite3
 import time
+from urllib.parse import urlsplit
 
 from flask import g, has_request_context, jsonify, make_response, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from peewee import DatabaseError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .devices import is_api_request, set_device_cookie
 from .errors import DomainError, StorageFull
@@ -48,10 +50,18 @@ def log_request(method, path, status, elapsed_ms, cpu_ms, how="rendered"):
     log.info("%s %s %s %.1fms cpu %.2fms %s", method, path, status, elapsed_ms, cpu_ms, how)
 
 
-def safe_next(target):
-    """Only paths on this box: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
+def safe_next(target, default="/"):
+    """Only paths on this box: never an open redirect, never a header that cannot be sent.
+
+    Browsers drop tabs and line breaks from a URL (``/%09/evil`` becomes ``//evil``, another host)
+    and read a backslash as ``/``, so any control character, space or backslash refuses the target."""
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(ch <= " " or ch in "\\\x7f" for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
     return target
 
 
@@ -89,12 +99,44 @@ def remembering_url_for():
     return template_url_for
 
 
+# SQLite's integers are 64-bit: an id beyond them is a page that does not exist, not a crash.
+SQLITE_INT_MAX = 2**63 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: ASCII digits only, 0 to 2^63 - 1 (else 404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", SQLITE_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def _has_nul():
+    if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+        return True
+    if any("\x00" in value for value in request.args.values()):
+        return True
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.mimetype == "application/json":
+            return b"\\u0000" in request.get_data(cache=True)
+        return any("\x00" in value for value in request.form.values())
+    return False
+
+
 def init_app(app):
+    # Before any blueprint adds its routes.
+    app.url_map.converters["int"] = RowIdConverter
     app.jinja_env.globals["url_for"] = remembering_url_for()
 
     @app.before_request
     def start_timer():
         g.started, g.cpu_started = time.perf_counter(), time.thread_time()
+
+    @app.before_request
+    def refuse_nul_bytes():
+        # No one types a NUL byte: it only breaks searches (FTS5) and truncates text in SQLite.
+        if _has_nul():
+            return error_response(400, HTTP_MESSAGES[400])
 
     @app.after_request
     def finish(response):
@@ -135,6 +177,11 @@ def init_app(app):
             return domain_error(StorageFull())
         app.logger.exception("database error")
         return error_response(503, HTTP_MESSAGES[503])
+
+    @app.errorhandler(OverflowError)
+    def number_too_large(error):
+        # Only a typed number gets here (a page or an id beyond what SQLite stores): bad input.
+        return error_response(400, HTTP_MESSAGES[400])
 
     @app.errorhandler(DatabaseError)
     @app.errorhandler(sqlite3.DatabaseError)  # the few places that read SQLite without peewee

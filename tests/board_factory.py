@@ -8,7 +8,7 @@ def post_notice(phone, **fields):
     return submit(phone, "/board/new", data)
 
 
-def live_phone(box, language="fr"):
-    phone = box.session(language)
+def live_phone(box, language="fr", source=None):
+    phone = box.session(language, source=source)
     phone.base_url = box.url
     return phone

@@ -8,7 +8,7 @@ from boxlocale.devices import Actor
 from .helpers import new_device as phone
 from .helpers import submit as submit_form  # noqa: F401 - the book tests import it from here
 
-FULL_CODE = re.compile(r"\b([A-Z]{3}-\d{4,}-[0-9A-Z]{2})\b")
+FULL_CODE = re.compile(r"\b([A-Z0-9]{2,5}-\d{4,}-[0-9A-Z]{2}(?:[0-9A-Z]{2})?)\b")
 
 
 def register(actor=None, **fields):

@@ -111,6 +111,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+class SourceAddressAdapter(requests.adapters.HTTPAdapter):
+    """Requests sent from a chosen local address (any 127.x.y.z reaches a box on loopback)."""
+
+    def __init__(self, source):
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
 class LiveBox:
     """A real ``boxlocale serve`` process."""
 
@@ -145,10 +157,13 @@ class LiveBox:
             time.sleep(0.02)
         raise RuntimeError(f"boxlocale serve did not answer:\n{self.log_path.read_text()}")
 
-    def session(self, language="fr"):
-        """A phone: its own cookies, a French (or English) phone by default."""
+    def session(self, language="fr", source=None):
+        """A phone: its own cookies, a French (or English) phone by default. ``source``: the phone's
+        own loopback address (127.0.0.2, ...) for what the box counts per address."""
         phone = requests.Session()
         phone.headers["Accept-Language"] = language
+        if source:
+            phone.mount("http://", SourceAddressAdapter(source))
         return phone
 
     def stop(self):

@@ -4,7 +4,7 @@ token, and the process state a test must not inherit from the one before."""
 import secrets
 from datetime import datetime
 
-from boxlocale import clock, listing, pagecache, ratelimit, settings
+from boxlocale import clock, devices, listing, pagecache, ratelimit, settings
 from boxlocale.console import accounts
 from boxlocale.devices import hash_key
 from boxlocale.models import Device
@@ -13,8 +13,10 @@ from .conftest import csrf_token
 
 
 def reset_process_state():
-    """Rate limits, the login lockout, the page cache, the settings cache, remembered tables, the clock."""
+    """Rate limits, the login lockout, address holds, the page cache, the settings cache, remembered
+    tables, the clock."""
     ratelimit.reset()
+    devices.forget_holds()
     accounts.lockout.reset()
     pagecache.clear()
     listing.forget_tables()

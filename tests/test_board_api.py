@@ -126,7 +126,8 @@ def test_flags_hide_after_the_threshold_and_a_verified_report_weighs_two(app, cl
         newest = Device.select().order_by(Device.id.desc()).get()  # the device of verified_key
         newest.verified_at = frozen_clock.now()
         newest.save()
-    second = client.post("/api/v1/flags", json={"target": target, "reason": "Arnaque"}, headers=verified_key)
+    second = client.post("/api/v1/flags", json={"target": target, "reason": "Arnaque"}, headers=verified_key,
+                         environ_base={"REMOTE_ADDR": "10.42.0.12"})  # another phone, another address
     assert second.get_json()["hidden"] is True
     assert client.get(f"/api/v1/{target.replace(':', 's/')}").status_code == 404
     assert client.get("/api/v1/notices").get_json()["items"] == []

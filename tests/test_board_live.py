@@ -52,12 +52,12 @@ def test_weighted_reports_hide_a_notice_until_a_volunteer_decides(live_box):
         assert done.status_code == 200
         return done.text
 
-    first = live_phone(live_box)
+    first = live_phone(live_box, source="127.0.0.2")  # reports weigh once per address
     assert "signalement est enregistré" in report(first)
     assert "déjà signalé" in report(first)  # the same phone twice still counts once
     assert poster.get(live_box.url + page).status_code == 200
 
-    trusted = live_phone(live_box)
+    trusted = live_phone(live_box, source="127.0.0.3")
     submit(trusted, page, {"body": "Bonjour", "pseudonym": "Odile"}, action=f"{page}/reply")
     with sqlite3.connect(live_box.data_dir / "boxlocale.sqlite3") as db:  # what the console's "verify" does
         db.execute("UPDATE device SET verified_at = '2026-11-01 10:00:00' WHERE pseudonym = 'Odile'")

@@ -28,7 +28,7 @@ def test_register_answers_the_full_code_once(client, key, frozen_clock):
     response = register(client, key, author="Émile Zola", language="fr", isbn="978 2 253 00461 5")
     assert response.status_code == 201
     book = response.get_json()
-    assert book["code"] == "CHV-0001" and book["full_code"].startswith("CHV-0001-") and len(book["full_code"]) == 11
+    assert book["code"] == "CHV-0001" and book["full_code"].startswith("CHV-0001-") and len(book["full_code"]) == 13
     assert (book["status"], book["catches"], book["isbn"], book["journal"]) == ("on_shelf", 0, "9782253004615", [])
     assert book["html_url"].endswith("/books/CHV-0001") and book["label_url"].endswith("/books/CHV-0001/label")
     assert book["mine"] is True and book["created_at"].endswith("+01:00")

@@ -21,14 +21,14 @@ def test_codes_are_the_box_prefix_a_padded_serial_and_a_secret_check_part(app, d
         first, second = register(), register()
     assert (first.code, second.code) == ("CHV-0001", "CHV-0002")
     for book in (first, second):
-        assert len(book.check_part) == 2 and codes.is_valid(book.check_part)
+        assert len(book.check_part) == 4 and codes.is_valid(book.check_part)
         assert rules.full_code(book) == f"{book.code}-{book.check_part}"
 
 
 def test_check_parts_come_from_a_secure_random_source(app, db):
     parts = {codes.new_check_part() for _ in range(400)}
-    assert len(parts) > 250  # 1024 possible values: a fixed or tiny set would show here
-    assert all(codes.is_valid(part) and len(part) == 2 for part in parts)
+    assert len(parts) > 395  # a million possible values: a fixed or tiny set would show here
+    assert all(codes.is_valid(part) and len(part) == 4 for part in parts)
 
 
 def test_serials_continue_past_9999_and_restart_with_a_new_prefix(app, db):
@@ -102,7 +102,7 @@ def test_a_book_from_another_box_keeps_its_code(app, db):
         assert register().code == "CHV-0001"  # this box's serials are not disturbed
         with pytest.raises(Conflict):
             register(title="again", code="LYS-0012-K7")
-        for wrong in ("LYS-0012", "CHV-0099-AB", "12-0012-AB"):
+        for wrong in ("LYS-0012", "CHV-0099-AB", "X-0012-AB", "LYS-0012-ABC"):
             with pytest.raises(ValidationError) as refused:
                 register(title="x", code=wrong)
             assert "code" in refused.value.fields

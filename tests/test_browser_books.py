@@ -34,7 +34,7 @@ def test_register_a_book_print_its_label_and_another_phone_catches_it(phones, tm
     page.click("button[name=then][value=label]")
     assert page.locator("h1").inner_text() == "Votre livre est enregistré"
     full_code = page.locator(".book-label-code").inner_text().strip()
-    assert re.fullmatch(r"[A-Z]{3}-\d{4}-[0-9A-Z]{2}", full_code), full_code
+    assert re.fullmatch(r"[A-Z]{3}-\d{4}-[0-9A-Z]{4}", full_code), full_code
     assert fits_the_phone(page)
     owner.shot("book-label-screen")
 

@@ -139,7 +139,9 @@ def test_open_wifi_by_default_and_the_ethernet_mode(fake_root, tmp_path):
     install(ethernet_root, "--ethernet")
     connection = (ethernet_root / EXPECTED_FILES[10]).read_text()
     assert "type=ethernet" in connection and "interface-name=eth0" in connection and "[wifi]" not in connection
-    assert "dnsmasq-eth0.leases" in (ethernet_root / "etc/boxlocale/boxlocale.env").read_text()
+    environment = (ethernet_root / "etc/boxlocale/boxlocale.env").read_text()
+    assert "dnsmasq-eth0.leases" in environment
+    assert "BOXLOCALE_PHONE_NETWORK=10.42.0.1/24" in environment  # the phones' port is never "local"
     assert 'iifname "eth0"' in (ethernet_root / "etc/boxlocale/dns-redirect.nft").read_text()
 
 

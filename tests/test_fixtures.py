@@ -1,6 +1,6 @@
 """The unit fixtures: fast where durability is not tested, and nothing inherited from a previous test."""
 
-from boxlocale import create_app, pagecache, ratelimit
+from boxlocale import create_app, devices, pagecache, ratelimit
 from boxlocale.console import accounts
 from boxlocale.db import database
 
@@ -14,15 +14,18 @@ def test_unit_tests_write_without_fsync_but_a_box_always_syncs(app, tmp_path):
 
 
 def test_process_state_left_by_a_test(app):
-    """Leaves a lockout, a spent rate limit and a cached page: the next test must not see them."""
-    for _ in range(20):
-        accounts.lockout.fail("address:10.0.0.1")
+    """Leaves a lockout, a spent rate limit, an address hold and a cached page: the next test must not
+    see them."""
+    for _ in range(accounts.FREE_FAILURES):
+        accounts.lockout.take([("address:10.0.0.1", accounts.FREE_FAILURES)])
     ratelimit.hit("post", "device:left-over", 100)
     pagecache._entries["left over"] = None
+    devices.hold_address("10.0.0.1")
     assert accounts.lockout.wait_seconds("address:10.0.0.1") > 0
 
 
 def test_process_state_is_reset_for_each_app(app):
     assert accounts.lockout.wait_seconds("address:10.0.0.1") == 0
+    assert not devices._held
     assert "left over" not in pagecache._entries
     assert not ratelimit._hits

@@ -105,11 +105,12 @@ def request_ctx(app, db):
 
 
 def reporter(name, verified=False):
+    """A phone about to report, from its own address (reports weigh once per address)."""
     device = new_device(f"key-{name}")
     if verified:
         device.verified_at = datetime(2026, 11, 2)
         device.save()
-    return Actor(device=device)
+    return Actor(device=device, address=f"10.42.1.{sum(map(ord, name)) % 250 + 1}")
 
 
 def test_enough_distinct_reports_hide_the_target(request_ctx):
@@ -186,3 +187,22 @@ def test_thanks_go_to_the_poster_once_per_phone(request_ctx):
     with pytest.raises(NotFound):
         thank(reporter("m"), f"notice:{notice.id}")
     assert Thanks.select().count() == 1
+
+
+def test_cookie_less_browsers_on_one_laptop_weigh_as_one(request_ctx):
+    notice = make_notice(new_device("poster"))
+    for name in ("a", "b", "c", "d"):
+        phone = reporter(name)
+        phone.address = "10.42.0.66"  # the same laptop, a new browser each time
+        _flag, hid = report(phone, f"notice:{notice.id}", "Spam")
+        assert not hid
+    assert open_flag_weight(f"notice:{notice.id}") == 1 and not Notice.get_by_id(notice.id).hidden
+
+
+def test_one_thanks_per_address(request_ctx):
+    from boxlocale.people.rules import thank
+
+    notice = make_notice(new_device("poster"))
+    thank(Actor(device=new_device("t1"), address="10.42.0.66"), f"notice:{notice.id}")
+    with pytest.raises(Conflict):
+        thank(Actor(device=new_device("t2"), address="10.42.0.66"), f"notice:{notice.id}")

@@ -173,18 +173,23 @@ def test_a_failed_transaction_keeps_the_files_of_a_photo_stored_before(ctx):
     assert photos.display_path(done.sha).exists() and photos.thumb_path(done.sha).exists()
 
 
-def test_photos_are_served_with_immutable_cache_headers(app, client, db):
+def test_photos_are_served_with_private_immutable_cache_headers(app, client, db):
+    from boxlocale.models import ItemPhoto
+
+    from .console_helpers import item
+
     with app.test_request_context():
         done = photos.process_one(io.BytesIO(photo_factory.jpeg(800, 600, seed=5)))
         with writing():
             [photo] = photos.store([done])
+            ItemPhoto.create(item=item(), photo=photo)
         display_url, thumb_url = photos.photo_url(photo), photos.thumb_url(photo)
         assert photos.as_json(photo) == {"url": display_url, "thumb_url": thumb_url, "width": 800, "height": 600}
     for url, data in ((display_url, done.display), (thumb_url, done.thumb), (photos.small_url(photo), done.small)):
         response = client.get(url)
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
         assert response.data == data
-        assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
+        assert response.headers["Cache-Control"] == "private, max-age=86400, immutable"
     for bad in ("/photos/../secret_key", "/photos/abc.jpg", "/photos/" + "0" * 64 + ".jpg", "/photos/boxlocale.sqlite3"):
         assert client.get(bad).status_code == 404, bad
 

@@ -9,7 +9,7 @@ from ..devices import current_actor
 from ..errors import ValidationError
 from ..formatting import iso
 from ..pagecache import BOOK_TABLES, cached_page
-from ..posting import PSEUDONYM_MAX, PSEUDONYM_MIN
+from ..posting import PSEUDONYM_MAX, PSEUDONYM_MIN, check_rate_before_work
 from . import bp
 from .common import page_number, request_data
 from .openapi import document, error_response, json_response
@@ -50,6 +50,7 @@ def books():
 @bp.route("/books", methods=["POST"])
 def register_book():
     actor = current_actor(create_device_if_missing=True)
+    check_rate_before_work(actor)  # before any decoding
     processed = photos.process_uploads(request.files.getlist("photo"), max_count=1)
 
     def store_cover():
@@ -65,14 +66,14 @@ def register_book():
 @bp.route("/books/<code>")
 def book(code):
     actor = current_actor()
-    found, _full = rules.find_book(code, include_hidden=actor.is_volunteer)
+    found, _full = rules.get_book(code, actor)
     return jsonify(book_json(found, actor, journal=rules.journal(found)))
 
 
 @bp.route("/books/<code>/journal", methods=["POST"])
 def add_journal_entry(code):
     actor = current_actor(create_device_if_missing=True)
-    found, full = rules.find_book(code)
+    found, full = rules.get_book(code, actor)
     entry, held = rules.add_entry(actor, found, full, request_data())
     data = entry_json(entry)
     data["held_for_review"] = held

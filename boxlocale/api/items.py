@@ -9,6 +9,7 @@ from ..errors import ValidationError
 from ..formatting import iso
 from ..giveaway import rules
 from ..pagecache import GIVE_BOX_TABLES, cached_page
+from ..posting import check_rate_before_work
 from . import bp
 from .common import manage_token, page_number, request_data
 from .openapi import document, error_response, json_response
@@ -72,6 +73,7 @@ def list_items():
 def create_item():
     actor = _actor(writing=True)
     data = request_data()
+    check_rate_before_work(actor)  # before any decoding
     processed = photos.process_uploads(request.files.getlist("photo"), current_app.config["MAX_PHOTOS_PER_ITEM"])
     item, token = rules.post_item(actor, data, processed)
     body = item_json(item, actor)
@@ -102,7 +104,7 @@ def _move(name, move):
 
 
 for _name, _function in (("reserve", rules.reserve), ("release", rules.release), ("withdraw", rules.withdraw),
-                         ("renew", rules.renew)):
+                         ("renew", rules.renew), ("untake", rules.untake)):
     _move(_name, _function)
 
 
@@ -176,6 +178,7 @@ _FIELDS = {
     "location_note": {"type": "string", "maxLength": rules.NOTE_MAX},
     "contact": {"type": "string", "maxLength": rules.CONTACT_MAX},
     "pseudonym": {"type": "string"},
+    "draw": {"type": "boolean", "description": "offers: a fair draw instead of first come, first served"},
 }
 
 document(
@@ -233,7 +236,7 @@ document(
             "security": _SECURITY,
             "parameters": [_CODE],
             "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
-                key: value for key, value in _FIELDS.items() if key not in ("kind", "pseudonym")}}}}},
+                key: value for key, value in _FIELDS.items() if key not in ("kind", "pseudonym", "draw")}}}}},
             "responses": {
                 "200": json_response("The item", _REF),
                 "400": error_response("A field is wrong"),
@@ -245,11 +248,13 @@ document(
     },
 )
 for _name, _summary in (
-    ("reserve", "Reserve an offer for the box's hold time (one phone at a time; 409 if someone was quicker)"),
+    ("reserve", "Reserve an offer for the box's hold time (one phone at a time; 409 if someone was quicker "
+                "or this phone already holds 3; 429 beyond 10 an hour)"),
     ("release", "Cancel the reservation (the reserver or the owner)"),
     ("taken", "Mark as taken (owner, reserver, or anyone for an item in the box); optional would_have_bought"),
     ("withdraw", "Withdraw (owner)"),
     ("renew", "Another full period before expiry (owner)"),
+    ("untake", "Not taken after all: back to available (owner or volunteer), for a false \"taken\""),
 ):
     document(
         f"/api/v1/items/{{code}}/{_name}",

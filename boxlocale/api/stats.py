@@ -20,6 +20,10 @@ _FIGURES = {
         "kg_co2e_avoided": {"type": "number", "description": "estimate: kg reused × a factor per category"},
         "would_have_bought_answers": {"type": "integer"},
         "would_have_bought_share": {"type": ["number", "null"], "description": "0..1, null without answers"},
+        "hours_exchanged": {"type": "number", "description": "confirmed time bank hours"},
+        "people_exchanged": {"type": "integer", "description": "neighbours in a confirmed time bank entry"},
+        "new_acquaintances": {"type": "integer", "description": "\"yes\" to \"Did you meet someone new?\""},
+        "purchases_avoided": {"type": "integer", "description": "\"yes\" to \"Would you otherwise have bought it?\""},
     },
 }
 

@@ -12,9 +12,9 @@ from datetime import UTC
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from .. import clock, codes, listing, settings
+from .. import clock, codes, listing, ratelimit, settings
 from ..db import database, writing
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from ..models import Book, Device, JournalEntry, Photo
 from ..network import outbox
 from ..posting import PSEUDONYM_MAX, check_rate, clean_pseudonym, held_for_review, resolve_pseudonym
@@ -37,20 +37,40 @@ LANGUAGE_CODES = tuple(code for code, _label in LANGUAGES)
 VIEWS = ("shelf", "arrived", "travelled", "all")
 # A released book left "here": you can only reach the box within its wifi, so empty means this box.
 HERE_WORDS = ("", "here", "ici")
+# Wrong book codes an hour (a typo or two is normal; trying codes one after the other is not).
+WRONG_CODES_PER_PHONE, WRONG_CODES_PER_ADDRESS = 20, 60
 
 
 # --- codes ----------------------------------------------------------------------------------------
 
-def find_book(typed, include_hidden=False):
+def find_book(typed, include_hidden=False, actor=None):
     """The book a typed code names → (book, full) where ``full`` is true when the secret check part
-    was typed right. Raises NotFound."""
+    was typed right. Raises NotFound.
+
+    With an ``actor`` (a request from outside), wrong guesses are limited per phone and per address:
+    trying codes one after the other meets a 429 long before it finds a secret part."""
+    if actor is not None:
+        _check_guesses(actor)
+    try:
+        book, full, guessed = _lookup(typed, include_hidden)
+    except NotFound:
+        if actor is not None:
+            _count_wrong_guess(actor)
+        raise
+    if guessed and not full and actor is not None:
+        _count_wrong_guess(actor)
+    return book, full
+
+
+def _lookup(typed, include_hidden):
+    """(book, full, a check part was typed) for a typed code; raises NotFound."""
     typed = (typed or "").strip()
     books = Book.select()
     if not include_hidden:
         books = books.where(Book.hidden == False)  # noqa: E712
     exact = books.where(Book.code == typed.upper()).first() if typed else None
     if exact is not None:
-        return exact, False
+        return exact, False, False
     candidates = codes.book_code_candidates(typed)
     if candidates:
         keys = {public_key for public_key, _check in candidates}
@@ -58,24 +78,59 @@ def find_book(typed, include_hidden=False):
         for public_key, check in candidates:
             book = found.get(public_key)
             if book is not None and check is not None and _check_matches(book, check):
-                return book, True
+                return book, True, True
+        guessed = any(check is not None and public_key in found for public_key, check in candidates)
         for public_key, _check in candidates:
             if public_key in found:
-                return found[public_key], False
+                return found[public_key], False, guessed
     raise NotFound(_l("No book with this code: check the code on the label."))
+
+
+def _guess_keys(actor):
+    keys = [(f"address:{actor.address}", WRONG_CODES_PER_ADDRESS)] if actor.address else []
+    if actor.device is not None:
+        keys.append((f"device:{actor.device.key_hash}", WRONG_CODES_PER_PHONE))
+    return keys
+
+
+def _too_many_guesses(retry_after):
+    return RateLimited(retry_after=retry_after, message=_l(
+        "Too many wrong book codes in a short time: please wait a little, then type the code from the label."))
+
+
+def _check_guesses(actor):
+    if actor.is_volunteer:
+        return
+    try:
+        for key, limit in _guess_keys(actor):
+            ratelimit.check("book_code", key, limit)
+    except RateLimited as error:
+        raise _too_many_guesses(error.retry_after) from None
+
+
+def _count_wrong_guess(actor):
+    if actor.is_volunteer:
+        return
+    try:
+        for key, limit in _guess_keys(actor):
+            ratelimit.hit("book_code", key, limit)
+    except RateLimited as error:
+        raise _too_many_guesses(error.retry_after) from None
 
 
 def get_book(typed, actor):
     """The loader: the book a typed code names → (book, full), ``full`` when the secret check part was
-    typed right. Hidden books only for volunteers; NotFound otherwise."""
-    return find_book(typed, include_hidden=actor.is_volunteer)
+    typed right. Hidden books only for volunteers; NotFound otherwise. Wrong codes count against the
+    actor's phone and address (429 beyond the limit)."""
+    return find_book(typed, include_hidden=actor.is_volunteer, actor=actor)
 
 
-def full_code_given(book, typed):
-    """Does ``typed`` (the code sent with a move) carry this book's secret check part?"""
+def full_code_given(book, typed, actor=None):
+    """Does ``typed`` (the code sent with a move) carry this book's secret check part? With an
+    ``actor``, a wrong one counts as a guess."""
     if not (typed or "").strip():
         return False
-    typed_book, full = find_book(typed, include_hidden=True)
+    typed_book, full = find_book(typed, include_hidden=True, actor=actor)
     return full and typed_book.id == book.id
 
 
@@ -202,7 +257,7 @@ def _foreign_code(typed):
     parsed = codes.parse_full_book_code(typed)
     if parsed is None:
         raise ValidationError(fields={"code": _l("Type the whole code from the label, e.g. LYS-0012-K7.")})
-    if codes.book_key(parsed[0][:3]) == codes.book_key(settings.get("book_prefix")):
+    if codes.book_key(parsed[0].split("-")[0]) == codes.book_key(settings.get("book_prefix")):
         raise ValidationError(fields={"code": _l("This code is one of this box's own: find the book by its code.")})
     return parsed
 

@@ -9,6 +9,7 @@ from ..errors import DomainError, NotFound, RateLimited, ValidationError
 from ..listing import page_number
 from ..network import directory
 from ..pagecache import BOOK_TABLES, cached_page, personal_to
+from ..posting import check_rate_before_work
 from . import bp, rules
 
 BOOK_FIELDS = ("title", "author", "language", "isbn", "note", "pseudonym", "code")
@@ -36,12 +37,12 @@ def find():
     """The "find a book by its code" box: the full code opens the catch form, the public one the page."""
     typed = request.args.get("code", "")
     try:
-        book, full = rules.find_book(typed)
+        book, full = rules.find_book(typed, actor=current_actor())
     except NotFound as error:
         return render_template("books/find.html", typed=typed, error=error.message), 404
     if not full and request.args.get("want") == "move":
         error = _("Type the whole code from the label, with its last part (e.g. %(example)s).",
-                  example=f"{book.code}-K7")
+                  example=f"{book.code}-K7QM")
         return render_template("books/find.html", typed=typed, error=error), 403
     if full:
         return redirect(url_for("books.short", code=rules.full_code(book)))
@@ -74,7 +75,7 @@ def add_entry(code):
     """A journal entry from the book page (comment) or from the label's page (caught, released)."""
     book, _full = _book_or_404(code)
     data = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
-    full = rules.full_code_given(book, data["code"])
+    full = rules.full_code_given(book, data["code"], current_actor())
     actor = current_actor(create_device_if_missing=True)
     try:
         entry, held = rules.add_entry(actor, book, full, data)
@@ -124,6 +125,7 @@ def _with_retry_after(page, error):
 
 
 def _register(actor, values):
+    check_rate_before_work(actor)  # before any decoding
     processed = photos.process_uploads(request.files.getlist("photo"), max_count=1)
 
     def store_cover():
@@ -177,9 +179,10 @@ def _label(book):
 
 
 def _book_or_404(code, include_hidden=False):
+    actor = current_actor()
     if include_hidden:  # the label: its owner may print it while it waits for review
-        return rules.find_book(code, include_hidden=True)
-    return rules.get_book(code, current_actor())
+        return rules.find_book(code, include_hidden=True, actor=actor)
+    return rules.get_book(code, actor)
 
 
 def _book_page(book, full_code="", errors=None, values=None, status=200):

@@ -11,4 +11,4 @@ bp.before_app_request(session.load_volunteer)
 bp.after_app_request(session.write_cookie)
 bp.before_request(session.refuse_if_not_local)
 
-from . import behalf, moderation_views, prints, views  # noqa: E402,F401
+from . import behalf, inventory_views, moderation_views, neighbourhood_views, prints, views  # noqa: E402,F401

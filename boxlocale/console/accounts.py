@@ -18,8 +18,11 @@ from ..models import Audit, Volunteer
 ROLES = ("admin", "moderator")
 PASSWORD_MIN = 8
 NAME_MAX = 40
-# After this many failures in a row (per name, and per address) each new attempt waits longer.
+# After this many failures in a row each new attempt waits longer: per name from one address (a
+# wrong guess elsewhere on the open wifi never locks the real volunteer out), and, looser, per
+# address (one laptop trying many names).
 FREE_FAILURES = 5
+FREE_FAILURES_PER_ADDRESS = 20
 FIRST_DELAY, MAX_DELAY = 30, 3600  # seconds; the delay doubles with each further failure
 
 
@@ -89,25 +92,38 @@ def _note(volunteer, action, target="", detail=""):
 
 
 class Lockout:
-    """Failed logins per key (a name, an address), in memory: restarting the box forgives."""
+    """Failed logins per key, in memory: restarting the box forgives.
+
+    A login takes its failure slot BEFORE the password is hashed (``take``) and gives it back only
+    when the password was right, so parallel guesses cannot all be checked before the first fails."""
 
     def __init__(self):
         self._failures = {}  # key -> (count, time of the last failure)
         self._lock = threading.Lock()
 
-    def wait_seconds(self, key):
-        with self._lock:
-            count, last = self._failures.get(key, (0, 0.0))
-        if count < FREE_FAILURES:
+    def _wait(self, key, free):
+        count, last = self._failures.get(key, (0, 0.0))
+        if count < free:
             return 0
-        delay = min(MAX_DELAY, FIRST_DELAY * 2 ** (count - FREE_FAILURES))
+        delay = min(MAX_DELAY, FIRST_DELAY * 2 ** (count - free))
         remaining = last + delay - time.monotonic()
         return int(remaining) + 1 if remaining > 0 else 0
 
-    def fail(self, key):
+    def wait_seconds(self, key, free=FREE_FAILURES):
         with self._lock:
-            count, _last = self._failures.get(key, (0, 0.0))
-            self._failures[key] = (count + 1, time.monotonic())
+            return self._wait(key, free)
+
+    def take(self, keys):
+        """Count one attempt against each (key, free failures); raise RateLimited while one is paused."""
+        with self._lock:
+            wait = max(self._wait(key, free) for key, free in keys)
+            if wait:
+                raise RateLimited(retry_after=wait, message=_l(
+                    "Too many wrong passwords: the login is paused for a while. Please wait and try again."))
+            now = time.monotonic()
+            for key, _free in keys:
+                count, _last = self._failures.get(key, (0, 0.0))
+                self._failures[key] = (count + 1, now)
 
     def forgive(self, key):
         with self._lock:
@@ -121,22 +137,23 @@ class Lockout:
 lockout = Lockout()
 
 
+def login_keys(name, address):
+    """The lockout's keys of one login attempt, with how many failures each allows for free."""
+    return ((f"name:{(name or '').strip().casefold()}|address:{address}", FREE_FAILURES),
+            (f"address:{address}", FREE_FAILURES_PER_ADDRESS))
+
+
 def authenticate(name, password, address):
     """The volunteer for this name and password, or raise: RateLimited while locked out, else
     ValidationError (the same message for a wrong name or password)."""
-    keys = (f"name:{(name or '').strip().casefold()}", f"address:{address}")
-    wait = max(lockout.wait_seconds(key) for key in keys)
-    if wait:
-        raise RateLimited(retry_after=wait, message=_l(
-            "Too many wrong passwords: the login is paused for a while. Please wait and try again."))
+    keys = login_keys(name, address)
+    lockout.take(keys)
     volunteer = Volunteer.get_or_none(Volunteer.name == (name or "").strip())
     # Check a hash even for an unknown name, so the answer takes as long either way.
     good = check_password_hash(volunteer.password_hash if volunteer else _dummy_hash(), password or "")
     if volunteer is None or not good:
-        for key in keys:
-            lockout.fail(key)
         raise ValidationError(fields={"password": _l("Wrong name or password.")})
-    for key in keys:
+    for key, _free in keys:
         lockout.forgive(key)
     with writing():
         volunteer.last_login_at = clock.now()

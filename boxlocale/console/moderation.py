@@ -9,11 +9,13 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
-from .. import clock
+from .. import clock, photos
 from ..db import writing
+from ..devices import hold_address_of, release_address_of
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
 from ..network import outbox
+from ..people import vouching
 from ..people.rules import canonical_target, find_target, set_hidden
 from ..posting import held_for_review
 from .session import audit
@@ -161,10 +163,13 @@ def delete(target, note=""):
         kind, record = find_target(target)
         target = canonical_target(kind, record)
         summary = describe(kind, record).title
+        photo_ids = photos.referenced_by(record)
         record.delete_instance()
+        gone = photos.forget_unreferenced(photo_ids)
         outbox.moderated(target, "delete")
         _resolve_flags(target, "deleted")
         audit("delete", target, note or summary)
+    photos.remove_files(gone)  # after the commit: a refused delete keeps its photos
 
 
 def resolve(target, note=""):
@@ -213,6 +218,7 @@ def block(device_id, reason):
         phone.blocked_at, phone.blocked_reason = clock.now(), reason
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
         audit("block", _device_target(phone), reason)
+    hold_address_of(phone)
 
 
 def unblock(device_id):
@@ -221,6 +227,7 @@ def unblock(device_id):
         phone.blocked_at, phone.blocked_reason = None, None
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
         audit("unblock", _device_target(phone))
+    release_address_of(phone)
 
 
 def _device_target(phone):
@@ -246,8 +253,8 @@ def verify(pseudonym, volunteer):
         phone = find_pseudonym(pseudonym)
         if phone.verified_at is not None:
             raise Conflict(_l("This neighbour is already verified."))
-        phone.verified_at, phone.verified_by = clock.now(), volunteer
-        phone.save(only=[Device.verified_at, Device.verified_by])
+        phone.verified_at, phone.verified_by, phone.verified_how = clock.now(), volunteer, "volunteer"
+        phone.save(only=[Device.verified_at, Device.verified_by, Device.verified_how])
         audit("verify", _device_target(phone))
     return phone
 
@@ -255,9 +262,11 @@ def verify(pseudonym, volunteer):
 def unverify(device_id):
     with writing():
         phone = device(device_id)
-        phone.verified_at, phone.verified_by = None, None
-        phone.save(only=[Device.verified_at, Device.verified_by])
-        audit("unverify", _device_target(phone))
+        how = phone.verified_how or "volunteer"
+        phone.verified_at, phone.verified_by, phone.verified_how, phone.badge_street = None, None, "", ""
+        phone.save(only=[Device.verified_at, Device.verified_by, Device.verified_how, Device.badge_street])
+        audit("unverify", _device_target(phone), str(vouching.WAYS.get(how, how)))
+        vouching.badge_removed(phone)  # their vouches go, and the badges that rested on them
 
 
 def verified_devices():
@@ -274,6 +283,12 @@ ACTION_LABELS = {
     "accept_clock_jump": _l("accepted the system clock"), "backup": _l("made a backup"),
     "post_on_behalf": _l("posted for a neighbour"), "volunteer_added": _l("added a volunteer"),
     "volunteer_removed": _l("removed a volunteer"), "password_changed": _l("changed a password"),
+    "vouch": _l("vouched for a neighbour"), "unvouch": _l("took a vouch back"),
+    "badge_vouched": _l("badge given by two neighbours' vouches"),
+    "badge_letterbox": _l("badge given by a letterbox code"), "badge_lapsed": _l("badge lapsed (too few vouches)"),
+    "vouches_withdrawn": _l("vouches withdrawn with a badge"), "letterbox_codes": _l("printed letterbox codes"),
+    "timebank_correct": _l("corrected time bank hours"), "timebank_cancel": _l("cancelled time bank hours"),
+    "inventory": _l("made the box's inventory"),
 }
 
 

@@ -100,6 +100,7 @@ def neighbours():
             flash(_("%(name)s is now a verified neighbour.", name=typed.strip()))
             return redirect(url_for("console.neighbours"))
     return render_template("console/neighbours.html", verified=moderation.verified_devices(), errors=errors,
+                           ways=moderation.vouching.WAYS,
                            typed=typed), status
 
 

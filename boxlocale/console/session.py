@@ -1,18 +1,17 @@
 """The volunteer's console session: its own signed cookie, roles, the audit line, "console only here".
 
 The cookie holds the volunteer's id, a fingerprint of their password hash (a new password ends every
-session) and a random session id (logging out revokes it). It is HttpOnly, SameSite=Strict, and
-lapses after 12 hours without a visit. Nothing is stored on disk for a session.
+session) and the volunteer's session epoch, kept in the database: logging out moves it on, which ends
+every session of that volunteer, restarts included. It is HttpOnly, SameSite=Strict, and lapses after
+12 hours without a visit. Nothing is written to disk for a visit, only at login and logout.
 """
 
 import functools
 import hashlib
 import ipaddress
 import json
-import secrets
 import shutil
 import subprocess
-import threading
 import time
 
 from flask import abort, current_app, g, redirect, request, url_for
@@ -27,10 +26,6 @@ REFRESH_AFTER = 300  # re-sign the cookie at most every 5 minutes of activity
 # What a moderator may do; an admin may do everything.
 MODERATOR_CAN = {"moderate", "print"}
 
-_revoked = set()
-_revoked_lock = threading.Lock()
-
-
 def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="boxlocale-console")
 
@@ -40,22 +35,21 @@ def _fingerprint(volunteer):
 
 
 def _read_cookie():
-    """(volunteer, session id, signed at) from the cookie, or None."""
+    """(volunteer, signed at) from the cookie, or None."""
     token = request.cookies.get(COOKIE)
     if not token or len(token) > 300:
         return None
     try:
-        (volunteer_id, fingerprint, session_id), signed_at = _serializer().loads(
+        (volunteer_id, fingerprint, epoch), signed_at = _serializer().loads(
             token, max_age=IDLE_SECONDS, return_timestamp=True)
     except (BadSignature, ValueError, TypeError):
         return None
-    with _revoked_lock:
-        if session_id in _revoked:
-            return None
-    volunteer = Volunteer.get_or_none(Volunteer.id == volunteer_id)
-    if volunteer is None or _fingerprint(volunteer) != fingerprint:
+    if not isinstance(volunteer_id, int) or not isinstance(epoch, int):
         return None
-    return volunteer, session_id, signed_at.timestamp()
+    volunteer = Volunteer.get_or_none(Volunteer.id == volunteer_id)
+    if volunteer is None or _fingerprint(volunteer) != fingerprint or volunteer.session_epoch != epoch:
+        return None
+    return volunteer, signed_at.timestamp()
 
 
 def load_volunteer():
@@ -67,20 +61,21 @@ def load_volunteer():
         return
     found = _read_cookie()
     if found is not None:
-        g.volunteer, g.console_session, signed_at = found
+        g.volunteer, signed_at = found
         g.console_refresh = time.time() - signed_at > REFRESH_AFTER
 
 
 def start_session(volunteer):
-    g.volunteer, g.console_session = volunteer, secrets.token_urlsafe(12)
+    g.volunteer = volunteer
     g.console_refresh = True
 
 
 def end_session():
-    session_id = g.get("console_session")
-    if session_id:
-        with _revoked_lock:
-            _revoked.add(session_id)
+    """Log out: the volunteer's epoch moves on, so every copy of their cookie is refused (call inside
+    the write transaction)."""
+    volunteer = g.get("volunteer")
+    if volunteer is not None:
+        Volunteer.update(session_epoch=Volunteer.session_epoch + 1).where(Volunteer.id == volunteer.id).execute()
     g.volunteer = None
     g.console_logout = True
 
@@ -90,7 +85,7 @@ def write_cookie(response):
     if g.get("console_logout"):
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Strict")
     elif g.get("volunteer") is not None and g.get("console_refresh"):
-        token = _serializer().dumps([g.volunteer.id, _fingerprint(g.volunteer), g.console_session])
+        token = _serializer().dumps([g.volunteer.id, _fingerprint(g.volunteer), g.volunteer.session_epoch])
         response.set_cookie(COOKIE, token, max_age=IDLE_SECONDS, httponly=True, samesite="Strict", path="/")
     return response
 
@@ -117,10 +112,12 @@ def requires(permission):
     return decorate
 
 
-def audit(action, target="", detail=""):
-    """One line of the audit log for what the logged-in volunteer just did (inside the write)."""
-    volunteer = g.get("volunteer")
-    Audit.create(volunteer=volunteer, volunteer_name=volunteer.name if volunteer else "?", action=action,
+def audit(action, target="", detail="", volunteer=None, by=None):
+    """One line of the audit log for what the logged-in volunteer just did (inside the write).
+    ``by``: who acted when it was no volunteer (a neighbour's vouch, a letterbox code)."""
+    volunteer = volunteer or g.get("volunteer")
+    name = volunteer.name if volunteer else (by or "?")
+    Audit.create(volunteer=volunteer, volunteer_name=name, action=action,
                  target=target, detail=str(detail)[:500], created_at=clock.now())
 
 
@@ -152,12 +149,28 @@ def wired_networks():
     return networks
 
 
+def phone_networks():
+    """The networks that serve phones (config PHONE_NETWORK, written by the installer): in
+    ``--ethernet`` mode the wired port is where the phones are, so it is never "local"."""
+    networks = []
+    for text in str(current_app.config.get("PHONE_NETWORK") or "").replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            current_app.logger.warning("PHONE_NETWORK: %r is not a network, ignored", text)
+    return networks
+
+
 def is_local_address(address):
     try:
         ip = ipaddress.ip_address((address or "").split("%")[0])
     except ValueError:
         return False
-    return ip.is_loopback or any(ip in network for network in wired_networks())
+    if ip.is_loopback:
+        return True
+    if any(ip in network for network in phone_networks()):
+        return False
+    return any(ip in network for network in wired_networks())
 
 
 def refuse_if_not_local():

@@ -11,7 +11,8 @@ from ..errors import ValidationError
 TEXTS = {"box_name": (2, 60), "village": (0, 60), "welcome_text": (0, 1000), "opening_hours": (0, 300)}
 # name -> (min, max)
 NUMBERS = {"hold_hours": (1, 168), "item_expiry_days": (1, 365), "notice_expiry_days": (1, 365),
-           "report_threshold": (1, 50), "posts_per_hour": (1, 1000), "replies_per_hour": (1, 1000)}
+           "report_threshold": (1, 50), "posts_per_hour": (1, 1000), "replies_per_hour": (1, 1000),
+           "timebank_limit_hours": (0, 200), "draw_hours": (1, 168)}
 CHOICES = {
     "default_language": (("fr", "Français"), ("en", "English")),
     "portal_mode": (
@@ -21,7 +22,7 @@ CHOICES = {
     ),
 }
 EDITABLE = (*TEXTS, "book_prefix", "default_language", "host_name", "wifi_ssid", "wifi_password",
-            *NUMBERS, "categories_off", "portal_mode", "console_local_only", "moderation_words")
+            *NUMBERS, "categories_off", "portal_mode", "console_local_only", "moderation_words", "draw_categories")
 HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 _PREFIX = re.compile(r"^[A-Z0-9]{2,5}$")
 WORDS_MAX, WORD_MAX = 100, 40
@@ -79,6 +80,9 @@ def clean(form):
         errors["wifi_password"] = _l("Empty for an open wifi, or 8 to 63 characters without accents.")
     known = {value for value, _label in category_choices()}
     values["categories_off"] = sorted(set(form.getlist("categories_off")) & known)
+    from ..giveaway.rules import CATEGORIES
+
+    values["draw_categories"] = sorted(set(form.getlist("draw_categories")) & {value for value, _label in CATEGORIES})
     values["console_local_only"] = form.get("console_local_only") == "1"
     values["moderation_words"] = _words(form.get("moderation_words", ""), errors)
     if errors:

@@ -10,6 +10,8 @@ from .. import backup, clock, clock_repair, settings, stats
 from ..db import writing
 from ..errors import RateLimited, StorageFull, ValidationError
 from ..formatting import parse_local
+from ..giveaway import inventory
+from ..giveaway import rules as giveaway_rules
 from ..listing import page_number
 from ..web import safe_next
 from . import accounts, bp, moderation, settings_form
@@ -58,16 +60,16 @@ def login():
             errors, status = {"password": error.message}, 429
         else:
             start_session(volunteer)
-            return redirect(safe_next(request.args.get("next")) if request.args.get("next") else url_for("console.index"))
+            return redirect(safe_next(request.args.get("next"), default=url_for("console.index")))
     return render_template("console/login.html", values=values, errors=errors), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if g.get("volunteer") is not None:
-        with writing():
+    with writing():
+        if g.get("volunteer") is not None:
             audit("logout")
-    end_session()
+        end_session()
     flash(_("You are logged out."))
     return redirect(url_for("console.login"))
 
@@ -102,7 +104,8 @@ def box_settings():
                 flash(_("Nothing changed."))
             return redirect(url_for("console.box_settings"))
     return render_template("console/settings.html", values=values, errors=errors,
-                           choices=settings_form.CHOICES, categories=settings_form.category_choices()), status
+                           choices=settings_form.CHOICES, categories=settings_form.category_choices(),
+                           draw_choices=giveaway_rules.CATEGORIES), status
 
 
 # --- The box clock -------------------------------------------------------------------------------
@@ -216,7 +219,7 @@ def impact():
     return render_template(
         "console/stats.html", charts=charts, totals=stats.totals(), last_30=stats.totals(now - timedelta(days=30)),
         series=stats.SERIES, weights=stats.WEIGHTS, co2e=stats.CO2E_PER_KG, stats=stats,
-        category_label=_category_label,
+        category_label=_category_label, monthly=stats.monthly(now), inventory_weeks=inventory.weekly(now),
     )
 
 

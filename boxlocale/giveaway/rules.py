@@ -19,6 +19,7 @@ from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import Device, Item, ItemPhoto, Photo
+from . import draws
 
 CATEGORIES = [
     ("vetements", _l("Clothes")),
@@ -53,6 +54,9 @@ FIELD_LIMITS = {"title": TITLE_MAX, "description": DESCRIPTION_MAX, "location_no
                 "contact": CONTACT_MAX, "pseudonym": posting.PSEUDONYM_MAX}
 PAGE_SIZE = 20
 DOUBLE_SUBMIT_SECONDS = 120
+# One phone must not empty the give-box: offers it may hold at once, reserve/"taken" moves an hour.
+RESERVATIONS_MAX = 3
+MOVES_PER_HOUR = 10
 
 
 # Reading
@@ -246,6 +250,10 @@ def allowed_moves(item, actor):
         moves |= {"edit", "withdraw", "renew"}
     if status == "taken" and may_answer_bought(actor, item):
         moves.add("bought")
+    if status == "taken" and manager:
+        moves.add("untake")
+    if moves & {"reserve", "taken"} and draws.blocks(item, actor):
+        moves -= {"reserve", "taken"}  # a fair draw decides who gets it
     return moves
 
 
@@ -344,6 +352,7 @@ def post_item(actor, data, processed_photos=(), on_behalf=False):
         )
         for position, photo in enumerate(photo_store.store(processed_photos)):
             ItemPhoto.create(item=item, photo=photo, position=position)
+        draws.open_for_new_item(item, data)
     return item, token
 
 
@@ -397,13 +406,18 @@ def edit_item(item, actor, data):
 
 def reserve(item, actor):
     """Keep an offer for this phone for the box's hold time. Only one phone at a time: the other
-    gets a Conflict. Reserving again what this phone already holds changes nothing."""
+    gets a Conflict. Reserving again what this phone already holds changes nothing.
+
+    One phone holds at most RESERVATIONS_MAX offers at a time, and reserves at most MOVES_PER_HOUR
+    times an hour: one phone cannot empty the give-box for everyone."""
+    posting.check_rate(actor, "reserve", limit=MOVES_PER_HOUR)
     with writing():
         item = _fresh(item)
         now = clock.now()
         status = status_of(item, now)
         if item.kind != "offer":
             raise Conflict(_l("A request cannot be reserved."))
+        draws.check_not_blocked(item, actor)
         if status == "reserved":
             if actor.device is not None and item.reserved_by_id == actor.device.id:
                 return item
@@ -411,10 +425,40 @@ def reserve(item, actor):
         _require_status(status, ("available",))
         if actor.owns(item) and not actor.is_volunteer:
             raise Conflict(_l("This is your own item."))
+        if not actor.is_volunteer and _reservations_held(actor.device, now) >= RESERVATIONS_MAX:
+            raise Conflict(_l("You already have %(count)d things reserved: collect or cancel one first.",
+                              count=RESERVATIONS_MAX))
         item.status = "reserved"
         item.reserved_by = actor.device
         item.reserved_until = now + _hold()
         item.updated_at = now
+        item.save()
+    return item
+
+
+def _reservations_held(device, now):
+    if device is None or device.id is None:
+        return 0
+    return Item.select().where(Item.reserved_by == device, Item.status == "reserved",
+                               Item.reserved_until > now).count()
+
+
+def untake(item, actor):
+    """The giver (or a volunteer) says it was not taken after all: back to available.
+
+    For the false "I took it" of a passer-by. Not taken: nothing changes."""
+    with writing():
+        item = _fresh(item)
+        status = status_of(item)
+        if status == "available":
+            return item
+        _require_status(status, ("taken",))
+        _require(may_manage(actor, item))
+        item.status = "available"
+        item.taken_at = None
+        item.taken_by = None
+        item.would_have_bought = None
+        item.updated_at = clock.now()
         item.save()
     return item
 
@@ -436,7 +480,10 @@ def release(item, actor):
 
 
 def mark_taken(item, actor, would_have_bought=None):
-    """It found a new home (an offer) or the asker got it (a request)."""
+    """It found a new home (an offer) or the asker got it (a request). Limited per phone and address:
+    a passer-by cannot mark the whole box taken (and the giver can undo it: ``untake``)."""
+    if not may_manage(actor, item):
+        posting.check_rate(actor, "taken", limit=MOVES_PER_HOUR)
     with writing():
         item = _fresh(item)
         status = status_of(item)
@@ -445,6 +492,7 @@ def mark_taken(item, actor, would_have_bought=None):
                 return item  # a double tap
             raise Conflict(_l("Someone has already taken it."))
         _require_status(status, ("available", "reserved"))
+        draws.check_not_blocked(item, actor)
         if not may_mark_taken(actor, item):
             if status == "reserved":
                 raise Conflict(_l("It is reserved for someone else for now."))

@@ -5,10 +5,11 @@ from flask_babel import lazy_gettext as _l
 
 from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
-from ..errors import Conflict, Forbidden, TooLarge, UnsupportedMedia, ValidationError
+from ..errors import Conflict, Forbidden, RateLimited, TooLarge, UnsupportedMedia, ValidationError
 from ..listing import page_number
-from ..pagecache import GIVE_BOX_TABLES, cached_page, personal_to
-from . import bp, rules
+from ..pagecache import GIVE_BOX_TABLES, cached_page, not_shared, personal_to
+from ..posting import check_rate_before_work
+from . import bp, draws, rules
 
 MANAGE_COOKIE = "bl_manage_"
 MOVES = {
@@ -17,6 +18,7 @@ MOVES = {
     "taken": (rules.mark_taken, _l("Thank you: it has found a new home!")),
     "withdraw": (rules.withdraw, _l("Withdrawn: it no longer shows in the give-box.")),
     "renew": (rules.renew, _l("Renewed: it stays in the give-box for another period.")),
+    "untake": (rules.untake, _l("It is back in the give-box.")),
 }
 STATUS_FILTERS = [
     ("current", _l("In the box now")),
@@ -58,6 +60,7 @@ def new_item(kind):
     actor = current_actor(create_device_if_missing=True)
     data = dict(request.form.to_dict(), kind=kind)
     try:
+        check_rate_before_work(actor)  # a phone over its limit gets its 429 before any decoding
         processed = photos.process_uploads(request.files.getlist("photo"), current_app.config["MAX_PHOTOS_PER_ITEM"])
         item, token = rules.post_item(actor, data, processed)
     except (UnsupportedMedia, TooLarge) as error:
@@ -105,8 +108,37 @@ def _item_page(item, actor, message=None, status=200):
         status_label=rules.status_label(item), category=rules.category_label(item.category),
         conditions=dict(rules.CONDITIONS), reserved_by_me=rules.is_reserver(actor, item),
         verified=device is not None and device.verified_at is not None, mine=rules.may_manage(actor, item),
-        message=message,
+        message=message, draw=_draw_context(item, actor),
     ), status
+
+
+def _draw_context(item, actor):
+    found = draws.draw_of(item)
+    if found is None:
+        return None
+    not_shared()  # each entrant reads its own outcome
+    return dict(draws.outcome(found, actor), moves=draws.allowed_moves(found, actor))
+
+
+@bp.route("/<code>/draw/<move>", methods=["POST"])
+def draw_move(code, move):
+    """Say "I'm interested" with a word, or leave the draw before it is drawn."""
+    if move not in ("interested", "not_interested"):
+        abort(404)
+    actor = _actor(code, writing=True)
+    found = draws.get_draw(code, actor)
+    try:
+        if move == "interested":
+            draws.interested(found, actor, request.form.get("word", ""))
+            flash(_l("You are in the draw. Come back after it to see the result."))
+        else:
+            draws.not_interested(found, actor)
+            flash(_l("You have left the draw."))
+    except (ValidationError, Conflict) as error:
+        message = error.fields.get("word") if getattr(error, "fields", None) else error.message
+        item = rules.get_item(code, actor)
+        return _item_page(item, actor, message, error.status)
+    return redirect(url_for("giveaway.item", code=found.item.code), 303)
 
 
 @bp.route("/<code>/<move>", methods=["POST"])
@@ -118,8 +150,11 @@ def act(code, move):
     do, done_message = MOVES[move]
     try:
         found = do(found, actor)
-    except (Conflict, Forbidden) as error:
-        return _item_page(rules.get_item(code, actor), actor, error.message, error.status)
+    except (Conflict, Forbidden, RateLimited) as error:
+        page = _item_page(rules.get_item(code, actor), actor, error.message, error.status)
+        if isinstance(error, RateLimited):
+            return (*page, {"Retry-After": str(error.retry_after)})
+        return page
     flash(done_message)
     return redirect(url_for("giveaway.item", code=found.code), 303)
 

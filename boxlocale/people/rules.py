@@ -58,16 +58,18 @@ def describe_target(kind, record):
 
 
 def open_flag_weight(target):
-    """The weighted count of this target's reports that no volunteer has dealt with yet."""
+    """The weighted count of this target's reports that no volunteer has dealt with yet, each address
+    counted once (its heaviest report): three cookie-less browsers on one laptop are one voice."""
     from peewee import fn
 
     from ..models import Flag
 
-    total = (
-        Flag.select(fn.COALESCE(fn.SUM(Flag.weight), 0))
+    per_address = (
+        Flag.select(fn.MAX(Flag.weight).alias("weight"))
         .where(Flag.target == target, Flag.resolved_at.is_null())
-        .scalar()
+        .group_by(fn.COALESCE(Flag.address, fn.printf("id:%d", Flag.id)))
     )
+    total = Flag.select(fn.COALESCE(fn.SUM(per_address.c.weight), 0)).from_(per_address).scalar()
     return int(total or 0)
 
 
@@ -97,7 +99,7 @@ def report(actor, target, reason):
         verified = actor.device.verified_at is not None
         flag = Flag.create(
             target=target, reason=reason, weight=VERIFIED_REPORT_WEIGHT if verified else 1,
-            device=actor.device, created_at=clock.now(),
+            device=actor.device, address=actor.address, created_at=clock.now(),
         )
         hides = not record.hidden and open_flag_weight(target) >= int(settings.get("report_threshold"))
         if hides:
@@ -124,11 +126,13 @@ def thank(actor, target):
         if record.device_id is not None and record.device_id == actor.device.id:
             raise Forbidden(_l("You cannot thank yourself, but it is a nice thought."))
         target = canonical_target(kind, record)
-        if Thanks.get_or_none(Thanks.target == target, Thanks.device == actor.device) is not None:
+        address = actor.address
+        by_address = (Thanks.address == address) if address else False
+        if Thanks.select().where(Thanks.target == target, (Thanks.device == actor.device) | by_address).exists():
             raise Conflict(_l("You have already said thank you for this."))
         return Thanks.create(
             target=target, device=actor.device, to_device=record.device_id,
-            to_pseudonym=record.pseudonym or "", created_at=clock.now(),
+            to_pseudonym=record.pseudonym or "", address=address, created_at=clock.now(),
         )
 
 
@@ -161,3 +165,58 @@ def profile(pseudonym):
         "items_given": list(given.limit(20)),
         "items_given_count": given.count(),
     }
+
+
+# --- After a thanks: the social-link questions ----------------------------------------------------
+
+
+def get_thanks(thanks_id, actor):
+    """A thanks, for the phone that gave it (or a volunteer); NotFound otherwise."""
+    from ..errors import NotFound
+    from ..models import Thanks
+
+    thanks = Thanks.get_or_none(Thanks.id == thanks_id) if str(thanks_id).isdigit() else None
+    if thanks is None or not (actor.is_volunteer or (actor.device is not None and thanks.device_id == actor.device.id)):
+        raise NotFound()
+    return thanks
+
+
+def _yes_no(value, name):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    answer = {"yes": True, "no": False, "true": True, "false": False, "1": True, "0": False}.get(str(value).lower())
+    if answer is None:
+        raise ValidationError(fields={name: _l("Please answer yes or no.")})
+    return answer
+
+
+def answer_thanks(thanks, actor, met_someone_new=None, would_have_bought=None):
+    """The two optional one-tap questions after a thanks: "Did you meet someone new?" and "Would you
+    otherwise have bought it?". The latter also answers the item's own question when the thanker took it."""
+    from ..db import writing
+    from ..errors import Forbidden
+    from ..models import Item, Thanks
+
+    met, bought = _yes_no(met_someone_new, "met_someone_new"), _yes_no(would_have_bought, "would_have_bought")
+    with writing():
+        thanks = Thanks.get_by_id(thanks.id)
+        if actor.device is None or thanks.device_id != actor.device.id:
+            raise Forbidden()
+        if met is not None:
+            thanks.met_someone_new = met
+        if bought is not None:
+            thanks.would_have_bought = bought
+            kind, record = find_target(thanks.target)
+            if kind == "item" and record.taken_by_id == actor.device.id and record.would_have_bought is None:
+                record.would_have_bought = bought  # one answer, counted once (on the item)
+                record.save(only=[Item.would_have_bought])
+        thanks.save(only=[Thanks.met_someone_new, Thanks.would_have_bought])
+    return thanks
+
+
+def thanks_questions(thanks):
+    """Which one-tap questions follow this thanks: "would you otherwise have bought it" is for items."""
+    kind = thanks.target.partition(":")[0]
+    return ("met_someone_new", "would_have_bought") if kind == "item" else ("met_someone_new",)

@@ -2,13 +2,14 @@
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..devices import current_actor
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
+from ..timebank import rules as timebank
 from ..web import safe_next
-from . import bp, rules
+from . import bp, rules, vouching
 
 
 @bp.route("/people/<pseudonym>")
@@ -17,7 +18,10 @@ def profile(pseudonym):
     page = rules.profile(pseudonym)
     if page is None:
         abort(404)
-    return render_template("people/profile.html", **page)
+    actor = current_actor()
+    return render_template("people/profile.html", **page, time_account=timebank.account(page["device"], actor),
+                           badge=vouching.badge(page["device"]),
+                           vouch_moves=vouching.allowed_moves(page["device"], actor))
 
 
 def _back():
@@ -63,11 +67,63 @@ def report():
 def thanks():
     """Say thank you to a giver or a poster, then go back to the page the button was on."""
     try:
-        rules.thank(current_actor(create_device_if_missing=True), request.form.get("target", ""))
+        thanked = rules.thank(current_actor(create_device_if_missing=True), request.form.get("target", ""))
     except (Conflict, Forbidden) as error:
         flash(error.message, "info")
     except (ValidationError, NotFound):
         abort(404)
     else:
         flash(_("Thank you sent. It warms the heart!"), "ok")
+        # base.html shows the one-tap questions: "<thanks id>:<question>,<question>"
+        flash(f"{thanked.id}:{','.join(rules.thanks_questions(thanked))}", "thanks-ask")
     return redirect(_back(), code=303)
+
+
+@bp.route("/thanks/<int:thanks_id>/answer", methods=["POST"])
+def thanks_answer(thanks_id):
+    """One tap: "Did you meet someone new?" or "Would you otherwise have bought it?"."""
+    actor = current_actor()
+    thanks = rules.get_thanks(thanks_id, actor)
+    rules.answer_thanks(thanks, actor, request.form.get("met_someone_new"), request.form.get("would_have_bought"))
+    flash(_("Thank you for your answer."), "ok")
+    return redirect(_back(), code=303)
+
+
+@bp.route("/people/<pseudonym>/vouch", methods=["POST"])
+def vouch(pseudonym):
+    """A verified neighbour vouches for this one (or takes the vouch back: ``undo``)."""
+    actor = current_actor(create_device_if_missing=True)
+    device = vouching.get_neighbour(pseudonym, actor)
+    try:
+        if request.form.get("undo"):
+            vouching.unvouch(device, actor)
+            flash(_("Your vouch is taken back."), "ok")
+        else:
+            vouching.vouch(device, actor)
+            flash(_("Thank you: you vouch for %(name)s.", name=device.pseudonym), "ok")
+    except (Forbidden, Conflict) as error:
+        flash(error.message, "error")
+    return redirect(url_for("people.profile", pseudonym=device.pseudonym), code=303)
+
+
+@bp.route("/letterbox", methods=["GET", "POST"])
+def letterbox():
+    """Type the code of the card found in one's letterbox: the verified neighbour badge."""
+    values, errors, message, status = {"code": "", "pseudonym": "", "show_street": ""}, {}, None, 200
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in values}
+        actor = current_actor(create_device_if_missing=True)
+        try:
+            device = vouching.redeem_letterbox_code(values["code"], actor, values["pseudonym"],
+                                                    bool(values["show_street"]))
+        except ValidationError as error:
+            errors, status = error.fields, 400
+        except (NotFound, Conflict) as error:
+            errors, status = {"code": error.message}, error.status
+        except RateLimited as error:
+            errors, status = {"code": error.message}, 429
+        else:
+            flash(_("Welcome, verified neighbour! The badge now shows next to your pseudonym."), "ok")
+            return redirect(url_for("people.profile", pseudonym=device.pseudonym), code=303)
+    return render_template("people/letterbox.html", values=values, errors=errors, message=message,
+                           code_length=vouching.LETTERBOX_CODE_LENGTH, limits=vouching.FIELD_LIMITS), status

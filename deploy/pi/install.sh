@@ -234,7 +234,9 @@ install_files() {
   put "$PREFIX/README.md" 0644 < "$SCRIPT_DIR/README.md"
   # put reads from a redirection, never from a pipe: on the right of a pipe it would run in a
   # subshell and what it notes as changed would be lost (nothing restarted).
-  put /etc/boxlocale/boxlocale.env 0644 app < <(printf 'BOXLOCALE_LEASES_FILE=%s\n' "$LEASES_FILE")
+  # The phones' network is never "local" for the console (in --ethernet mode it is the wired port).
+  put /etc/boxlocale/boxlocale.env 0644 app < <(printf 'BOXLOCALE_LEASES_FILE=%s\nBOXLOCALE_PHONE_NETWORK=%s/24\n' \
+    "$LEASES_FILE" "$BOX_ADDRESS")
   put /etc/boxlocale/dns-redirect.nft 0644 firewall < <(render "$SCRIPT_DIR/dns-redirect.nft")
   put /etc/NetworkManager/dnsmasq-shared.d/boxlocale.conf 0644 network < <(dnsmasq_file)
   put "/etc/NetworkManager/system-connections/$CONNECTION.nmconnection" 0600 network < <(connection_file)

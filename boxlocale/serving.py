@@ -1,0 +1,100 @@
+"""The waitress server of ``boxlocale serve``, bounded so one laptop cannot hold every connection.
+
+waitress reads requests asynchronously: a half-sent request costs no thread, but it holds one of the
+``connection_limit`` connections for as long as its sender trickles bytes (the idle timeout never
+fires). Two bounds, per connection:
+
+- a cap of open connections per remote address (a phone's browser opens about six), and
+- a deadline for sending a request: the headers within ``HEADER_SECONDS``, the body at a pace
+  a slow wifi still reaches.
+
+On the Pi, nftables caps new connections per address before they reach the process (see
+deploy/pi/dns-redirect.nft); this is the same bound where nftables is not there.
+"""
+
+import threading
+import time
+from collections import Counter
+
+from waitress import create_server
+from waitress.channel import HTTPChannel
+
+HEADER_SECONDS = 10
+BODY_BASE_SECONDS = 30
+BODY_MIN_BYTES_PER_SECOND = 16 * 1024
+
+
+class BoundedChannel(HTTPChannel):
+    """One connection: refused when its address holds too many, closed when a request is too slow."""
+
+    per_address = 24
+    header_seconds = HEADER_SECONDS
+    _open = Counter()
+    _open_lock = threading.Lock()
+
+    def __init__(self, server, sock, addr, adj, map=None):
+        self.request_started = None
+        self._address = addr[0] if isinstance(addr, tuple) and addr else str(addr)
+        with self._open_lock:
+            self._open[self._address] += 1
+            over = self.per_address and self._open[self._address] > self.per_address
+        self._counted = True
+        super().__init__(server, sock, addr, adj, map)
+        if over:
+            server.logger.warning("too many connections from %s: one refused", self._address)
+            self.handle_close()
+
+    def received(self, data):
+        if data and self.request is None and self.request_started is None:
+            self.request_started = time.monotonic()
+        result = super().received(data)
+        if self.request is None:  # the request came whole (or nothing is pending)
+            self.request_started = None
+        return result
+
+    def readable(self):
+        # Called on every turn of the event loop (at least once a second): the right place to notice a
+        # request that is taking too long to arrive.
+        if self.request_started is not None and self._too_slow(time.monotonic() - self.request_started):
+            self.will_close = True
+            return False
+        return super().readable()
+
+    def _too_slow(self, elapsed):
+        request = self.request
+        if request is None:
+            return False
+        if not request.headers_finished:
+            return elapsed > self.header_seconds
+        allowed = self.header_seconds + BODY_BASE_SECONDS + request.content_length / BODY_MIN_BYTES_PER_SECOND
+        return elapsed > allowed
+
+    def del_channel(self, map=None):
+        if self._counted:
+            self._counted = False
+            with self._open_lock:
+                self._open[self._address] -= 1
+                if self._open[self._address] <= 0:
+                    del self._open[self._address]
+        super().del_channel(map)
+
+
+def make_server(app, where, threads, per_address, header_seconds):
+    """A waitress server for ``app`` (``where``: host and port, or the sockets systemd passed)."""
+    channel = type("BoxChannel", (BoundedChannel,), {"per_address": per_address, "header_seconds": header_seconds})
+    server = create_server(
+        app,
+        **where,
+        threads=threads,
+        connection_limit=200,
+        # Idle keep-alive connections are closed after this; a slow request by the deadline above.
+        channel_timeout=30,
+        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
+        ident="boxlocale",
+    )
+    listeners = [server] if hasattr(server, "channel_class") else [
+        dispatcher for dispatcher in server.map.values() if hasattr(dispatcher, "channel_class")
+        and not isinstance(dispatcher, HTTPChannel)]
+    for listener in listeners:
+        listener.channel_class = channel
+    return server

@@ -1,0 +1,74 @@
+"""A book's secret part cannot be found by trying codes; every prefix the settings allow works."""
+
+import pytest
+
+from boxlocale import codes, settings
+from boxlocale.books import rules
+from boxlocale.models import Book
+
+from .books_factory import register
+
+
+def _old_label_book(app):
+    """A book registered before the secret part grew: two characters on its label."""
+    with app.test_request_context():
+        settings.save({"book_prefix": "CHV"})
+        book = register(title="Germinal")
+        Book.update(check_part="K7").where(Book.id == book.id).execute()
+    return book.code
+
+
+def test_trying_secret_parts_meets_a_429_long_before_the_secret(app, client):
+    code = _old_label_book(app)
+    tries = [f"{code}-{a}{b}" for a in codes.ALPHABET for b in codes.ALPHABET if f"{a}{b}" != "K7"]
+    statuses = []
+    for typed in tries[:100]:
+        answer = client.get(f"/b/{typed}")
+        statuses.append(answer.status_code)
+        if answer.status_code == 429:
+            break
+    # A phone without a cookie (a laptop dropping it): held by its address.
+    assert statuses[-1] == 429 and len(statuses) == rules.WRONG_CODES_PER_ADDRESS + 1
+    assert int(answer.headers["Retry-After"]) > 0
+    assert "Trop de codes de livre erronés" in answer.get_data(as_text=True)
+    english = client.get(f"/b/{tries[200]}", headers={"Accept-Language": "en"})
+    assert english.status_code == 429 and "Too many wrong book codes" in english.get_data(as_text=True)
+    # Another address is not held up by this one (a phone without cookie: no device either).
+    assert client.get(f"/b/{code}-K7", environ_base={"REMOTE_ADDR": "10.42.0.9"}).status_code == 200
+
+
+def test_a_phone_with_its_key_is_held_sooner(app, client):
+    code = _old_label_book(app)
+    key = client.post("/api/v1/devices").get_json()["device_key"]
+    bearer = {"Authorization": f"Bearer {key}"}
+    statuses = [client.get(f"/api/v1/books/{code}-Z{codes.ALPHABET[n]}", headers=bearer).status_code
+                for n in range(rules.WRONG_CODES_PER_PHONE + 1)]
+    assert statuses == [200] * rules.WRONG_CODES_PER_PHONE + [429]
+    assert client.get(f"/api/v1/books/{code}-K7", headers=bearer).status_code == 429
+
+
+def test_old_two_character_labels_still_open_the_catch_form(app, client):
+    code = _old_label_book(app)
+    page = client.get(f"/b/{code}-K7")
+    assert page.status_code == 200 and f"{code}-K7" in page.get_data(as_text=True)
+    with app.test_request_context():
+        assert rules.find_book(f"{code.replace('-', '')}K7")[1] is True
+
+
+def test_new_books_carry_a_four_character_secret(app):
+    with app.test_request_context():
+        book = register()
+    assert len(book.check_part) == 4 and len(codes.ALPHABET) ** 4 > 1_000_000
+
+
+@pytest.mark.parametrize("prefix", ["CH", "CHV", "CHVX", "ABCDE", "LOIR", "B2X"])
+def test_every_prefix_the_settings_allow_opens_its_own_label(app, client, prefix):
+    with app.test_request_context():
+        settings.save({"book_prefix": prefix})
+        book = register()
+        full = rules.full_code(book)
+        assert rules.find_book(full) == (book, True)
+        assert rules.find_book(full.replace("-", "")) == (book, True)
+        assert rules.find_book(book.code) == (book, False)
+    assert client.get(f"/b/{full}").status_code == 200
+    assert client.get(f"/books/{book.code}").status_code == 200
