@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from .conftest import ROOT
+from .conftest import ROOT, require_tool
 
 PAGES = ["/", "/give/", "/books/", "/board/", "/give/00000", "/books/BOX-0001", "/board/1", "/api/v1/items"]
 FLAT = ["/give/", "/give/?status=taken", "/give/?category=jardin", "/give/?q=zzzz", "/give/?status=all", "/books/",
@@ -20,6 +20,7 @@ FETE_KINDS = {"fete cpu home", "fete cpu listing", "fete cpu item", "fete cpu bo
 
 
 def test_the_benchmark_runs_in_quick_mode_and_reports_every_figure(tmp_path):
+    require_tool("wrk")  # the timed runs and the fête
     out = tmp_path / "results" / "latest.json"
     run = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out),
