@@ -116,7 +116,8 @@ class World:
                 book = Book.select().order_by(Book.id.desc()).limit(20).offset(self.rng.randrange(20)).first()
                 if book is not None:
                     kind = self.rng.choice(["caught", "released", "comment"])
-                    books.add_entry(VOLUNTEER, book, True, {"kind": kind, "where": box.name, "note": word})
+                    by_label = books.get_book(books.full_code(book), VOLUNTEER)
+                    books.add_entry(by_label, VOLUNTEER, {"kind": kind, "where": box.name, "note": word})
             elif roll < 0.8:
                 board.post_notice(VOLUNTEER, {"kind": "info", "title": f"Fête {word}", "body": word,
                                               "shared": "1"})
@@ -124,11 +125,12 @@ class World:
                 notice = Notice.select().order_by(Notice.id.desc()).first()
                 if notice is not None:
                     self.deleted_words.append(notice.body)
-                    moderation.delete(f"notice:{notice.id}")
+                    moderation.delete(moderation.get_post(f"notice:{notice.id}", VOLUNTEER), VOLUNTEER)
             elif roll < 0.97:
                 book = Book.select().order_by(Book.id.desc()).first()
                 if book is not None:
-                    (moderation.hide if self.rng.random() < 0.5 else moderation.restore)(f"book:{book.code}")
+                    move = moderation.hide if self.rng.random() < 0.5 else moderation.restore
+                    move(moderation.get_post(f"book:{book.code}", VOLUNTEER), VOLUNTEER)
             elif box.newer:
                 with writing():
                     log.emit("poll.create", {"question": word}, applied=False)

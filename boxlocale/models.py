@@ -122,6 +122,8 @@ class Book(BaseModel):
     hidden = BooleanField(default=False)
     created_at = DateTimeField()
     updated_at = DateTimeField()
+    # Not a column: books.rules.get_book sets it when the code typed carried the secret check part.
+    found_by_full_code = False
 
 
 class JournalEntry(BaseModel):

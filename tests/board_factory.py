@@ -9,6 +9,4 @@ def post_notice(phone, **fields):
 
 
 def live_phone(box, language="fr", source=None):
-    phone = box.session(language, source=source)
-    phone.base_url = box.url
-    return phone
+    return box.session(language, source=source)

@@ -21,7 +21,8 @@ def register(actor=None, **fields):
 def write(book, kind, full=True, actor=None, **fields):
     """A journal entry → the entry."""
     actor = actor or Actor(device=phone())
-    entry, _held = rules.add_entry(actor, book, full, {"kind": kind, **fields})
+    book.found_by_full_code = full  # as if typed from the label (full) or from the shelf (public code)
+    entry, _held = rules.add_entry(book, actor, {"kind": kind, **fields})
     return entry
 
 

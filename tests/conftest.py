@@ -162,6 +162,7 @@ class LiveBox:
         own loopback address (127.0.0.2, ...) for what the box counts per address."""
         phone = requests.Session()
         phone.headers["Accept-Language"] = language
+        phone.base_url = self.url  # helpers.submit posts its forms here
         if source:
             phone.mount("http://", SourceAddressAdapter(source))
         return phone

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from boxlocale import clock, devices, listing, pagecache, ratelimit, settings
 from boxlocale.console import accounts
-from boxlocale.devices import hash_key
+from boxlocale.devices import Actor, hash_key
 from boxlocale.models import Device
 
 from .conftest import csrf_token
@@ -25,11 +25,23 @@ def reset_process_state():
     clock.set_offset(0)
 
 
-def new_device(pseudonym=None, verified=False, created_at=None):
-    """A phone's device row (call with the database open)."""
-    return Device.create(key_hash=hash_key(secrets.token_hex(8)), pseudonym=pseudonym,
+def new_device(pseudonym=None, verified=False, created_at=None, key=None):
+    """A phone's device row (call with the database open); ``key``: to send it as that phone later."""
+    return Device.create(key_hash=hash_key(key or secrets.token_hex(8)), pseudonym=pseudonym,
                          created_at=created_at or datetime(2026, 11, 1),
-                         verified_at=datetime(2026, 11, 2) if verified else None)
+                         verified_at=datetime(2026, 11, 2) if verified else None,
+                         verified_how="volunteer" if verified else "")
+
+
+def new_actor(pseudonym=None, verified=False):
+    """A phone as the rules see it: an Actor with its own device row (call with the database open)."""
+    return Actor(device=new_device(pseudonym, verified))
+
+
+def api_headers(client, language="en"):
+    """A new phone on the API: the headers that carry its device key."""
+    key = client.post("/api/v1/devices").get_json()["device_key"]
+    return {"Authorization": f"Bearer {key}", "Accept-Language": language}
 
 
 def submit(phone, page, data, action=None):

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from boxlocale import create_app, ratelimit, settings
+from boxlocale.console import moderation
 from boxlocale.devices import Actor
 
 from .books_factory import phone
@@ -34,6 +35,12 @@ def at(data_dir):
 
 def villager(pseudonym=None):
     return Actor(device=phone(pseudonym))
+
+
+def moderate(move, target):
+    """A volunteer's moderation move (``moderation.hide``, ``restore``, ``delete``) on the post named ``target``."""
+    volunteer = Actor(volunteer=object())
+    return move(moderation.get_post(target, volunteer), volunteer)
 
 
 def cli(data_dir, *args, input_text=None, check=True):

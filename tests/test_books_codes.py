@@ -15,6 +15,12 @@ from boxlocale.models import Book
 from .books_factory import phone, register
 
 
+def found(typed, include_hidden=False):
+    """(book, found by its full code) for a typed code."""
+    book = rules.find_book(typed, include_hidden)
+    return book, book.found_by_full_code
+
+
 def test_codes_are_the_box_prefix_a_padded_serial_and_a_secret_check_part(app, db):
     with app.test_request_context():
         settings.save({"book_prefix": "CHV"})
@@ -48,8 +54,8 @@ def test_a_full_code_is_found_however_it_is_typed(app, db, typed):
         settings.save({"book_prefix": "CHV"})
         book = Book.create(code="CHV-0042", check_part="K7", title="Germinal", created_at=rules.clock.now(),
                            updated_at=rules.clock.now())
-        found, full = rules.find_book(typed)
-    assert found.id == book.id and full is True
+        book_found, full = found(typed)
+    assert book_found.id == book.id and full is True
 
 
 def test_confusable_letters_in_the_prefix_and_check_part(app, db):
@@ -58,22 +64,22 @@ def test_confusable_letters_in_the_prefix_and_check_part(app, db):
         book = Book.create(code="BOX-0007", check_part="1Z", title="x", created_at=rules.clock.now(),
                            updated_at=rules.clock.now())
         for typed in ("b0x-0007-1z", "BOX0007IZ", "box-OOO7-lz"):
-            found, full = rules.find_book(typed)
-            assert (found.id, full) == (book.id, True), typed
-        assert rules.find_book("b0x-0007") == (book, False)
+            book_found, full = found(typed)
+            assert (book_found.id, full) == (book.id, True), typed
+        assert found("b0x-0007") == (book, False)
 
 
 def test_the_public_code_or_a_wrong_check_part_is_not_the_full_code(app, db):
     with app.test_request_context():
         book = Book.create(code="CHV-0042", check_part="K7", title="x", created_at=rules.clock.now(),
                            updated_at=rules.clock.now())
-        assert rules.find_book("CHV-0042") == (book, False)
-        assert rules.find_book("chv0042") == (book, False)
-        assert rules.find_book("CHV-0042-K8") == (book, False)
+        assert found("CHV-0042") == (book, False)
+        assert found("chv0042") == (book, False)
+        assert found("CHV-0042-K8") == (book, False)
         with pytest.raises(NotFound):
-            rules.find_book("CHV-0043-K7")
+            found("CHV-0043-K7")
         with pytest.raises(NotFound):
-            rules.find_book("")
+            found("")
 
 
 def test_check_part_ending_in_digits_without_hyphens(app, db):
@@ -81,7 +87,7 @@ def test_check_part_ending_in_digits_without_hyphens(app, db):
     with app.test_request_context():
         book = Book.create(code="CHV-0042", check_part="77", title="x", created_at=rules.clock.now(),
                            updated_at=rules.clock.now())
-        assert rules.find_book("CHV004277") == (book, True)
+        assert found("CHV004277") == (book, True)
 
 
 def test_hidden_books_are_not_found_except_for_volunteers(app, db):
@@ -89,8 +95,8 @@ def test_hidden_books_are_not_found_except_for_volunteers(app, db):
         book = register(title="x")
         Book.update(hidden=True).where(Book.id == book.id).execute()
         with pytest.raises(NotFound):
-            rules.find_book(book.code)
-        assert rules.find_book(book.code, include_hidden=True)[0].id == book.id
+            found(book.code)
+        assert found(book.code, include_hidden=True)[0].id == book.id
 
 
 def test_a_book_from_another_box_keeps_its_code(app, db):
@@ -98,7 +104,7 @@ def test_a_book_from_another_box_keeps_its_code(app, db):
         settings.save({"book_prefix": "CHV"})
         book = register(title="Vingt mille lieues sous les mers", code="lys-0012-k7")
         assert (book.code, book.check_part) == ("LYS-0012", "K7")
-        assert rules.find_book("LYS0012K7") == (book, True)
+        assert found("LYS0012K7") == (book, True)
         assert register().code == "CHV-0001"  # this box's serials are not disturbed
         with pytest.raises(Conflict):
             register(title="again", code="LYS-0012-K7")

@@ -52,7 +52,7 @@ def test_old_two_character_labels_still_open_the_catch_form(app, client):
     page = client.get(f"/b/{code}-K7")
     assert page.status_code == 200 and f"{code}-K7" in page.get_data(as_text=True)
     with app.test_request_context():
-        assert rules.find_book(f"{code.replace('-', '')}K7")[1] is True
+        assert rules.find_book(f"{code.replace('-', '')}K7").found_by_full_code is True
 
 
 def test_new_books_carry_a_four_character_secret(app):
@@ -67,8 +67,8 @@ def test_every_prefix_the_settings_allow_opens_its_own_label(app, client, prefix
         settings.save({"book_prefix": prefix})
         book = register()
         full = rules.full_code(book)
-        assert rules.find_book(full) == (book, True)
-        assert rules.find_book(full.replace("-", "")) == (book, True)
-        assert rules.find_book(book.code) == (book, False)
+        for typed, by_full_code in ((full, True), (full.replace("-", ""), True), (book.code, False)):
+            found = rules.find_book(typed)
+            assert (found, found.found_by_full_code) == (book, by_full_code), typed
     assert client.get(f"/b/{full}").status_code == 200
     assert client.get(f"/books/{book.code}").status_code == 200

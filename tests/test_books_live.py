@@ -9,17 +9,13 @@ import requests
 
 from .books_factory import full_codes
 from .conftest import csrf_token
+from .helpers import submit
 from .qr_decode import decode_svg_qr
-
-
-def post_form(phone, url, page_url, data):
-    html = phone.get(page_url).text
-    return phone.post(url, data={**data, "csrf_token": csrf_token(html)}, allow_redirects=False)
 
 
 def test_register_label_catch_release_timeline(live_box):
     volunteer = live_box.session()
-    registered = post_form(volunteer, live_box.url + "/books/new", live_box.url + "/books/new", {
+    registered = submit(volunteer, "/books/new", {
         "title": "Le Tour du monde en quatre-vingts jours", "author": "Jules Verne", "language": "fr",
         "pseudonym": "Martine", "then": "label"})
     assert registered.status_code == 303
@@ -40,7 +36,7 @@ def test_register_label_catch_release_timeline(live_box):
     page = neighbour.get(live_box.url + "/books/BOX-0001").text
     assert "en voyage" in page and "Trouvé" in page
 
-    released = post_form(neighbour, live_box.url + "/books/BOX-0001/journal", live_box.url + f"/b/{full}", {
+    released = submit(neighbour, f"/b/{full}", action="/books/BOX-0001/journal", data={
         "code": full, "kind": "released", "place": "elsewhere", "where": "Café de la Gare",
         "note": "Lu en deux jours.", "pseudonym": "Lucie"})
     assert released.status_code == 303

@@ -110,7 +110,7 @@ def test_wrong_entries_are_refused_on_their_field(app, db, fields, bad):
     with app.test_request_context():
         book = register()
         with pytest.raises(ValidationError) as refused:
-            rules.add_entry(Actor(device=phone()), book, True, fields)
+            rules.add_entry(rules.get_book(rules.full_code(book), Actor()), Actor(device=phone()), fields)
     assert bad in refused.value.fields
     assert Book.get_by_id(book.id).status == "on_shelf"
 
@@ -119,8 +119,8 @@ def test_review_words_hold_the_words_but_the_move_happened(app, db):
     with app.test_request_context():
         settings.save({"moderation_words": ["arnaque"]})
         book = register()
-        entry, held = rules.add_entry(Actor(device=phone()), book, True,
-                                      {"kind": "caught", "note": "Une arnaque ce livre"})
+        book = rules.get_book(rules.full_code(book), Actor())
+        entry, held = rules.add_entry(book, Actor(device=phone()), {"kind": "caught", "note": "Une arnaque ce livre"})
         assert held and entry.hidden and book.status == "travelling"
         assert rules.journal(book) == []
         held_book, held = rules.register(Actor(device=phone()), {"title": "L'arnaque du siècle"})
@@ -264,9 +264,10 @@ def test_no_catch_is_lost_when_many_log_at_once(app):
         with app.test_request_context():
             database.connect(reuse_if_open=True)
             try:
-                stale = Book.get_by_id(book.id)  # each phone read the page before the others wrote
+                # each phone read the page before the others wrote
+                stale = rules.get_book(rules.full_code(book), actor)
                 start.wait()
-                rules.add_entry(actor, stale, True, {"kind": "caught"})
+                rules.add_entry(stale, actor, {"kind": "caught"})
             except Exception as error:  # collected: an exception in a thread would not fail the test
                 failures.append(error)
             finally:
@@ -291,6 +292,12 @@ def test_the_book_rules_decide_full_code_elsewhere_and_the_moves(app, db, frozen
         assert rules.full_code_given(book, rules.full_code(book))
         assert not rules.full_code_given(book, book.code) and not rules.full_code_given(book, "")
         assert rules.allowed_moves(book, owner) == {"comment", "label"}
-        assert rules.allowed_moves(book, Actor(device=phone()), full=True) == {"comment", "caught", "released"}
+        assert not rules.get_book(book.code, owner).found_by_full_code
+        by_label = rules.get_book(rules.full_code(book), Actor(device=phone()))
+        assert rules.allowed_moves(by_label, Actor(device=phone())) == {"comment", "caught", "released"}
+        assert rules.get_book(book.code, owner, full_code=rules.full_code(book)).found_by_full_code
+        assert not rules.get_book(book.code, owner, full_code=book.code + "-ZZ").found_by_full_code
+        with pytest.raises(Forbidden):
+            rules.add_entry(rules.get_book(book.code, owner), owner, {"kind": "caught"})
         write(book, "released", place="elsewhere", where="")  # "somewhere else", no place typed
-        assert rules.get_book(book.code, owner)[0].status == "travelling"
+        assert rules.get_book(book.code, owner).status == "travelling"

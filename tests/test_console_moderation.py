@@ -5,11 +5,11 @@ import pytest
 
 from boxlocale import clock, settings
 from boxlocale.console import accounts
-from boxlocale.devices import hash_key
 from boxlocale.models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
 
 from .conftest import csrf_token
 from .console_helpers import book, device, item, journal, logged_in, notice, post, reply
+from .helpers import new_device
 
 
 def setup_function():
@@ -37,6 +37,39 @@ def test_the_queue_shows_reported_posts_with_their_reasons(console, db):
     assert "Vélo rouillé" in html and "Photo volée" in html and "Pas un don" in html
     assert "2 signalements" in html
     assert "1 publication attend une décision" in console.get("/console/").get_data(as_text=True)
+
+
+def test_the_queue_links_each_post_to_its_public_page(console, db):
+    bike, talk, shelf_book = item(title="Vélo rouillé"), notice(title="Soirée jeux"), book()
+    answer, entry = reply(talk), journal(shelf_book)
+    for target in (f"item:{bike.code}", f"notice:{talk.id}", f"book:{shelf_book.code}", f"reply:{answer.id}",
+                   f"journal:{entry.id}"):
+        flag(target)
+    html = console.get("/console/moderation").get_data(as_text=True)
+    assert f'href="/give/{bike.code}"' in html and f'href="/board/{talk.id}"' in html
+    assert html.count(f'href="/books/{shelf_book.code}"') == 2 and html.count(f'href="/board/{talk.id}"') == 2
+
+
+def test_the_console_rules_load_posts_for_volunteers_and_say_which_moves_they_have(app, db):
+    from boxlocale.console import moderation
+    from boxlocale.devices import Actor
+    from boxlocale.errors import Forbidden
+
+    volunteer, stranger = Actor(volunteer="Claire"), Actor(device=device())
+    bike, held = item(title="Vélo rouillé"), item(title="Arnaque", hidden=True)
+    flag(f"item:{bike.code}")
+    with pytest.raises(Forbidden):
+        moderation.get_post(f"item:{bike.code}", stranger)
+    with pytest.raises(Forbidden):
+        moderation.get_phone(bike.device_id, stranger)
+    assert moderation.get_post(f"item:{bike.code}", volunteer).title == "Vélo rouillé"
+    moves = {entry.target: moderation.allowed_moves(entry.post, volunteer) for entry in moderation.queue()}
+    assert moves == {f"item:{bike.code}": {"hide", "delete", "resolve"},
+                     f"item:{held.code}": {"restore", "delete", "keep_hidden"}}
+    assert [moderation.allowed_moves(post, volunteer) for post in moderation.hidden_posts()] == [{"restore", "delete"}]
+    assert moderation.allowed_moves(moderation.get_post(f"item:{bike.code}", volunteer), stranger) == set()
+    with pytest.raises(Forbidden):
+        moderation.hide(moderation.get_post(f"item:{bike.code}", volunteer), stranger)
 
 
 def test_hide_then_restore_with_audit_lines(console, db):
@@ -126,7 +159,7 @@ def test_blocking_a_phone_needs_a_reason_and_stops_its_posts(app, client):
     console = logged_in(app, client)
     key = "the-phone-key-of-the-troll-0123456789"
     with app.app_context():
-        troll = Device.create(key_hash=hash_key(key), pseudonym="Troll", created_at=clock.now())
+        troll = new_device("Troll", created_at=clock.now(), key=key)
     refused = post(console, f"/console/phones/{troll.id}/block", {"reason": ""})
     assert refused.status_code == 400 and 'id="e-reason"' in refused.get_data(as_text=True)
     post(console, f"/console/phones/{troll.id}/block", {"reason": "Annonces injurieuses"})

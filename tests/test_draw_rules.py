@@ -9,21 +9,17 @@ from datetime import timedelta
 import pytest
 
 from boxlocale import clock, settings
-from boxlocale.devices import Actor, create_device
 from boxlocale.errors import Conflict, ValidationError
 from boxlocale.giveaway import draws, rules
 from boxlocale.models import Draw, DrawEntry, Item
+
+from .helpers import new_actor
 
 
 @pytest.fixture
 def box(app, db, frozen_clock):
     with app.test_request_context(headers={"Accept-Language": "en"}, environ_base={"REMOTE_ADDR": "10.42.0.9"}):
         yield frozen_clock
-
-
-def phone():
-    device, _key = create_device()
-    return Actor(device=device)
 
 
 def drawn_offer(giver, **fields):
@@ -51,10 +47,10 @@ def test_over_10000_draws_each_of_5_candidates_wins_20_percent_give_or_take_2():
 
 
 def test_the_draw_reserves_for_the_winner_then_passes_on_when_the_winner_lets_it_lapse(box):
-    giver = phone()
+    giver = new_actor()
     item, draw = drawn_offer(giver)
     assert draw.ends_at == clock.now() + timedelta(hours=24)
-    neighbours = [phone() for _ in range(3)]
+    neighbours = [new_actor() for _ in range(3)]
     for number, neighbour in enumerate(neighbours, 1):
         draws.interested(draw, neighbour, f"Voisin {number}")
     draws.interested(draw, neighbours[0], "Encore moi")  # twice: still one entry
@@ -86,7 +82,7 @@ def test_the_draw_reserves_for_the_winner_then_passes_on_when_the_winner_lets_it
 
 
 def test_during_the_draw_nobody_reserves_or_takes_it_first_come_first_served(box):
-    giver, neighbour, other = phone(), phone(), phone()
+    giver, neighbour, other = new_actor(), new_actor(), new_actor()
     item, draw = drawn_offer(giver)
     with pytest.raises(Conflict):
         rules.reserve(item, neighbour)
@@ -102,23 +98,23 @@ def test_during_the_draw_nobody_reserves_or_takes_it_first_come_first_served(box
 
 
 def test_nobody_interested_gives_first_come_first_served_again(box):
-    item, draw = drawn_offer(phone())
+    item, draw = drawn_offer(new_actor())
     clock.advance(hours=25)
     draws.settle_if_due()
     assert fresh(draw).finished_at is not None and rules.status_of(fresh(item)) == "available"
-    assert rules.reserve(fresh(item), phone()).status == "reserved"
+    assert rules.reserve(fresh(item), new_actor()).status == "reserved"
 
 
 def test_a_category_setting_sends_every_offer_to_a_draw_and_a_window_setting(box):
     settings.save({"draw_categories": ["meubles"], "draw_hours": 48})
-    item, _token = rules.post_item(phone(), {"title": "Armoire", "category": "meubles", "where": "at_giver"})
+    item, _token = rules.post_item(new_actor(), {"title": "Armoire", "category": "meubles", "where": "at_giver"})
     assert draws.draw_of(item).ends_at == clock.now() + timedelta(hours=48)
-    other, _token = rules.post_item(phone(), {"title": "Pull", "category": "vetements"})
+    other, _token = rules.post_item(new_actor(), {"title": "Pull", "category": "vetements"})
     assert draws.draw_of(other) is None
 
 
 def test_joining_needs_a_word_and_an_open_draw_and_not_ones_own_item(box):
-    giver, neighbour = phone(), phone()
+    giver, neighbour = new_actor(), new_actor()
     item, draw = drawn_offer(giver)
     with pytest.raises(ValidationError):
         draws.interested(draw, neighbour, " ")
@@ -133,9 +129,9 @@ def test_joining_needs_a_word_and_an_open_draw_and_not_ones_own_item(box):
 
 
 def test_two_requests_settling_at_once_draw_once(box, app):
-    item, draw = drawn_offer(phone())
+    item, draw = drawn_offer(new_actor())
     for n in range(5):
-        draws.interested(draw, phone(), f"Voisin {n}")
+        draws.interested(draw, new_actor(), f"Voisin {n}")
     clock.advance(hours=25)
     seeds, errors = [], []
 
@@ -158,8 +154,8 @@ def test_two_requests_settling_at_once_draw_once(box, app):
 
 
 def test_the_outcomes_a_phone_entered_are_listed_for_since_your_last_visit(box):
-    lili = phone()
-    item, draw = drawn_offer(phone())
+    lili = new_actor()
+    item, draw = drawn_offer(new_actor())
     draws.interested(draw, lili, "Lili")
     assert draws.outcomes_for(lili.device) == []  # not drawn yet
     clock.advance(hours=25)
@@ -174,8 +170,8 @@ def test_a_draw_made_while_the_clock_was_a_year_ahead_comes_back_with_the_clock(
 
     ahead = timedelta(days=365)
     clock.advance(days=365)  # the box started with its clock a year ahead
-    item, draw = drawn_offer(phone())
-    draws.interested(draw, phone(), "Lili")
+    item, draw = drawn_offer(new_actor())
+    draws.interested(draw, new_actor(), "Lili")
     clock.advance(days=-365)  # a volunteer sets it right
     assert bring_back_future_times(clock.now(), -ahead) >= 3
     draw = fresh(draw)

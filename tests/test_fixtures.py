@@ -1,5 +1,7 @@
 """The unit fixtures: fast where durability is not tested, and nothing inherited from a previous test."""
 
+from pathlib import Path
+
 from boxlocale import create_app, devices, pagecache, ratelimit
 from boxlocale.console import accounts
 from boxlocale.db import database
@@ -29,3 +31,13 @@ def test_process_state_is_reset_for_each_app(app):
     assert not devices._held
     assert "left over" not in pagecache._entries
     assert not ratelimit._hits
+
+
+def test_phones_and_form_posts_come_from_the_helpers_module():
+    """One way to make a phone or post a form: tests/helpers.py, not a factory per test file."""
+    own_factories = ("Device.create(", "create_device(", "def post_form(", "def new_device(",
+                     "def phone(client", "def phone():", "return app.test_client  #")
+    tests = Path(__file__).parent
+    found = {path.name: marker for path in tests.glob("*.py") if path.name not in ("helpers.py", "test_fixtures.py")
+             for marker in own_factories if marker in path.read_text()}
+    assert found == {}

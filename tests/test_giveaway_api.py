@@ -7,17 +7,7 @@ import pytest
 from boxlocale.models import Item, Photo
 
 from . import photo_factory
-
-
-@pytest.fixture
-def phone(client):
-    """A factory of API clients: each call returns the headers of a new device."""
-
-    def new(language="en"):
-        key = client.post("/api/v1/devices").get_json()["device_key"]
-        return {"Authorization": f"Bearer {key}", "Accept-Language": language}
-
-    return new
+from .helpers import api_headers
 
 
 def create(client, headers, photos=(), **fields):
@@ -26,8 +16,8 @@ def create(client, headers, photos=(), **fields):
     return client.post("/api/v1/items", data=data, headers=headers, content_type="multipart/form-data")
 
 
-def test_create_returns_201_and_the_item(client, phone):
-    response = create(client, phone(), [(photo_factory.jpeg(1600, 1200, orientation=6), "a.jpg")],
+def test_create_returns_201_and_the_item(client):
+    response = create(client, api_headers(client), [(photo_factory.jpeg(1600, 1200, orientation=6), "a.jpg")],
                       condition="good", pseudonym="Martine")
     assert response.status_code == 201
     item = response.get_json()
@@ -40,8 +30,8 @@ def test_create_returns_201_and_the_item(client, phone):
     assert again["code"] == item["code"] and again["mine"] is False and "manage_token" not in again
 
 
-def test_create_accepts_json_without_photos(client, phone):
-    response = client.post("/api/v1/items", json={"kind": "wanted", "title": "Une poussette"}, headers=phone())
+def test_create_accepts_json_without_photos(client):
+    response = client.post("/api/v1/items", json={"kind": "wanted", "title": "Une poussette"}, headers=api_headers(client))
     assert response.status_code == 201 and response.get_json()["kind"] == "wanted"
 
 
@@ -50,8 +40,8 @@ def test_writes_need_a_device_key(client):
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
 
 
-def test_validation_errors_name_the_fields(client, phone):
-    response = create(client, phone(), title="x", category="nope")
+def test_validation_errors_name_the_fields(client):
+    response = create(client, api_headers(client), title="x", category="nope")
     body = response.get_json()
     assert response.status_code == 400 and body["error"]["code"] == "validation"
     assert set(body["error"]["fields"]) == {"title", "category"}
@@ -63,27 +53,27 @@ def test_validation_errors_name_the_fields(client, phone):
     (photo_factory.bomb_png(), "bomb.png", 413, "too_large"),
     (photo_factory.heic_header(), "IMG_0001.HEIC", 415, "unsupported_media"),
 ])
-def test_refused_photos_leave_nothing(client, phone, app, content, name, status, code):
+def test_refused_photos_leave_nothing(client, app, content, name, status, code):
     good = photo_factory.jpeg(400, 300, seed=9)
-    response = create(client, phone(), [(good, "good.jpg"), (content, name)])
+    response = create(client, api_headers(client), [(good, "good.jpg"), (content, name)])
     assert response.status_code == status and response.get_json()["error"]["code"] == code
     assert Item.select().count() == 0 and Photo.select().count() == 0
 
 
-def test_a_fourth_photo_is_refused(client, phone):
+def test_a_fourth_photo_is_refused(client):
     photos = [(photo_factory.jpeg(64, 48, seed=n), f"{n}.jpg") for n in range(4)]
-    response = create(client, phone(), photos)
+    response = create(client, api_headers(client), photos)
     assert response.status_code == 400 and "photo" in response.get_json()["error"]["fields"]
 
 
-def test_request_over_the_limit_is_413(app, client, phone):
+def test_request_over_the_limit_is_413(app, client):
     app.config["MAX_CONTENT_LENGTH"] = 100_000
-    response = create(client, phone(), [(b"\xff\xd8" + b"\x00" * 200_000, "big.jpg")])
+    response = create(client, api_headers(client), [(b"\xff\xd8" + b"\x00" * 200_000, "big.jpg")])
     assert response.status_code == 413 and response.get_json()["error"]["code"] == "too_large"
 
 
-def test_the_lifecycle_over_the_api(client, phone):
-    giver, ana, bob = phone(), phone(), phone()
+def test_the_lifecycle_over_the_api(client):
+    giver, ana, bob = api_headers(client), api_headers(client), api_headers(client)
     item = create(client, giver).get_json()
     code = item["code"]
     reserved = client.post(f"/api/v1/items/{code}/reserve", headers=ana)
@@ -103,17 +93,17 @@ def test_the_lifecycle_over_the_api(client, phone):
     assert client.post(f"/api/v1/items/{code}/renew", headers=giver).status_code == 409
 
 
-def test_the_manage_token_acts_as_the_owner(client, phone):
-    item = create(client, phone()).get_json()
-    stranger = phone()
+def test_the_manage_token_acts_as_the_owner(client):
+    item = create(client, api_headers(client)).get_json()
+    stranger = api_headers(client)
     assert client.post(f"/api/v1/items/{item['code']}/withdraw", headers=stranger).status_code == 403
     owner_elsewhere = dict(stranger, **{"X-Manage-Token": item["manage_token"]})
     response = client.post(f"/api/v1/items/{item['code']}/renew", headers=owner_elsewhere)
     assert response.status_code == 200 and response.get_json()["mine"] is True
 
 
-def test_listing_filters_and_pages(client, phone):
-    giver = phone()
+def test_listing_filters_and_pages(client):
+    giver = api_headers(client)
     create(client, giver, title="Tondeuse électrique", category="jardin")
     create(client, giver, title="Manteau chaud", category="vetements")
     listing = client.get("/api/v1/items").get_json()

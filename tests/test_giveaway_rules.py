@@ -7,21 +7,18 @@ from flask_babel import force_locale
 
 from boxlocale import clock, listing, settings
 from boxlocale.api.items import item_json
-from boxlocale.devices import Actor, create_device
+from boxlocale.devices import Actor
 from boxlocale.errors import Conflict, Forbidden, NotFound, ValidationError
 from boxlocale.giveaway import rules
 from boxlocale.models import Item
+
+from .helpers import new_actor
 
 
 @pytest.fixture
 def box(app, db, frozen_clock):
     with app.app_context(), force_locale("en"):  # no request: the rules need none
         yield frozen_clock
-
-
-def phone():
-    device, _key = create_device()
-    return Actor(device=device)
 
 
 VOLUNTEER = Actor(volunteer="a volunteer")
@@ -38,7 +35,7 @@ def fresh(item):
 
 
 def test_posting_checks_the_fields_and_keeps_them(box):
-    giver = phone()
+    giver = new_actor()
     with pytest.raises(ValidationError) as refused:
         rules.post_item(giver, {"title": "ab", "category": "nope", "condition": "shiny", "where": "moon"})
     assert set(refused.value.fields) == {"title", "category", "condition", "where"}
@@ -53,7 +50,7 @@ def test_a_category_the_box_switched_off_is_refused(box):
     settings.save({"categories_off": ["alimentation"]})
     assert "alimentation" not in dict(rules.enabled_categories())
     with pytest.raises(ValidationError) as refused:
-        offer(phone(), category="alimentation")
+        offer(new_actor(), category="alimentation")
     assert "category" in refused.value.fields
 
 
@@ -65,7 +62,7 @@ def test_categories_are_the_issues_list_french_first(app):
 
 
 def test_a_double_submit_makes_one_item(box):
-    giver = phone()
+    giver = new_actor()
     first, first_token = offer(giver)
     again, token = offer(giver)
     assert again.id == first.id and Item.select().count() == 1
@@ -77,7 +74,7 @@ def test_a_double_submit_makes_one_item(box):
 
 def test_review_words_hold_a_post_hidden(box):
     settings.save({"moderation_words": ["arnaque"]})
-    item, _ = offer(phone(), description="Pas une arnaque")
+    item, _ = offer(new_actor(), description="Pas une arnaque")
     assert item.hidden
     with pytest.raises(NotFound):
         rules.get_item(item.code)
@@ -86,8 +83,8 @@ def test_review_words_hold_a_post_hidden(box):
 
 
 def test_reserve_then_lapse_then_reserve_again(box):
-    item, _ = offer(phone())
-    ana, bob = phone(), phone()
+    item, _ = offer(new_actor())
+    ana, bob = new_actor(), new_actor()
     item = rules.reserve(item, ana)
     assert rules.status_of(item) == "reserved" and item.reserved_until == clock.now() + timedelta(hours=24)
     assert rules.reserve(item, ana).reserved_until == item.reserved_until  # a double tap changes nothing
@@ -103,12 +100,12 @@ def test_reserve_then_lapse_then_reserve_again(box):
 
 def test_hold_time_is_a_box_setting(box):
     settings.save({"hold_hours": 2})
-    item = rules.reserve(offer(phone())[0], phone())
+    item = rules.reserve(offer(new_actor())[0], new_actor())
     assert item.reserved_until == clock.now() + timedelta(hours=2)
 
 
 def test_the_giver_cannot_reserve_their_own_item(box):
-    giver = phone()
+    giver = new_actor()
     item, _ = offer(giver)
     with pytest.raises(Conflict):
         rules.reserve(item, giver)
@@ -116,7 +113,7 @@ def test_the_giver_cannot_reserve_their_own_item(box):
 
 
 def test_release_by_the_reserver_or_the_owner_only(box):
-    giver, ana, bob = phone(), phone(), phone()
+    giver, ana, bob = new_actor(), new_actor(), new_actor()
     item, token = offer(giver)
     rules.reserve(item, ana)
     with pytest.raises(Forbidden):
@@ -128,63 +125,63 @@ def test_release_by_the_reserver_or_the_owner_only(box):
 
 
 def test_in_box_item_anyone_may_say_i_took_it(box):
-    item, _ = offer(phone(), where="in_box")
-    passer_by = phone()
+    item, _ = offer(new_actor(), where="in_box")
+    passer_by = new_actor()
     item = rules.mark_taken(item, passer_by, would_have_bought=True)
     assert item.status == "taken" and item.taken_by_id == passer_by.device.id and item.would_have_bought is True
     assert rules.mark_taken(item, passer_by).status == "taken"  # a double tap
     with pytest.raises(Conflict):
-        rules.mark_taken(item, phone())
+        rules.mark_taken(item, new_actor())
     with pytest.raises(Conflict):
-        rules.reserve(item, phone())
+        rules.reserve(item, new_actor())
 
 
 def test_in_box_item_reserved_for_someone_else_cannot_be_taken_by_a_third(box):
-    item, _ = offer(phone(), where="in_box")
-    rules.reserve(item, phone())
+    item, _ = offer(new_actor(), where="in_box")
+    rules.reserve(item, new_actor())
     with pytest.raises(Conflict):
-        rules.mark_taken(item, phone())
+        rules.mark_taken(item, new_actor())
 
 
 def test_at_giver_only_the_giver_or_the_reserver_marks_it_taken(box):
-    giver, ana = phone(), phone()
+    giver, ana = new_actor(), new_actor()
     item, _ = offer(giver, where="at_giver", location_note="Rue des Vignes")
     with pytest.raises(Forbidden):
         rules.mark_taken(item, ana)
     rules.reserve(item, ana)
     assert "taken" in rules.allowed_moves(fresh(item), ana)
     with pytest.raises(Conflict):
-        rules.mark_taken(item, phone())
+        rules.mark_taken(item, new_actor())
     item = rules.mark_taken(item, giver)  # the giver confirms: the reserver is the taker
     assert item.status == "taken" and item.taken_by_id == ana.device.id
     assert "bought" in rules.allowed_moves(item, ana)
     rules.answer_bought(item, ana, False)
     assert fresh(item).would_have_bought is False
     with pytest.raises(Forbidden):
-        rules.answer_bought(item, phone(), True)
+        rules.answer_bought(item, new_actor(), True)
 
 
 def test_withdraw_and_renew_are_the_owners(box):
-    giver = phone()
+    giver = new_actor()
     item, token = offer(giver)
-    for stranger in (phone(), Actor(manage_token="wrong")):
+    for stranger in (new_actor(), Actor(manage_token="wrong")):
         for move in (rules.withdraw, rules.renew):
             with pytest.raises(Forbidden):
                 move(item, stranger)
         with pytest.raises(Forbidden):
             rules.edit_item(item, stranger, {"title": "Mine now"})
-    other_phone_with_the_link = Actor(device=phone().device, manage_token=token)
+    other_phone_with_the_link = Actor(device=new_actor().device, manage_token=token)
     assert rules.edit_item(item, other_phone_with_the_link, {"title": "Vélo rouge"}).title == "Vélo rouge"
     assert rules.withdraw(item, giver).status == "withdrawn"
     assert rules.withdraw(item, giver).status == "withdrawn"  # twice: nothing changes
     for move in (rules.reserve, rules.renew):
         with pytest.raises(Conflict):
-            move(item, phone() if move is rules.reserve else giver)
+            move(item, new_actor() if move is rules.reserve else giver)
     assert rules.search("current")[0] == []
 
 
 def test_expiry_and_renewal_before_and_after(box):
-    giver = phone()
+    giver = new_actor()
     item, _ = offer(giver)
     box.advance(days=20)
     item = rules.renew(item, giver)  # before: another full period from now
@@ -196,23 +193,23 @@ def test_expiry_and_renewal_before_and_after(box):
     assert [i.id for i in rules.search("expired")[0]] == [item.id]
     assert rules.search("current")[0] == []
     with pytest.raises(Conflict):
-        rules.reserve(item, phone())
+        rules.reserve(item, new_actor())
     with pytest.raises(Conflict):
-        rules.mark_taken(item, phone())
+        rules.mark_taken(item, new_actor())
     item = rules.renew(item, giver)  # after: back in the box
     assert rules.status_of(item) == "available"
 
 
 def test_expiry_is_a_box_setting(box):
     settings.save({"item_expiry_days": 3})
-    item, _ = offer(phone())
+    item, _ = offer(new_actor())
     assert item.expires_at == clock.now() + timedelta(days=3)
 
 
 def test_a_reservation_keeps_the_item_past_its_expiry_until_it_lapses(box):
-    item, _ = offer(phone())
+    item, _ = offer(new_actor())
     box.advance(days=20, hours=12)
-    rules.reserve(item, phone())
+    rules.reserve(item, new_actor())
     box.advance(hours=13)  # past the expiry, still reserved
     assert rules.status_of(fresh(item)) == "reserved"
     assert [i.id for i in rules.search("current")[0]] == [item.id]
@@ -221,26 +218,26 @@ def test_a_reservation_keeps_the_item_past_its_expiry_until_it_lapses(box):
 
 
 def test_wanted_items_have_no_reservation_and_only_the_asker_closes_them(box):
-    asker = phone()
+    asker = new_actor()
     item, _ = rules.post_item(asker, {"kind": "wanted", "title": "Poussette", "condition": "good"})
     assert item.kind == "wanted" and item.condition is None
     assert rules.status_label(item) == "still looking"
     with pytest.raises(Conflict):
-        rules.reserve(item, phone())
+        rules.reserve(item, new_actor())
     with pytest.raises(Forbidden):
-        rules.mark_taken(item, phone())
+        rules.mark_taken(item, new_actor())
     item = rules.mark_taken(item, asker)
     assert item.status == "taken" and rules.status_label(item) == "found"
 
 
 def test_a_volunteer_may_do_every_move(box):
-    item, _ = offer(phone(), where="at_giver")
-    rules.reserve(item, phone())
+    item, _ = offer(new_actor(), where="at_giver")
+    rules.reserve(item, new_actor())
     assert rules.status_of(rules.release(item, VOLUNTEER)) == "available"
     rules.edit_item(item, VOLUNTEER, {"description": "Vu par la médiathèque"})
     rules.renew(item, VOLUNTEER)
     assert rules.mark_taken(item, VOLUNTEER).status == "taken"
-    other, _ = offer(phone(), title="Chaise")
+    other, _ = offer(new_actor(), title="Chaise")
     assert rules.withdraw(other, VOLUNTEER).status == "withdrawn"
 
 
@@ -250,11 +247,11 @@ def test_a_volunteer_posts_on_behalf_of_a_neighbour_without_a_phone(box):
     assert item.on_behalf and item.device_id is None and item.pseudonym == "Mme Durand"
     assert Actor(manage_token=token).owns(item)  # the printed manage link works for her
     with pytest.raises(Forbidden):
-        rules.post_item(phone(), {"title": "Pas bénévole"}, on_behalf=True)
+        rules.post_item(new_actor(), {"title": "Pas bénévole"}, on_behalf=True)
 
 
 def test_item_json_has_the_api_shape(app, box):
-    giver, ana = phone(), phone()
+    giver, ana = new_actor(), new_actor()
     item, _ = offer(giver, condition="used")
     rules.reserve(item, ana)
     with app.test_request_context():  # the JSON shape lives beside the API, where URLs are built
@@ -270,7 +267,7 @@ def test_item_json_has_the_api_shape(app, box):
 
 
 def test_search_pages_newest_first_with_words_and_filters(box):
-    giver = Actor(device=phone().device, volunteer="the centre types them in")  # no rate limit
+    giver = Actor(device=new_actor().device, volunteer="the centre types them in")  # no rate limit
     for number in range(25):
         box.advance(minutes=3)
         offer(giver, title=f"Assiette n°{number}", category="maison")
@@ -287,7 +284,7 @@ def test_search_pages_newest_first_with_words_and_filters(box):
 
 
 def test_search_falls_back_to_like_without_the_fts_table(box, db):
-    giver = phone()
+    giver = new_actor()
     offer(giver, title="Tondeuse électrique")
     db.execute_sql("DROP TABLE item_fts")
     for trigger in ("item_fts_ai", "item_fts_ad", "item_fts_au"):
@@ -301,16 +298,16 @@ def test_search_falls_back_to_like_without_the_fts_table(box, db):
 
 
 def test_latest_links_to_the_item_page(box):
-    item, _ = offer(phone())
+    item, _ = offer(new_actor())
     [entry] = rules.latest(4)
     assert entry.code == item.code and entry.title == item.title
 
 
 def test_a_held_post_is_seen_by_its_owner_only(box):
     settings.save({"moderation_words": ["arnaque"]})
-    giver = phone()
+    giver = new_actor()
     item, token = offer(giver, title="Arnaque garantie")
     assert rules.get_item(item.code, giver).id == item.id
     assert rules.get_item(item.code, Actor(manage_token=token)).id == item.id
     with pytest.raises(NotFound):
-        rules.get_item(item.code, phone())
+        rules.get_item(item.code, new_actor())

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from boxlocale import clock, stats
-from boxlocale.devices import Actor, create_device
+from boxlocale.devices import Actor
 from boxlocale.errors import Conflict, Forbidden, NotFound, ValidationError
 from boxlocale.giveaway import inventory
 from boxlocale.giveaway import rules as giveaway
@@ -15,6 +15,7 @@ from boxlocale.models import Audit, Device, Inventory, Item, LetterboxCode, Volu
 from boxlocale.people import rules as people
 from boxlocale.people import vouching
 
+from .helpers import new_actor
 from .photo_factory import jpeg
 
 
@@ -30,16 +31,6 @@ def volunteer(box):
     return Actor(volunteer=claire)
 
 
-def phone(pseudonym=None, verified=False):
-    device, _key = create_device()
-    if pseudonym or verified:
-        device.pseudonym = pseudonym
-        if verified:
-            device.verified_at, device.verified_how = clock.now(), "volunteer"
-        device.save()
-    return Actor(device=device)
-
-
 def fresh(record):
     return type(record).get_by_id(record.id)
 
@@ -48,10 +39,10 @@ def fresh(record):
 
 
 def test_the_inventory_closes_exactly_the_unticked_items(box, volunteer):
-    giver = phone("Margot")
+    giver = new_actor("Margot")
     items = [giveaway.post_item(giver, {"title": f"Objet {n}", "where": "in_box"})[0] for n in range(5)]
     at_giver, _token = giveaway.post_item(giver, {"title": "Armoire chez moi", "where": "at_giver"})
-    giveaway.reserve(items[3], phone())
+    giveaway.reserve(items[3], new_actor())
     listed = [item.id for item in inventory.in_the_box()]
     assert listed == [item.id for item in items]  # only what is said to be in the box
     found = inventory.add_found(volunteer, {"title": "Lampe de chevet", "category": "maison"})
@@ -74,7 +65,7 @@ def test_the_inventory_closes_exactly_the_unticked_items(box, volunteer):
 def test_the_inventory_keeps_a_photo_of_the_box_and_counts_week_by_week(box, volunteer):
     from boxlocale import photos
 
-    item, _token = giveaway.post_item(phone(), {"title": "Objet"})
+    item, _token = giveaway.post_item(new_actor(), {"title": "Objet"})
     processed = photos.process_one(io.BytesIO(jpeg()))
     first = inventory.record(volunteer, [item.id], [item.id], box_photo=processed)
     assert first.photo_id is not None and Inventory.get_by_id(first.id).created_at == clock.now()
@@ -85,9 +76,9 @@ def test_the_inventory_keeps_a_photo_of_the_box_and_counts_week_by_week(box, vol
 
 
 def test_only_volunteers_make_an_inventory_and_ticks_must_be_listed(box, volunteer):
-    item, _token = giveaway.post_item(phone(), {"title": "Objet"})
+    item, _token = giveaway.post_item(new_actor(), {"title": "Objet"})
     with pytest.raises(Forbidden):
-        inventory.record(phone(), [item.id], [])
+        inventory.record(new_actor(), [item.id], [])
     with pytest.raises(ValidationError):
         inventory.record(volunteer, [item.id], [item.id + 100])
     assert giveaway.status_of(fresh(item)) == "available"
@@ -97,7 +88,7 @@ def test_only_volunteers_make_an_inventory_and_ticks_must_be_listed(box, volunte
 
 
 def test_two_verified_neighbours_vouch_and_the_badge_says_so(box):
-    anne, bruno, newcomer = phone("Anne", True), phone("Bruno", True), phone("Chloé")
+    anne, bruno, newcomer = new_actor("Anne", True), new_actor("Bruno", True), new_actor("Chloé")
     with pytest.raises(Forbidden):
         vouching.vouch(anne.device, newcomer)  # not verified: cannot vouch
     with pytest.raises(Forbidden):
@@ -115,8 +106,8 @@ def test_two_verified_neighbours_vouch_and_the_badge_says_so(box):
 
 
 def test_a_neighbours_vouches_go_with_their_badge_in_a_cascade(box, volunteer):
-    anne, bruno = phone("Anne", True), phone("Bruno", True)
-    chloe, david = phone("Chloé"), phone("David")
+    anne, bruno = new_actor("Anne", True), new_actor("Bruno", True)
+    chloe, david = new_actor("Chloé"), new_actor("David")
     for vouchee in (chloe, ):
         vouching.vouch(vouchee.device, anne)
         vouching.vouch(vouchee.device, bruno)
@@ -136,11 +127,11 @@ def test_the_consoles_unverify_withdraws_vouches_too(box, volunteer, app):
 
     from boxlocale.console import moderation
 
-    anne, bruno, chloe = phone("Anne", True), phone("Bruno", True), phone("Chloé")
+    anne, bruno, chloe = new_actor("Anne", True), new_actor("Bruno", True), new_actor("Chloé")
     vouching.vouch(chloe.device, anne)
     vouching.vouch(chloe.device, bruno)
     g.volunteer = volunteer.volunteer
-    moderation.unverify(bruno.device.id)
+    moderation.unverify(moderation.get_phone(bruno.device.id, volunteer), volunteer)
     assert fresh(chloe.device).verified_at is None
 
 
@@ -148,7 +139,7 @@ def test_a_letterbox_code_gives_the_badge_once_and_keeps_no_address_unless_wante
     codes = vouching.make_letterbox_codes(volunteer, "Rue du Lavoir", 2)
     assert len(codes) == 2 and LetterboxCode.select().count() == 2
     assert all(code not in str(list(LetterboxCode.select().tuples())) for code in codes)  # only hashes kept
-    first, second, third = phone("Elsa"), phone(), phone("Gaston")
+    first, second, third = new_actor("Elsa"), new_actor(), new_actor("Gaston")
     device = vouching.redeem_letterbox_code(codes[0].lower(), first, show_street=True)
     assert vouching.badge(device)["how"] == "letterbox" and vouching.badge(device)["street"] == "Rue du Lavoir"
     with pytest.raises(NotFound):
@@ -169,10 +160,10 @@ def test_a_letterbox_code_gives_the_badge_once_and_keeps_no_address_unless_wante
 
 
 def test_the_questions_after_a_thanks_give_acquaintances_and_purchases_avoided_per_month(box):
-    giver, taker = phone("Margot"), phone("Paul")
+    giver, taker = new_actor("Margot"), new_actor("Paul")
     item, _token = giveaway.post_item(giver, {"title": "Perceuse", "category": "outils"})
     giveaway.mark_taken(item, taker)
-    thanks = people.thank(taker, f"item:{item.code}")
+    thanks = people.thank(people.get_target(f"item:{item.code}", taker), taker)
     assert people.thanks_questions(thanks) == ("met_someone_new", "would_have_bought")
     with pytest.raises(Forbidden):
         people.answer_thanks(thanks, giver, met_someone_new="yes")
@@ -193,7 +184,7 @@ def test_the_questions_after_a_thanks_give_acquaintances_and_purchases_avoided_p
 def test_the_history_lists_inventories_newest_first_with_their_photo(box, volunteer):
     from boxlocale import photos
 
-    item, _token = giveaway.post_item(phone(), {"title": "Objet"})
+    item, _token = giveaway.post_item(new_actor(), {"title": "Objet"})
     with_photo = inventory.record(volunteer, [item.id], [item.id], box_photo=photos.process_one(io.BytesIO(jpeg())))
     clock.advance(days=7)
     without = inventory.record(volunteer, [item.id], [item.id])

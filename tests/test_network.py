@@ -19,7 +19,8 @@ from boxlocale.models import Book, NetBox, NetEvent, Notice
 from boxlocale.network import admission, apply, identity, log, sync
 from boxlocale.network import format as fmt
 
-from .network_helpers import at, digest, join, make_box, sync_in_process, villager
+from .books_factory import write
+from .network_helpers import at, digest, join, make_box, moderate, sync_in_process, villager
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def test_a_book_its_journal_and_a_shared_notice_travel_a_to_b_to_c(network, tmp_
     a, b, c = network
     with at(a) as app:
         book, _ = books.register(villager("Marie"), {"title": "Germinal", "author": "Zola"})
-        books.add_entry(villager(), book, True, {"kind": "released", "where": "Chavenay"})
+        write(book, "released", actor=villager(), where="Chavenay")
         shared, _ = board.post_notice(villager(), {"kind": "info", "title": "Disco Soupe samedi",
                                                    "contact": "06 00 00 00 00", "shared": "1"})
         board.post_notice(villager(), {"kind": "info", "title": "Only here", "contact": "secret"})
@@ -119,7 +120,7 @@ def test_a_book_its_journal_and_a_shared_notice_travel_a_to_b_to_c(network, tmp_
     carry(stick, b)
     with at(b):
         caught = Book.get(Book.code == code)
-        entry, _ = books.add_entry(villager(), caught, True, {"kind": "caught", "where": "Feurs"})
+        write(caught, "caught", actor=villager(), where="Feurs")
     carry(stick, b, c)
     with at(c) as app:
         book = Book.get(Book.code == code)
@@ -161,14 +162,14 @@ def test_hide_restore_and_delete_by_volunteers_reach_every_box(network, tmp_path
     stick = tmp_path / "stick"
     carry(stick, a, b, c)
     with at(b):
-        moderation.hide(target_book)
+        moderate(moderation.hide, target_book)
     carry(stick, b, a, c)
     for box in (a, c):
         with at(box):
             assert Book.get().hidden is True
     with at(c):
-        moderation.restore(target_book)
-        moderation.delete(f"notice:{Notice.get().id}")
+        moderate(moderation.restore, target_book)
+        moderate(moderation.delete, f"notice:{Notice.get().id}")
     carry(stick, c, a, b)
     for box in (a, b, c):
         with at(box):

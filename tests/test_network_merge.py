@@ -17,7 +17,8 @@ from boxlocale.devices import Actor
 from boxlocale.models import Book, JournalEntry, Notice
 from boxlocale.network import log, state
 
-from .network_helpers import at, join, make_box
+from .books_factory import write
+from .network_helpers import at, join, make_box, moderate
 
 VOLUNTEER = Actor(volunteer=object())
 
@@ -41,18 +42,18 @@ def _history(root):
     sync_in_process(b, stick)
     with at(b):
         for book in Book.select():
-            books.add_entry(VOLUNTEER, book, True, {"kind": "caught", "where": "Feurs"})
-        moderation.hide(f"book:{Book.get(Book.title == 'Nana').code}")
-        moderation.delete(f"notice:{Notice.get().id}")
+            write(book, "caught", actor=VOLUNTEER, where="Feurs")
+        moderate(moderation.hide, f"book:{Book.get(Book.title == 'Nana').code}")
+        moderate(moderation.delete, f"notice:{Notice.get().id}")
         board.post_notice(VOLUNTEER, {"kind": "event", "title": "Repair café", "shared": "1",
                                       "starts_at": "2030-01-05 14:00"})
     sync_in_process(b, stick)
     sync_in_process(c, stick)
     with at(c):
-        moderation.restore(f"book:{Book.get(Book.title == 'Nana').code}")
+        moderate(moderation.restore, f"book:{Book.get(Book.title == 'Nana').code}")
         entry = JournalEntry.select().first()
-        books.add_entry(VOLUNTEER, entry.book, True, {"kind": "released", "where": "Lyon"})
-        moderation.hide(f"journal:{entry.id}")
+        write(entry.book, "released", actor=VOLUNTEER, where="Lyon")
+        moderate(moderation.hide, f"journal:{entry.id}")
         events = [log.as_event(row) for row in log.passable()]
     return receiver, events
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from boxlocale.books import rules as books
 from boxlocale.models import Book
 
+from .books_factory import write
 from .conftest import free_port, require_tool, stop_process
 from .network_helpers import at, cli, join, make_box, villager
 
@@ -93,7 +94,7 @@ def test_two_syncthing_processes_carry_a_box_folder_to_another(tmp_path):
         with at(b):
             assert Book.get(Book.code == code).title == "Germinal"
         with at(b):
-            books.add_entry(villager(), Book.get(Book.code == code), True, {"kind": "caught", "where": "Feurs"})
+            write(Book.get(Book.code == code), "caught", actor=villager(), where="Feurs")
         cli(b, "sync", str(two.folder))
         _wait_for(lambda: _segments(one.folder) == _segments(two.folder), "B's segments back to A")
         cli(a, "sync", str(one.folder))

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "boxlocale"
+# Every domain's rules, and the modules of rules shared by several views (the console's moderation and
+# accounts, posting, listings, impact figures).
 RULE_MODULES = sorted(
-    ["boxlocale.posting"]
+    ["boxlocale.posting", "boxlocale.listing", "boxlocale.stats", "boxlocale.console.moderation",
+     "boxlocale.console.accounts"]
     + [f"boxlocale.{path.parent.name}.rules" for path in PACKAGE.glob("*/rules.py")]
 )
 

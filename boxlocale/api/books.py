@@ -66,15 +66,15 @@ def register_book():
 @bp.route("/books/<code>")
 def book(code):
     actor = current_actor()
-    found, _full = rules.get_book(code, actor)
+    found = rules.get_book(code, actor)
     return jsonify(book_json(found, actor, journal=rules.journal(found)))
 
 
 @bp.route("/books/<code>/journal", methods=["POST"])
 def add_journal_entry(code):
     actor = current_actor(create_device_if_missing=True)
-    found, full = rules.get_book(code, actor)
-    entry, held = rules.add_entry(actor, found, full, request_data())
+    found = rules.get_book(code, actor)
+    entry, held = rules.add_entry(found, actor, request_data())
     data = entry_json(entry)
     data["held_for_review"] = held
     data["book"] = book_json(found, actor)

@@ -33,13 +33,16 @@ def _target_field(data, name="target"):
 def post_flag():
     data = request_data()
     reason = data.get("reason")
-    flag, hidden = people.report(_actor(), _target_field(data), reason if isinstance(reason, str) else "")
+    actor = _actor()
+    target = people.get_target(_target_field(data), actor)
+    flag, hidden = people.report(target, actor, reason if isinstance(reason, str) else "")
     return jsonify({"id": flag.id, "target": flag.target, "hidden": hidden}), 201
 
 
 @bp.route("/thanks", methods=["POST"])
 def post_thanks():
-    thanks = people.thank(_actor(), _target_field(request_data()))
+    actor = _actor()
+    thanks = people.thank(people.get_target(_target_field(request_data()), actor), actor)
     return jsonify({"id": thanks.id, "target": thanks.target, "to_pseudonym": thanks.to_pseudonym}), 201
 
 

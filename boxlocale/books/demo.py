@@ -49,7 +49,8 @@ def load():
         for step, (who, kind, where, note, rating) in enumerate(journal, start=1):
             entry_actor = Actor(device=_phone(phones, who), volunteer="demo")
             data = {"kind": kind, "where": where, "note": note, "rating": rating, "pseudonym": who}
-            entry, _held = rules.add_entry(entry_actor, book, True, data)
+            found = rules.get_book(rules.full_code(book), entry_actor)  # the label in hand
+            entry, _held = rules.add_entry(found, entry_actor, data)
             _age(JournalEntry, entry.id, start + timedelta(days=step * days_ago / (len(journal) + 1)))
             if kind != "comment":
                 _age(Book, book.id, start + timedelta(days=step * days_ago / (len(journal) + 1)), only_update=True)

@@ -44,8 +44,8 @@ WRONG_CODES_PER_PHONE, WRONG_CODES_PER_ADDRESS = 20, 60
 # --- codes ----------------------------------------------------------------------------------------
 
 def find_book(typed, include_hidden=False, actor=None):
-    """The book a typed code names → (book, full) where ``full`` is true when the secret check part
-    was typed right. Raises NotFound.
+    """The book a typed code names, with ``found_by_full_code`` true when the secret check part was
+    typed right. Raises NotFound.
 
     With an ``actor`` (a request from outside), wrong guesses are limited per phone and per address:
     trying codes one after the other meets a 429 long before it finds a secret part."""
@@ -59,7 +59,8 @@ def find_book(typed, include_hidden=False, actor=None):
         raise
     if guessed and not full and actor is not None:
         _count_wrong_guess(actor)
-    return book, full
+    book.found_by_full_code = full
+    return book
 
 
 def _lookup(typed, include_hidden):
@@ -118,11 +119,15 @@ def _count_wrong_guess(actor):
         raise _too_many_guesses(error.retry_after) from None
 
 
-def get_book(typed, actor):
-    """The loader: the book a typed code names → (book, full), ``full`` when the secret check part was
-    typed right. Hidden books only for volunteers; NotFound otherwise. Wrong codes count against the
-    actor's phone and address (429 beyond the limit)."""
-    return find_book(typed, include_hidden=actor.is_volunteer, actor=actor)
+def get_book(typed, actor, full_code=""):
+    """The loader: the book a typed code names, or NotFound; hidden books only for volunteers. Wrong
+    codes count against the actor's phone and address (429 beyond the limit).
+    ``full_code``: the code sent with a move (the label's form). The book carries
+    ``found_by_full_code`` when either code names it with its secret check part: only then may it move."""
+    book = find_book(typed, include_hidden=actor.is_volunteer, actor=actor)
+    if not book.found_by_full_code:
+        book.found_by_full_code = full_code_given(book, full_code, actor)
+    return book
 
 
 def full_code_given(book, typed, actor=None):
@@ -130,14 +135,18 @@ def full_code_given(book, typed, actor=None):
     ``actor``, a wrong one counts as a guess."""
     if not (typed or "").strip():
         return False
-    typed_book, full = find_book(typed, include_hidden=True, actor=actor)
-    return full and typed_book.id == book.id
+    try:
+        typed_book = find_book(typed, include_hidden=True, actor=actor)
+    except NotFound:  # counted as a wrong guess; the move is then refused for want of the full code
+        return False
+    return typed_book.found_by_full_code and typed_book.id == book.id
 
 
-def allowed_moves(book, actor, full=False):
-    """The moves this actor may make on this book: ``full``, the full code was given (the label's QR)."""
+def allowed_moves(book, actor):
+    """The moves this actor may make on this book: caught and released when it was found by its full
+    code (the label's QR), the label for whoever may see that code."""
     moves = {"comment"}
-    if full:
+    if book.found_by_full_code:
         moves |= {"caught", "released"}
     if may_see_full_code(actor, book):
         moves.add("label")
@@ -270,8 +279,9 @@ def is_here(where):
     return place in HERE_WORDS or place == settings.get("box_name").casefold()
 
 
-def add_entry(actor, book, full, data):
-    """Write a journal entry → (entry, held). ``full``: the code given had the secret check part.
+def add_entry(book, actor, data):
+    """Write a journal entry → (entry, held). Caught and released need the book found by its full code
+    (``get_book``).
 
     ``caught`` makes the book ``travelling``; ``released`` puts it back ``on_shelf`` when it was left
     here: ``data["here"]`` when given (the form's radio), else ``where`` empty, "here" or the box's
@@ -287,7 +297,7 @@ def add_entry(actor, book, full, data):
     rating = _rating(data.get("rating"), errors)
     if errors:
         raise ValidationError(fields=errors)
-    if kind in ("caught", "released") and not full:
+    if kind in ("caught", "released") and not book.found_by_full_code:
         raise Forbidden(
             _l("To log that you caught or released this book, type the full code from its label (e.g. CHV-0042-K7)."),
             fields={"code": _l("The full code from the label, with its last part.")},
@@ -477,7 +487,7 @@ def books_for_labels(actor, typed_codes):
     books = []
     for typed in typed_codes[:60]:
         try:
-            book, _full = find_book(typed, include_hidden=True)
+            book = find_book(typed, include_hidden=True)
         except NotFound:
             continue
         if may_see_full_code(actor, book) and book not in books:

@@ -37,14 +37,14 @@ def find():
     """The "find a book by its code" box: the full code opens the catch form, the public one the page."""
     typed = request.args.get("code", "")
     try:
-        book, full = rules.find_book(typed, actor=current_actor())
+        book = rules.get_book(typed, current_actor())
     except NotFound as error:
         return render_template("books/find.html", typed=typed, error=error.message), 404
-    if not full and request.args.get("want") == "move":
+    if not book.found_by_full_code and request.args.get("want") == "move":
         error = _("Type the whole code from the label, with its last part (e.g. %(example)s).",
                   example=f"{book.code}-K7QM")
         return render_template("books/find.html", typed=typed, error=error), 403
-    if full:
+    if book.found_by_full_code:
         return redirect(url_for("books.short", code=rules.full_code(book)))
     return redirect(url_for("books.book", code=book.code))
 
@@ -53,17 +53,17 @@ def find():
 @cached_page(tables=BOOK_TABLES)
 def short(code):
     """The label's QR code: the book page with the catch form ready (one tap, nothing required)."""
-    book, full = _book_or_404(code)
-    if not full:
+    book = rules.get_book(code, current_actor())
+    if not book.found_by_full_code:
         return redirect(url_for("books.book", code=book.code))
-    return _book_page(book, full_code=rules.full_code(book))
+    return _book_page(book)
 
 
 @bp.route("/books/<code>")
 @cached_page(tables=BOOK_TABLES)
 def book(code):
-    book, full = _book_or_404(code)
-    if full:
+    book = rules.get_book(code, current_actor())
+    if book.found_by_full_code:
         return redirect(url_for("books.short", code=rules.full_code(book)))
     if code != book.code:
         return redirect(url_for("books.book", code=book.code))
@@ -73,17 +73,15 @@ def book(code):
 @bp.route("/books/<code>/journal", methods=["POST"])
 def add_entry(code):
     """A journal entry from the book page (comment) or from the label's page (caught, released)."""
-    book, _full = _book_or_404(code)
     data = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
-    full = rules.full_code_given(book, data["code"], current_actor())
     actor = current_actor(create_device_if_missing=True)
+    book = rules.get_book(code, actor, full_code=data["code"])
     try:
-        entry, held = rules.add_entry(actor, book, full, data)
+        entry, held = rules.add_entry(book, actor, data)
     except (ValidationError, RateLimited) as error:
         if not error.fields:
             flash(error.message, "error")
-        page = _book_page(book, full_code=rules.full_code(book) if full else "", errors=error.fields,
-                          values=data, status=error.status)
+        page = _book_page(book, errors=error.fields, values=data, status=error.status)
         return _with_retry_after(page, error)
     if held:
         flash(_("Thank you! Your words will appear once a volunteer has had a look."))
@@ -138,7 +136,7 @@ def _new_page(actor, values, errors, status=200):
     added = None
     if request.args.get("added"):
         try:
-            added, _full = rules.find_book(request.args["added"], include_hidden=True)
+            added = rules.find_book(request.args["added"], include_hidden=True)
         except NotFound:
             added = None
         if added is not None and not rules.may_see_full_code(actor, added):
@@ -155,7 +153,7 @@ def _new_page(actor, values, errors, status=200):
 def label(code):
     """One label: for whoever registered the book, and volunteers (it carries the full code)."""
     actor = current_actor()
-    book, _full = _book_or_404(code, include_hidden=True)
+    book = rules.find_book(code, include_hidden=True, actor=actor)  # its owner may print it while it waits for review
     if not rules.may_see_full_code(actor, book):
         abort(403)
     return render_template("books/label.html", book=book, label=_label(book),
@@ -178,21 +176,16 @@ def _label(book):
             "qr": qr.svg(payload, label=full_code, css_class="book-label-qr")}
 
 
-def _book_or_404(code, include_hidden=False):
-    actor = current_actor()
-    if include_hidden:  # the label: its owner may print it while it waits for review
-        return rules.find_book(code, include_hidden=True, actor=actor)
-    return rules.get_book(code, actor)
-
-
-def _book_page(book, full_code="", errors=None, values=None, status=200):
+def _book_page(book, errors=None, values=None, status=200):
+    """The book page; found by its full code, it carries the catch form with that code."""
     entries = rules.journal(book)
     actor = current_actor()
     personal_to(book.device_id)
     return render_template(
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
         villages=directory.book_villages(book, entries),
-        full_code=full_code, errors=errors or {}, values=values or {}, languages=dict(rules.LANGUAGES),
-        verified=rules.registrant_verified(book), moves=rules.allowed_moves(book, actor, bool(full_code)),
+        full_code=rules.full_code(book) if book.found_by_full_code else "", errors=errors or {},
+        values=values or {}, languages=dict(rules.LANGUAGES),
+        verified=rules.registrant_verified(book), moves=rules.allowed_moves(book, actor),
         limits=rules.FIELD_LIMITS,
     ), status

@@ -59,7 +59,8 @@ def behalf_item():
                                    manage_url=url_for("giveaway.manage", code=item.code, token=token))
     return render_template("console/behalf_item.html", values=values, errors=errors,
                            categories=giveaway_rules.enabled_categories(), conditions=giveaway_rules.CONDITIONS,
-                           places=giveaway_rules.PLACES, limits=giveaway_rules.FIELD_LIMITS), status
+                           places=giveaway_rules.PLACES, limits=giveaway_rules.FIELD_LIMITS,
+                           max_photos=current_app.config["MAX_PHOTOS_PER_ITEM"]), status
 
 
 @bp.route("/behalf/notice", methods=["GET", "POST"])

@@ -1,18 +1,17 @@
 """Moderation rules: the queue of reported and held posts, hide / restore / delete, resolving
-reports, blocking a phone, verified neighbours. Every action writes its audit line in the same
-transaction. Views call these; the volunteer is ``g.volunteer`` (see session.audit)."""
+reports, blocking a phone, verified neighbours. Loaders ``get_post(target, actor)`` and
+``get_phone(device_id, actor)``, moves taking (record, actor), ``allowed_moves(post, actor)``: the
+domain contract. Every move writes its audit line in the same transaction (see session.audit)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import BuildError
 
 from .. import clock, photos
 from ..db import writing
 from ..devices import hold_address_of, release_address_of
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
 from ..network import outbox
 from ..people import vouching
@@ -40,42 +39,53 @@ class Post:
     device_id: int | None
     created_at: datetime
     hidden: bool
-    url: str | None
+    page_key: str | int  # the code or id of the record whose public page shows this post
+    open_reports: int = 0  # set by the queue: reports no volunteer has dealt with
+    awaiting_decision: bool = False  # set by the queue: held by the review words, nobody decided yet
 
     @property
     def kind_label(self):
         return KIND_LABELS[self.kind]
 
 
-def _public_url(endpoint, **values):
-    """The public page of a post, when its domain has one (None otherwise)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def describe(kind, record):
     if kind == "item":
-        title, text, url = record.title, record.description, _public_url("giveaway.item", code=record.code)
+        title, text, page_key = record.title, record.description, record.code
     elif kind == "book":
-        title, text, url = record.title, record.note, _public_url("books.book", code=record.code)
+        title, text, page_key = record.title, record.note, record.code
     elif kind == "journal":
-        title, text = record.book.title, record.note or record.place
-        url = _public_url("books.book", code=record.book.code)
+        title, text, page_key = record.book.title, record.note or record.place, record.book.code
     elif kind == "notice":
-        title, text, url = record.title, record.body, _public_url("board.notice", notice_id=record.id)
+        title, text, page_key = record.title, record.body, record.id
     else:
-        title, text = record.notice.title, record.body
-        url = _public_url("board.notice", notice_id=record.notice_id)
+        title, text, page_key = record.notice.title, record.body, record.notice_id
     return Post(kind=kind, target=canonical_target(kind, record), title=title, text=text or "",
                 pseudonym=record.pseudonym, device_id=record.device_id, created_at=record.created_at,
-                hidden=record.hidden, url=url)
+                hidden=record.hidden, page_key=page_key)
 
 
-def post(target):
+def _require_volunteer(actor):
+    if not actor.is_volunteer:
+        raise Forbidden()
+
+
+def get_post(target, actor):
+    """The loader: any post, hidden or not, as the console shows it (volunteers only)."""
+    _require_volunteer(actor)
     kind, record = find_target(target)
     return describe(kind, record)
+
+
+def allowed_moves(post, actor):
+    """The buttons a volunteer sees under a post."""
+    if not actor.is_volunteer:
+        return set()
+    moves = {"restore" if post.hidden else "hide", "delete"}
+    if post.open_reports:
+        moves.add("resolve")
+    elif post.awaiting_decision:
+        moves.add("keep_hidden")
+    return moves
 
 
 @dataclass
@@ -99,12 +109,15 @@ def queue():
     entries = []
     for target, flags in open_flags.items():
         try:
-            found = post(target)
+            found = describe(*find_target(target))
+            found.open_reports = len(flags)
         except (NotFound, ValidationError):
             found = None
         entries.append(QueueEntry(found, target, flags, bool(found and held_for_review(found.title, found.text))))
     entries.sort(key=lambda entry: -entry.weight)
-    entries.extend(QueueEntry(p, p.target, [], True) for p in _held_without_decision(set(open_flags)))
+    for held in _held_without_decision(set(open_flags)):
+        held.awaiting_decision = True
+        entries.append(QueueEntry(held, held.target, [], True))
     return entries
 
 
@@ -138,18 +151,19 @@ def _resolve_flags(target, resolution):
             .where(Flag.target == target, Flag.resolved_at.is_null()).execute())
 
 
-def hide(target, note=""):
-    _decide(target, hidden=True, resolution="hidden", note=note)
+def hide(post, actor, note=""):
+    _decide(post, actor, hidden=True, resolution="hidden", note=note)
 
 
-def restore(target, note=""):
-    _decide(target, hidden=False, resolution="restored", note=note)
+def restore(post, actor, note=""):
+    _decide(post, actor, hidden=False, resolution="restored", note=note)
 
 
-def _decide(target, hidden, resolution, note):
+def _decide(post, actor, hidden, resolution, note):
     """Hide or show a post, close its reports, and write it in the audit log."""
+    _require_volunteer(actor)
     with writing():
-        kind, record = find_target(target)
+        kind, record = find_target(post.target)
         target = canonical_target(kind, record)
         set_hidden(record, hidden)
         outbox.moderated(target, "hide" if hidden else "restore")
@@ -157,10 +171,11 @@ def _decide(target, hidden, resolution, note):
         audit("hide" if hidden else "restore", target, note)
 
 
-def delete(target, note=""):
+def delete(post, actor, note=""):
     """Delete a post for good (an item's photos links, a book's journal, a notice's replies go too)."""
+    _require_volunteer(actor)
     with writing():
-        kind, record = find_target(target)
+        kind, record = find_target(post.target)
         target = canonical_target(kind, record)
         summary = describe(kind, record).title
         photo_ids = photos.referenced_by(record)
@@ -172,8 +187,10 @@ def delete(target, note=""):
     photos.remove_files(gone)  # after the commit: a refused delete keeps its photos
 
 
-def resolve(target, note=""):
-    """Close the reports of a post that stays as it is (shown or hidden)."""
+def resolve(target, actor, note=""):
+    """Close the reports of a post that stays as it is (shown or hidden). Reports are named by their
+    target, not a post: the post may be gone already."""
+    _require_volunteer(actor)
     with writing():
         count = _resolve_flags(target, "dismissed")
         if not count:
@@ -181,17 +198,20 @@ def resolve(target, note=""):
         audit("resolve_reports", target, note)
 
 
-def keep_hidden(target, note=""):
+def keep_hidden(post, actor, note=""):
     """A post held by the review words stays hidden: record the decision so it leaves the queue."""
+    _require_volunteer(actor)
     with writing():
-        kind, record = find_target(target)
+        kind, record = find_target(post.target)
         target = canonical_target(kind, record)
         audit("keep_hidden", target, note)
 
 
 # --- Phones -------------------------------------------------------------------------------------
 
-def device(device_id):
+def get_phone(device_id, actor):
+    """The loader of a phone's console page (volunteers only)."""
+    _require_volunteer(actor)
     found = Device.get_or_none(Device.id == device_id)
     if found is None:
         raise NotFound()
@@ -209,21 +229,21 @@ def author_posts(device_id):
     return posts[:AUTHOR_POSTS_LIMIT]
 
 
-def block(device_id, reason):
+def block(phone, actor, reason):
     reason = " ".join((reason or "").split())
     if not 2 <= len(reason) <= REASON_MAX:
         raise ValidationError(fields={"reason": _l("Please write why (a few words, 300 characters at most).")})
     with writing():
-        phone = device(device_id)
+        phone = get_phone(phone.id, actor)
         phone.blocked_at, phone.blocked_reason = clock.now(), reason
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
         audit("block", _device_target(phone), reason)
     hold_address_of(phone)
 
 
-def unblock(device_id):
+def unblock(phone, actor):
     with writing():
-        phone = device(device_id)
+        phone = get_phone(phone.id, actor)
         phone.blocked_at, phone.blocked_reason = None, None
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
         audit("unblock", _device_target(phone))
@@ -247,21 +267,21 @@ def find_pseudonym(typed):
     return phone
 
 
-def verify(pseudonym, volunteer):
-    """Mark the phone that holds ``pseudonym`` as a verified neighbour (met in person)."""
+def verify(phone, actor):
+    """Mark this phone (``find_pseudonym``) as a verified neighbour (met in person)."""
     with writing():
-        phone = find_pseudonym(pseudonym)
+        phone = get_phone(phone.id, actor)
         if phone.verified_at is not None:
             raise Conflict(_l("This neighbour is already verified."))
-        phone.verified_at, phone.verified_by, phone.verified_how = clock.now(), volunteer, "volunteer"
+        phone.verified_at, phone.verified_by, phone.verified_how = clock.now(), actor.volunteer, "volunteer"
         phone.save(only=[Device.verified_at, Device.verified_by, Device.verified_how])
         audit("verify", _device_target(phone))
     return phone
 
 
-def unverify(device_id):
+def unverify(phone, actor):
     with writing():
-        phone = device(device_id)
+        phone = get_phone(phone.id, actor)
         how = phone.verified_how or "volunteer"
         phone.verified_at, phone.verified_by, phone.verified_how, phone.badge_street = None, None, "", ""
         phone.save(only=[Device.verified_at, Device.verified_by, Device.verified_how, Device.badge_street])

@@ -47,9 +47,14 @@ def index():
     return render_template(
         "giveaway/index.html", items=items, photos=rules.first_photos(items), page=page, next_page=next_page,
         args={key: value for key, value in args.items() if value}, status=status,
-        status_filters=STATUS_FILTERS, categories=rules.enabled_categories(),
-        status_of=rules.status_of, status_label=rules.status_label,
+        status_filters=STATUS_FILTERS, categories=rules.enabled_categories(), statuses=_statuses(items),
     )
+
+
+def _statuses(items):
+    """Each listed item's status as it is now and its label: {item id: (status, label)}."""
+    current = {item.id: rules.status_of(item) for item in items}
+    return {item.id: (current[item.id], rules.status_label(item, current[item.id])) for item in items}
 
 
 @bp.route("/offer", methods=["GET", "POST"], defaults={"kind": "offer"}, endpoint="offer")

@@ -1,5 +1,7 @@
 """Reports, thanks and neighbours' pages: what people say about posts and about each other."""
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 
 from .. import settings
@@ -29,6 +31,37 @@ def find_target(target):
     if record is None:
         raise NotFound()
     return kind, record
+
+
+@dataclass
+class Target:
+    """What a report or a thanks points at: the kind of post and its record."""
+
+    kind: str
+    record: object
+
+    @property
+    def key(self):
+        """Its one spelling (``item:CODE``, ``notice:ID``...): one phone reports it once."""
+        return canonical_target(self.kind, self.record)
+
+
+def get_target(target, actor):
+    """The loader: the post a report or a thanks names, as a Target; NotFound, or ValidationError
+    for a malformed name. Hidden posts are found too: a report of one is answered calmly (its page
+    does not show it), and volunteers decide on them."""
+    return Target(*find_target(target))
+
+
+def allowed_moves(target, actor):
+    """What this actor may do about a post: report it while it shows, thank a giver or a poster."""
+    moves = set()
+    if not target.record.hidden:
+        moves.add("report")
+        own = actor.device is not None and target.record.device_id == actor.device.id
+        if target.kind in THANKABLE and not own:
+            moves.add("thank")
+    return moves
 
 
 def set_hidden(record, hidden):
@@ -73,8 +106,8 @@ def open_flag_weight(target):
     return int(total or 0)
 
 
-def report(actor, target, reason):
-    """Record one phone's report; hide the target once the open reports weigh the box's threshold.
+def report(target, actor, reason):
+    """Record one phone's report of a Target; hide it once the open reports weigh the box's threshold.
 
     Returns (flag, hidden): ``hidden`` is true when this report hid the target. A second report of
     the same target by the same phone raises Conflict (the first one counts).
@@ -92,8 +125,8 @@ def report(actor, target, reason):
         raise Unauthorized()
     check_rate(actor, "report")
     with writing():
-        kind, record = find_target(target)
-        target = canonical_target(kind, record)
+        record = get_target(target.key, actor).record  # read again inside the write
+        target = target.key
         if Flag.get_or_none(Flag.target == target, Flag.device == actor.device) is not None:
             raise Conflict(_l("You have already reported this. Thank you: a volunteer will look at it."))
         verified = actor.device.verified_at is not None
@@ -107,25 +140,25 @@ def report(actor, target, reason):
     return flag, hides
 
 
-def thank(actor, target):
-    """Thank the giver of an item or the poster of a notice, once per phone and target."""
+def thank(target, actor):
+    """Thank the giver of an item or the poster of a notice (a Target), once per phone."""
     from .. import clock
     from ..db import writing
     from ..errors import Conflict, Forbidden, NotFound, Unauthorized
     from ..models import Thanks
 
-    if (target or "").partition(":")[0] not in THANKABLE:
+    if target.kind not in THANKABLE:
         raise ValidationError(fields={"target": _l("Only a giver or a notice's poster can be thanked.")})
     if actor.device is None:
         raise Unauthorized()
     check_rate(actor, "thanks")
     with writing():
-        kind, record = find_target(target)
+        record = get_target(target.key, actor).record  # read again inside the write
         if record.hidden:
             raise NotFound()
         if record.device_id is not None and record.device_id == actor.device.id:
             raise Forbidden(_l("You cannot thank yourself, but it is a nice thought."))
-        target = canonical_target(kind, record)
+        target = target.key
         address = actor.address
         by_address = (Thanks.address == address) if address else False
         if Thanks.select().where(Thanks.target == target, (Thanks.device == actor.device) | by_address).exists():
@@ -136,16 +169,21 @@ def thank(actor, target):
         )
 
 
-def profile(pseudonym):
-    """What a neighbour's page shows: member since, verified, thanks received, notices and items given.
-
-    Returns None when no phone holds this pseudonym."""
-    from ..board.rules import current_notices
-    from ..models import Item, Notice, Thanks
+def get_neighbour(pseudonym, actor):
+    """The loader of a neighbour's page: the phone that holds this pseudonym, or NotFound."""
+    from ..errors import NotFound
 
     device = Device.get_or_none(Device.pseudonym == pseudonym)
     if device is None:
-        return None
+        raise NotFound()
+    return device
+
+
+def profile(device):
+    """What a neighbour's page shows: member since, verified, thanks received, notices and items given."""
+    from ..board.rules import current_notices
+    from ..models import Item, Notice, Thanks
+
     given = (
         Item.select()
         .where(Item.device == device, Item.kind == "offer", Item.status == "taken",

@@ -15,13 +15,10 @@ from . import bp, rules, vouching
 @bp.route("/people/<pseudonym>")
 def profile(pseudonym):
     """A neighbour's page: member since, verified badge, thanks received, notices and items given."""
-    page = rules.profile(pseudonym)
-    if page is None:
-        abort(404)
     actor = current_actor()
-    return render_template("people/profile.html", **page, time_account=timebank.account(page["device"], actor),
-                           badge=vouching.badge(page["device"]),
-                           vouch_moves=vouching.allowed_moves(page["device"], actor))
+    device = rules.get_neighbour(pseudonym, actor)
+    return render_template("people/profile.html", **rules.profile(device), time_account=timebank.account(device, actor),
+                           badge=vouching.badge(device), vouch_moves=vouching.allowed_moves(device, actor))
 
 
 def _back():
@@ -37,19 +34,18 @@ def _back():
 @bp.route("/report", methods=["GET", "POST"])
 def report():
     """GET: a short form (what is wrong?). POST: record the report and confirm calmly."""
-    target = request.values.get("target", "")
+    actor = current_actor(create_device_if_missing=request.method == "POST")
     try:
-        kind, record = rules.find_target(target)
+        target = rules.get_target(request.values.get("target", ""), actor)
     except ValidationError:
         abort(404)
-    if record.hidden and request.method == "GET":
+    if "report" not in rules.allowed_moves(target, actor) and request.method == "GET":
         return render_template("people/report_done.html", already_hidden=True, back=_back())
-    described = rules.describe_target(kind, record)
     values, errors = {"reason": ""}, {}
     if request.method == "POST":
         values["reason"] = request.form.get("reason", "")
         try:
-            _flag, hidden = rules.report(current_actor(create_device_if_missing=True), target, values["reason"])
+            _flag, hidden = rules.report(target, actor, values["reason"])
         except ValidationError as error:
             errors = error.fields
         except Conflict as error:
@@ -58,8 +54,9 @@ def report():
             return render_template("people/report_done.html", hidden=hidden, back=_back())
     status = 400 if errors else 200
     return render_template(
-        "people/report.html", target=target, kind=kind, described=described, values=values,
-        errors=errors, back=_back(),
+        "people/report.html", target=target.key, kind=target.kind,
+        described=rules.describe_target(target.kind, target.record), values=values, errors=errors,
+        back=_back(), reason_max=rules.REASON_MAX,
     ), status
 
 
@@ -67,7 +64,8 @@ def report():
 def thanks():
     """Say thank you to a giver or a poster, then go back to the page the button was on."""
     try:
-        thanked = rules.thank(current_actor(create_device_if_missing=True), request.form.get("target", ""))
+        actor = current_actor(create_device_if_missing=True)
+        thanked = rules.thank(rules.get_target(request.form.get("target", ""), actor), actor)
     except (Conflict, Forbidden) as error:
         flash(error.message, "info")
     except (ValidationError, NotFound):
