@@ -3,6 +3,8 @@ MAX_AGE on the box clock; anything personal is never cached."""
 
 from datetime import datetime
 
+import pytest
+
 from boxlocale import clock, pagecache
 from boxlocale.db import writing
 from boxlocale.models import Setting
