@@ -46,4 +46,7 @@ def init_app(app):
         return response
 
     app.jinja_env.globals["static_url"] = static_url
+    from .photos import input_attributes
+
+    app.jinja_env.globals["photo_input_attributes"] = input_attributes
     app.extensions["static_hashes"] = hashes

@@ -45,7 +45,10 @@ def cmd_serve(args):
     args.data_dir_lock = hold_data_dir(_data_dir(args))
     app = _app(args)
     _clean_at_start(app)
+    from . import server_errors
     from .serving import make_server
+
+    server_errors.install(app)
 
     where = {"sockets": sockets} if sockets else {"host": args.host, "port": args.port}
     server = make_server(app, where, args.threads, per_address=app.config["CONNECTIONS_PER_ADDRESS"],

@@ -162,10 +162,13 @@ def set_device_cookie(response):
     key = g.get("new_device_key")
     device = g.get("device")
     if key and device is not None and device.id is not None:
-        response.set_cookie(
-            COOKIE, key, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/"
-        )
+        set_key_cookie(response, key)
     return response
+
+
+def set_key_cookie(response, key):
+    """This phone is the device of ``key`` from now on."""
+    response.set_cookie(COOKIE, key, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/")
 
 
 @dataclass

@@ -117,17 +117,30 @@ class DataDirBusy(Exception):
     """Another process holds the data dir (the box is running)."""
 
 
+# The data dirs this process serves, by real path: their shared lock's open folder.
+_held = {}
+
+
 def hold_data_dir(data_dir):
     """Take the shared lock of a running box; returns the open folder, to keep for the process's life."""
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     fd = os.open(data_dir, os.O_RDONLY | os.O_DIRECTORY)
     fcntl.flock(fd, fcntl.LOCK_SH)  # waits for a restore in progress to finish
+    _held[os.path.realpath(data_dir)] = fd
     return fd
 
 
 @contextmanager
 def data_dir_exclusive(data_dir):
-    """Hold the data dir alone (no box running on it), else raise DataDirBusy at once."""
+    """Hold the data dir alone (no box running on it), else raise DataDirBusy at once.
+
+    The box serving this data dir itself (a restore from its console) turns its own shared lock
+    exclusive for the while, and back: only another process on the data dir makes it busy."""
+    own = _held.get(os.path.realpath(data_dir))
+    if own is not None:
+        with _own_lock_exclusive(own, data_dir):
+            yield
+        return
     fd = os.open(data_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         try:
@@ -137,3 +150,16 @@ def data_dir_exclusive(data_dir):
         yield
     finally:
         os.close(fd)
+
+
+@contextmanager
+def _own_lock_exclusive(fd, data_dir):
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as error:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # a failed conversion may have dropped the shared lock
+        raise DataDirBusy(str(data_dir)) from error
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_SH)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from flask import current_app
-from flask_babel import format_datetime, get_locale, get_timezone, to_user_timezone
+from flask_babel import get_locale
 
 
 def local_zone():
@@ -32,32 +32,94 @@ def parse_local(text):
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def date_text(moment, fmt="medium"):
-    """The local date of a naive UTC moment, as Flask-Babel's format_date writes it."""
+def date_text(moment, fmt=None):
+    """The local day of a naive UTC moment as people write it: "samedi 12 décembre", "1er décembre",
+    "Saturday 12 December"; the year only when it is not this year. (``fmt`` is ignored: one format.)"""
     if not moment:
         return ""
-    return _day_text(to_user_timezone(moment).date(), fmt, get_locale())
+    local = _local(moment)
+    return _day_text(local.date(), _this_year(), str(get_locale()))
 
 
-@lru_cache(maxsize=512)
-def _day_text(day, fmt, locale):
-    # Remembered: a listing shows the same few days over and over, and Babel's formatting is slow.
-    return babel_format_date(day, fmt, locale=locale)
-
-
-def datetime_text(moment, fmt="medium"):
-    """Flask-Babel's format_datetime, remembered: the same notices show their dates on every view."""
+def datetime_text(moment, fmt=None):
+    """A naive UTC moment as people write it: "samedi 12 décembre à 20 h", "Saturday 12 December at
+    20:00": no seconds, no time-zone name. (``fmt`` is ignored: one format everywhere.)"""
     if not moment:
         return ""
-    return _moment_text(moment, fmt, get_locale(), get_timezone())
+    local = _local(moment)
+    language = str(get_locale())
+    return _AT.get(language, _AT["en"]).format(day=_day_text(local.date(), _this_year(), language),
+                                               time=_time_text(local.hour, local.minute, language))
+
+
+def span_text(start, end):
+    """An event's time: "samedi 12 décembre, 20 h – 23 h 30" on one day, else both moments in full."""
+    if not end:
+        return datetime_text(start)
+    local_start, local_end = _local(start), _local(end)
+    if local_start.date() != local_end.date():
+        return f"{datetime_text(start)} – {datetime_text(end)}"
+    language = str(get_locale())
+    day = _day_text(local_start.date(), _this_year(), language)
+    return (f"{day}, {_time_text(local_start.hour, local_start.minute, language)} – "
+            f"{_time_text(local_end.hour, local_end.minute, language)}")
+
+
+_AT = {"fr": "{day} à {time}", "en": "{day} at {time}"}
+
+
+def _local(moment):
+    return moment.replace(tzinfo=UTC).astimezone(local_zone())
+
+
+def _this_year():
+    from . import clock
+
+    return _local(clock.now()).year
 
 
 @lru_cache(maxsize=1024)
-def _moment_text(moment, fmt, locale, zone):
-    return format_datetime(moment, fmt)
+def _day_text(day, this_year, language):
+    # Remembered: a listing shows the same few days over and over, and Babel's names are slow to look up.
+    weekday = babel_format_date(day, "EEEE", locale=language)
+    month = babel_format_date(day, "MMMM", locale=language)
+    number = "1er" if language == "fr" and day.day == 1 else str(day.day)
+    text = f"{weekday} {number} {month}"
+    return text if day.year == this_year else f"{text} {day.year}"
+
+
+def _time_text(hour, minute, language):
+    if language == "fr":
+        return f"{hour} h" if minute == 0 else f"{hour} h {minute:02d}"
+    return f"{hour:02d}:{minute:02d}"
+
+
+def number_text(value, digits=1):
+    """A decimal as the language writes it: "3,1" in French, "3.1" in English."""
+    from babel.numbers import format_decimal
+
+    if value is None:
+        return ""
+    return format_decimal(round(value, digits), format="#,##0." + "#" * digits, locale=str(get_locale()))
+
+
+def size_text(count):
+    """A size in bytes as people read it: "3,1 Mo", "850 ko" (English "3.1 MB", "850 KB")."""
+    from flask_babel import gettext as _
+
+    if count is None:
+        return ""
+    if count < 1024 * 1024:
+        return _("%(size)s KB", size=number_text(count / 1024, 0))
+    if count < 1024 ** 3:
+        return _("%(size)s MB", size=number_text(count / 1024 ** 2))
+    return _("%(size)s GB", size=number_text(count / 1024 ** 3))
 
 
 def init_app(app):
     app.jinja_env.filters["datetime"] = datetime_text
     app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["iso"] = iso
+    app.jinja_env.globals["span_text"] = span_text
+    app.jinja_env.filters["number"] = number_text
+    app.jinja_env.filters["size"] = size_text

@@ -302,9 +302,32 @@ CREATE INDEX item_reserved_by ON item(reserved_by_id, status);
 """
 
 
+# "My posts" and answers: a phone's recovery code and last-visit mark, replies under give-box items,
+# the reserver's message to the giver, carpool seats asked for and accepted.
+V8_MY_POSTS = """
+ALTER TABLE device ADD COLUMN recovery_hash TEXT;
+ALTER TABLE device ADD COLUMN seen_at DATETIME;
+CREATE UNIQUE INDEX device_recovery ON device(recovery_hash);
+ALTER TABLE item ADD COLUMN reserve_message TEXT NOT NULL DEFAULT '';
+CREATE TABLE item_reply (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES item(id) ON DELETE CASCADE,
+    body TEXT NOT NULL,
+    pseudonym TEXT NOT NULL DEFAULT '',
+    device_id INTEGER REFERENCES device(id) ON DELETE SET NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX item_reply_item ON item_reply(item_id, created_at);
+CREATE INDEX item_reply_created ON item_reply(created_at);
+ALTER TABLE reply ADD COLUMN seat_request INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reply ADD COLUMN accepted_at DATETIME;
+"""
+
+
 # Flat at 10x the data: a filter walks an index that has its column, so a rare value (or none) costs the
 # few rows that match, not every visible row. Each ends in created_at: still newest first, no sort.
-V8_FILTER_INDEXES = """
+V9_FILTER_INDEXES = """
 CREATE INDEX item_visible_status_created ON item(hidden, status, created_at);
 CREATE INDEX item_visible_category_created ON item(hidden, category, created_at);
 CREATE INDEX item_visible_kind_created ON item(hidden, kind, created_at);
@@ -434,7 +457,8 @@ STEPS = [
     lambda database: _run_script(database, V5_NETWORK),
     lambda database: _run_script(database, V6_HOSTILE_WIFI),
     lambda database: _run_script(database, V7_BEYOND_THE_GIFT),
-    lambda database: _run_script(database, V8_FILTER_INDEXES),
+    lambda database: _run_script(database, V8_MY_POSTS),
+    lambda database: _run_script(database, V9_FILTER_INDEXES),
 ]
 LATEST = len(STEPS)
 

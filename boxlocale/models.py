@@ -49,6 +49,8 @@ class Device(BaseModel):
     verified_by = ForeignKeyField(Volunteer, null=True, on_delete="SET NULL")
     verified_how = CharField(default="")  # volunteer | vouched | letterbox: the way the badge was given
     badge_street = CharField(default="")  # letterbox badges: the street, only if the neighbour wants it shown
+    recovery_hash = CharField(null=True, unique=True)  # a code written down brings the posts to another phone
+    seen_at = DateTimeField(null=True)  # "since your last visit" starts here (moved only by the person)
 
 
 class Audit(BaseModel):
@@ -98,6 +100,7 @@ class Item(BaseModel):
     taken_by = ForeignKeyField(Device, null=True, on_delete="SET NULL", backref="+")
     would_have_bought = BooleanField(null=True)
     inventory = DeferredForeignKey("Inventory", null=True, on_delete="SET NULL")  # closed as not found
+    reserve_message = TextField(default="")  # the reserver to the giver: "I'll come by at 6"
 
 
 class ItemPhoto(BaseModel):
@@ -163,6 +166,19 @@ class Notice(BaseModel):
 
 class Reply(BaseModel):
     notice = ForeignKeyField(Notice, on_delete="CASCADE", backref="replies")
+    body = TextField()
+    pseudonym = CharField(default="")
+    device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    hidden = BooleanField(default=False)
+    created_at = DateTimeField()
+    seat_request = BooleanField(default=False)  # a carpool passenger asking for a seat
+    accepted_at = DateTimeField(null=True)  # the driver took them: one seat fewer
+
+
+class ItemReply(BaseModel):
+    """A public answer under a give-box item ("I have one" on a wanted post, a question on an offer)."""
+
+    item = ForeignKeyField(Item, on_delete="CASCADE", backref="replies")
     body = TextField()
     pseudonym = CharField(default="")
     device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
@@ -323,6 +339,6 @@ class NetSync(BaseModel):
 
 ALL_MODELS = [
     Setting, Volunteer, Device, Audit, Photo, Item, ItemPhoto, Book, JournalEntry, Notice, Reply,
-    Flag, Thanks, NetEvent, NetBox, NetOrigin, NetTombstone, NetSync, TimeEntry, Draw, DrawEntry, Inventory, Vouch,
-    LetterboxCode,
+    ItemReply, Flag, Thanks, NetEvent, NetBox, NetOrigin, NetTombstone, NetSync, TimeEntry, Draw, DrawEntry,
+    Inventory, Vouch, LetterboxCode,
 ]

@@ -417,3 +417,19 @@ def init_app(app):
     app.jinja_env.globals["thumb_url"] = thumb_url
     app.jinja_env.globals["small_url"] = small_url
     app.jinja_env.globals["small_size"] = small_size
+
+
+def input_attributes(multiple=False):
+    """The attributes of a photo field for the optional script (static/js/photos.js) that shrinks
+    photos in the phone before they cross the wifi: the display size, the request limit, its words."""
+    from flask import current_app
+    from flask_babel import gettext as _
+
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return {
+        "accept": "image/jpeg,image/png,image/webp", "multiple": multiple, "data-shrink": DISPLAY_SIZE,
+        "data-max-bytes": limit - 64 * 1024,  # room for the form's other fields
+        "data-working": _("Making the photo lighter for the wifi…"),
+        "data-ready": _("Ready to send: %s MB in all."),
+        "data-too-large": _("These photos are too large for the box even made lighter: choose fewer."),
+    }

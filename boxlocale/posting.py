@@ -26,9 +26,24 @@ def fold(text):
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+def _skeleton(name):
+    """A name as the eye reads it: no accents, case, l33t digits, spaces or punctuation."""
+    return re.sub(r"[^a-z]", "", fold(name).translate(_LEET))
+
+
 def _looks_official(name):
-    squashed = re.sub(r"[^a-z]", "", fold(name).translate(_LEET))
+    squashed = _skeleton(name)
     return any(word in squashed for word in _RESERVED)
+
+
+def _looks_like_a_verified_neighbour(name, device):
+    """True when ``name`` reads like the pseudonym of another phone a volunteer verified
+    ("Jeannétte" or "J3annette" next to a verified "Jeannette")."""
+    squashed = _skeleton(name)
+    verified = Device.select(Device.id, Device.pseudonym).where(
+        Device.verified_at.is_null(False), Device.pseudonym.is_null(False))
+    return any(_skeleton(other.pseudonym) == squashed for other in verified
+               if device is None or other.id != device.id)
 
 
 def clean_pseudonym(typed):
@@ -59,6 +74,9 @@ def resolve_pseudonym(device, typed):
     holder = Device.get_or_none(Device.pseudonym == name)
     if holder is not None and (device is None or holder.id != device.id):
         raise ValidationError(fields={"pseudonym": _l("This pseudonym is already used by another neighbour.")})
+    if _looks_like_a_verified_neighbour(name, device):
+        raise ValidationError(fields={"pseudonym": _l(
+            "This name could be mistaken for a verified neighbour's: choose another.")})
     if device is not None and device.pseudonym != name:
         device.pseudonym = name
         device.save(only=[Device.pseudonym])

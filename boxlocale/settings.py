@@ -22,6 +22,9 @@ DEFAULTS = {
     "book_prefix": "BOX",
     "default_language": "fr",
     "host_name": "box.lan",
+    # The box's own address on its wifi (deploy/pi/install.sh's BOX_ADDRESS): printed in digits for
+    # phones whose strict Private DNS cannot resolve the box's name.
+    "box_address": "10.42.0.1",
     "wifi_ssid": "BoxLocale",
     "wifi_password": "",
     "hold_hours": 24,

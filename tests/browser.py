@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
-from .conftest import require_tool
+from .conftest import ROOT, require, require_tool
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -225,3 +225,27 @@ def on_screen(locator):
     """Inside the viewport (Playwright's is_visible() is true for a box moved off screen)."""
     box = locator.bounding_box()
     return box is not None and box["x"] >= 0 and box["y"] >= 0
+
+
+# axe-core, the accessibility checker: .ci/run packs a pinned version from the npm registry into
+# .cache/axe (nothing is fetched by the tests themselves).
+AXE_SCRIPT = ROOT / ".cache" / "axe" / "package" / "axe.min.js"
+AXE_BAD = ("serious", "critical")
+
+
+def axe_violations(page, skip=()):
+    """The serious and critical axe-core violations of the page as it is now: ["rule: target", ...].
+    Injected through the DevTools protocol, so the box's strict CSP (no inline script) is untouched.
+    ``skip``: rule ids left out, each for a reason the caller gives."""
+    require(AXE_SCRIPT.exists(), f"axe-core is not at {AXE_SCRIPT} (.ci/run fetches it with npm pack)")
+    page.wait_for_load_state("load")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT.read_text() + "\n;undefined")
+    results = page.evaluate("""async (skip) => {
+        const rules = Object.fromEntries(skip.map(id => [id, {enabled: false}]));
+        const found = await axe.run(document, {resultTypes: ['violations'], rules});
+        return found.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                          targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
+    }""", list(skip))
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(v['targets'])}"
+            for v in results if v["impact"] in AXE_BAD]

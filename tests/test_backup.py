@@ -208,3 +208,18 @@ def test_the_console_warns_when_the_disk_is_almost_full(app, client, monkeypatch
     assert "presque pleine" in client.get("/console/").get_data(as_text=True)
     monkeypatch.setattr(backup, "disk_space", lambda data_dir: (50 * 2**20, 100 * 2**20))
     assert "presque pleine" not in client.get("/console/").get_data(as_text=True)
+
+
+def test_two_restores_in_the_same_second_keep_both_previous_datas(demo_box, tmp_path):
+    from datetime import datetime
+
+    from boxlocale import backup, clock
+
+    archive = backup.create(demo_box, tmp_path / "out")
+    clock.freeze(datetime(2026, 12, 1, 12, 0, 0))
+    try:
+        first = backup.restore(archive, demo_box)
+        second = backup.restore(archive, demo_box)
+    finally:
+        clock.freeze(None)
+    assert first != second and (first / "boxlocale.sqlite3").exists() and (second / "boxlocale.sqlite3").exists()

@@ -63,6 +63,8 @@ def test_weighted_reports_hide_a_notice_until_a_volunteer_decides(live_box):
         db.execute("UPDATE device SET verified_at = '2026-11-01 10:00:00' WHERE pseudonym = 'Odile'")
     assert "masqué" in report(trusted)  # 1 + 2 reaches the threshold of 3
 
-    assert poster.get(live_box.url + page).status_code == 404
+    assert first.get(live_box.url + page).status_code == 404
+    own = poster.get(live_box.url + page)  # its author reads that it is hidden, and why
+    assert own.status_code == 200 and "Annonce masquée" in own.text and "Autre chose" in own.text
     assert poster.get(live_box.url + f"/api/v1/notices/{notice_id}").status_code == 404
     assert "Montres" not in poster.get(live_box.url + "/board/").text

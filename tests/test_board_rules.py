@@ -210,8 +210,9 @@ def test_review_words_hold_posts_until_a_volunteer_reads_them(ctx):
     held = post(actor, title="Pas une arnaque")
     assert held.hidden and rules.board()[0] == []
     with pytest.raises(NotFound):
-        rules.get_notice(held.id, actor)
+        rules.get_notice(held.id, poster("Someone else"))
     assert rules.get_notice(held.id, Actor(volunteer=object())).id == held.id
+    assert rules.get_notice(held.id, actor).id == held.id  # its author sees it (and why it waits)
     notice = post(actor, title="Une vraie offre")
     reply = rules.add_reply(notice, actor, {"body": "C'est une ARNAQUE"})
     assert reply.hidden and rules.replies_of(notice) == []

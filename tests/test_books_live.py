@@ -42,7 +42,7 @@ def test_register_label_catch_release_timeline(live_box):
     assert released.status_code == 303
     timeline = requests.get(live_box.url + "/books/BOX-0001", headers={"Accept-Language": "fr"}, timeout=5).text
     journal = timeline[timeline.index('id="h-journal"'):]
-    order = [journal.index(word) for word in ("Enregistré", "Trouvé", "Relâché", "Café de la Gare")]
+    order = [journal.index(word) for word in ("Enregistré", "Trouvé", "Déposé", "Café de la Gare")]
     assert order == sorted(order)
     assert "Martine" in timeline and "Lucie" in timeline and "Lu en deux jours." in timeline
     assert "Passé entre les mains de 2 personnes" in timeline

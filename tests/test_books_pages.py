@@ -193,7 +193,7 @@ def test_shelf_page_search_filters_and_views(app, client):
         register_page(client, title=title, author=author, language=language)
     shelf = client.get("/books/").get_data(as_text=True)
     assert all(title in shelf for title in ("Les Misérables", "Treasure Island", "Germinal"))
-    assert 'action="/books/find"' in shelf
+    assert 'action="/books/find"' not in shelf  # one search box: it finds codes too
     found = client.get("/books/?q=miserables").get_data(as_text=True)
     assert "Les Misérables" in found and "Germinal" not in found
     english = client.get("/books/?language=en").get_data(as_text=True)
@@ -232,4 +232,5 @@ def test_hidden_books_are_404_and_not_listed(app, client):
 def test_templates_have_no_inline_style_or_script():
     for template in Path(ROOT / "boxlocale" / "templates" / "books").glob("*.html"):
         text = template.read_text()
-        assert "style=" not in text and "<style" not in text and "<script" not in text, template.name
+        inline_script = re.search(r"<script(?![^>]*\bsrc=)", text)  # the box's own script files are fine
+        assert "style=" not in text and "<style" not in text and not inline_script, template.name

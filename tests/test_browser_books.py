@@ -63,7 +63,11 @@ def test_register_a_book_print_its_label_and_another_phone_catches_it(phones, tm
     assert page2.locator(".flash[role=status]").inner_text() == "Merci ! Le voyage du livre continue avec vous."
     timeline = page2.locator("ol.timeline")
     assert "Trouvé" in timeline.inner_text()
-    assert page2.locator("#h-move").count() == 0  # the public page does not carry the full code
+    # The finder holds the book now: back on its page, "I am leaving it" with no code to scan again.
+    assert page2.locator("#h-move").is_visible()
+    page2.locator("section.book-move .actions button[value=released]").click()
+    assert "Déposé" in page2.locator("ol.timeline").inner_text()
+    assert page2.locator("#h-move").count() == 0  # released: it no longer holds it
     assert full_code not in page2.content()
 
     page.goto(owner.url(f"/books/{full_code[:8]}"))

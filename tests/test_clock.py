@@ -102,7 +102,7 @@ def test_the_clock_page_shows_a_held_jump_and_accepting_it(app, client, frozen_c
     clock.now()
     clock.jump_system_clock(days=10)
     html = client.get("/console/clock").get_data(as_text=True)
-    assert "bond de 10.0 jours" in html
+    assert "bond de 10 jours" in html
     assert post(client, "/console/clock/accept-jump").status_code == 302
     assert clock.now() == START + timedelta(days=10)
     assert "bond de" not in client.get("/console/clock").get_data(as_text=True)

@@ -58,3 +58,21 @@ def test_setting_the_clock_from_the_phone_in_one_tap(phone):
     assert audit.ok
     line = re.search(r"a réglé l(?:'|&#39;)horloge</td><td>clock</td><td>\+(\d+) s", page.content())
     assert line and abs(int(line.group(1)) - 3 * 86400) < 600
+
+
+def test_the_backups_and_audit_pages_fit_a_phone(phone):
+    from .browser import fits_the_phone
+
+    page = log_in(phone)
+    for _ in range(2):  # backups with long names on the page, and long lines in the audit log
+        page = phone.open("/console/backups")
+        page.evaluate("() => fetch('/console/backups/download', {method: 'POST', body: new FormData(document.querySelector(\"form[action$='/download']\"))})")
+    page = phone.open("/console/backups")
+    assert page.locator("input[name=name]").count() >= 1
+    assert fits_the_phone(page), page.evaluate("() => document.documentElement.scrollWidth")
+    assert "Mo" in page.locator("main").inner_text() or "ko" in page.locator("main").inner_text()
+    phone.shot("console-backups-phone")
+    page = phone.open("/console/audit")
+    assert page.locator("tbody tr").count() >= 2
+    assert fits_the_phone(page), page.evaluate("() => document.documentElement.scrollWidth")
+    phone.shot("console-audit-phone")

@@ -38,9 +38,21 @@ def test_poster_with_a_wifi_password_and_in_a6(app, client):
 
 def test_shelf_sign_opens_the_shelf(app, client):
     logged_in(app, client)
+    with app.app_context():
+        settings.save({"wifi_ssid": "BoxLocale-Chavenay", "box_address": "10.42.0.1"})
     html = client.get("/console/prints/shelf").get_data(as_text=True)
-    assert decode_svg_qr(html) == ["http://box.lan/books/"]
+    # The wifi first (someone at the shelf is not on it yet), then the shelf, by name and in digits.
+    assert decode_svg_qr(html) == ["WIFI:T:nopass;S:BoxLocale-Chavenay;;", "http://box.lan/books/"]
+    assert "<strong>BoxLocale-Chavenay</strong>" in html and "http://10.42.0.1/books/" in html
     assert "Livres voyageurs" in html and "Travelling books" in html
+
+
+def test_the_poster_prints_the_boxs_address_in_digits(app, client):
+    logged_in(app, client)
+    with app.app_context():
+        settings.save({"box_address": "10.42.0.1"})
+    html = client.get("/console/prints/poster").get_data(as_text=True)
+    assert "http://10.42.0.1/" in html and "http://box.lan/" in html
 
 
 def test_the_prints_page_leads_to_the_item_and_book_labels(app, client, db):

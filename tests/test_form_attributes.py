@@ -45,7 +45,7 @@ def test_the_field_macro_writes_each_attribute_unquoted(app):
 
 def test_book_form_attributes_reach_the_page(client):
     fields = fields_of(client.get("/books/new").get_data(as_text=True))
-    assert fields["photo"]["accept"] == "image/*"
+    assert fields["photo"]["accept"] == "image/jpeg,image/png,image/webp"
     assert fields["isbn"]["inputmode"] == "numeric"
     assert fields["code"]["autocapitalize"] == "characters"
     assert_no_quotes(fields)
@@ -78,3 +78,17 @@ def test_form_maxlengths_come_from_the_rules(client):
         fields = fields_of(client.get(path).get_data(as_text=True))
         shown = {name: int(attrs["maxlength"]) for name, attrs in fields.items() if "maxlength" in attrs}
         assert shown and all(limits[name] == high for name, high in shown.items()), path
+
+
+def test_photo_fields_carry_what_the_photo_script_needs(client):
+    """The optional script (static/js/photos.js) reads the display size and the request limit here."""
+    for path in ("/give/offer", "/books/new"):
+        photo = fields_of(client.get(path).get_data(as_text=True))["photo"]
+        assert photo["accept"] == "image/jpeg,image/png,image/webp" and photo["data-shrink"] == "1280"
+        assert photo["data-max-bytes"] == str(25 * 1024 * 1024 - 64 * 1024)
+        assert_no_quotes({"photo": photo})
+
+
+def test_the_recovery_code_field_is_typed_as_a_code(client):
+    code = fields_of(client.get("/mine/recover").get_data(as_text=True))["code"]
+    assert (code["autocapitalize"], code["autocomplete"], code["spellcheck"]) == ("characters", "off", "false")

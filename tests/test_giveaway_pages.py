@@ -125,7 +125,7 @@ def test_item_page_shows_status_where_and_report_and_thanks(app, client):
     assert "disponible" in page and "Rue des Vignes, samedi" in page and "06 12 34 56 78" in page
     assert f'href="/report?target=item:{code}"' in page
     assert 'action="/thanks"' in page and f'value="item:{code}"' in page
-    assert "Le réserver" in page and "Je l’ai pris" not in page  # at the giver's: only giver or reserver
+    assert "Réserver" in page and "J’ai pris ce don" not in page  # at the giver's: only giver or reserver
 
 
 def test_reserve_take_and_answer_the_question(app, client):

@@ -256,3 +256,71 @@ def test_a_write_renders_afresh_only_the_pages_that_show_its_tables(app, frozen_
     with app.app_context(), writing():
         Notice.update(title="Échelle prêtée").execute()
     assert "Échelle prêtée" in app.test_client().get("/board/").get_data(as_text=True)
+
+
+# Privacy with shared pages: two real phones, each with its own device key and session. What is one
+# phone's own (a message to a giver, a held book's full code, its news since its last visit) never
+# reaches the other, whichever of them loads the page first, and its owner still sees it.
+
+
+def _two_phones(app):
+    from .test_books_pages import register_page, setup_box
+
+    setup_box(app)
+    giver = app.test_client()
+    code = code_of(post_offer(giver, title="Deux chaises").get_data(as_text=True))
+    register_page(giver)  # the registrant of CHV-0001: the giver, not A or B
+    phone_a, phone_b = (_phone_with_token_and_device(app, code) for _ in range(2))
+    keys = [{cookie.key: cookie.value for cookie in phone._cookies.values()} for phone in (phone_a, phone_b)]
+    assert keys[0]["bl_device"] != keys[1]["bl_device"] and keys[0]["session"] != keys[1]["session"]
+    return giver, code, phone_a, phone_b
+
+
+def _page(phone, url):
+    response = phone.get(url, follow_redirects=True)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("a_first", [True, False], ids=["A loads first", "B loads first"])
+def test_one_phones_own_never_reaches_another_phone_with_cookies(app, frozen_clock, a_first):
+    from boxlocale.models import Book
+
+    giver, code, phone_a, phone_b = _two_phones(app)
+    # A reserves the giver's item with a message; A catches the book with its full code.
+    page = _page(phone_a, f"/give/{code}")
+    assert phone_a.post(f"/give/{code}/reserve", data={
+        "csrf_token": csrf_token(page), "message": "Je passe à 18 h", "reserver_name": "Jules"}).status_code == 303
+    with app.app_context():
+        full = f"CHV-0001-{Book.get(Book.code == 'CHV-0001').check_part}"
+    page = _page(phone_a, f"/b/{full}")
+    assert phone_a.post("/books/CHV-0001/journal",
+                        data={"csrf_token": csrf_token(page), "code": full, "kind": "caught"}).status_code == 303
+    # A has news since its last visit: an answer under a wanted post of its own.
+    wanted_code = code_of(post_offer(phone_a, title="Poussette pliable").get_data(as_text=True))
+    _page(phone_a, "/")
+    clock.advance(minutes=5)
+    page = _page(phone_b, f"/give/{wanted_code}")
+    assert phone_b.post(f"/give/{wanted_code}/reply", data={
+        "csrf_token": csrf_token(page), "body": "Elle vous attend samedi.", "pseudonym": "Paulette"}).status_code == 303
+    _page(phone_a, f"/give/{code}"), _page(phone_b, f"/give/{code}")  # the flashes are read
+    pagecache.clear()
+
+    urls = ["/", f"/give/{code}", "/books/CHV-0001", "/b/CHV-0001"]
+    order = [(phone_a, phone_b) if a_first else (phone_b, phone_a)] * 2  # twice: stored, then shared
+    pages = {"A": {}, "B": {}}
+    for url in urls:
+        for first, second in order:
+            for phone in (first, second):
+                pages["A" if phone is phone_a else "B"].setdefault(url, []).append(_page(phone, url))
+    giver_page = _page(giver, f"/give/{code}")
+
+    for url in urls:
+        for seen in pages["B"][url]:
+            assert "Je passe à 18 h" not in seen and full not in seen and "Depuis votre dernière visite" not in seen
+            assert "Paulette" not in seen or url != "/"
+    assert all("Depuis votre dernière visite" in seen and "Paulette" in seen for seen in pages["A"]["/"])
+    assert all(f'name="code" value="{full}"' in seen for seen in pages["A"]["/books/CHV-0001"])
+    assert all("par vous" in seen for seen in pages["A"][f"/give/{code}"])
+    assert "Je passe à 18 h" in giver_page and "Réservé par Jules" in giver_page
+    assert pagecache.stats()["shared"] > 0  # B's pages were still served shared

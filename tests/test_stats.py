@@ -95,7 +95,7 @@ def test_the_figures_page_draws_svg_charts_and_explains_the_method(app, client, 
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 312 110" class="chart"') == len(stats.SERIES)
     assert "style=" not in html and "<script" not in html
     assert "WRAP" in html and "ADEME" in html and "estimations" in html
-    assert "18.8" in html and "67 %" in html
+    assert "18,8" in html and "18.8" not in html and "67 %" in html
 
 
 def test_empty_box(app, db, frozen_clock):

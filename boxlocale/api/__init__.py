@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import books, devices, draws, items, misc, neighbours, notices, openapi, stats, timebank  # noqa: E402,F401
+from . import books, devices, draws, items, mine, misc, neighbours, notices, openapi, stats, timebank  # noqa: E402,F401

@@ -41,7 +41,6 @@ def item_json(item, actor, photos_shown=None):
     }
 
 
-
 def _actor(writing=False):
     if writing:
         require_device()  # 401 without a bearer key
@@ -103,8 +102,15 @@ def _move(name, move):
     bp.add_url_rule(f"/items/<code>/{name}", view.__name__, view, methods=["POST"])
 
 
-for _name, _function in (("reserve", rules.reserve), ("release", rules.release), ("withdraw", rules.withdraw),
-                         ("renew", rules.renew), ("untake", rules.untake)):
+def _reserve_with_message(item, actor):
+    """Reserve, with the optional words for the giver (``message``) of a JSON body."""
+    data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+    message = (data or {}).get("message") if isinstance(data, dict) else None
+    return rules.reserve(item, actor, message=message if isinstance(message, str) else "")
+
+
+for _name, _function in (("reserve", _reserve_with_message), ("release", rules.release),
+                         ("withdraw", rules.withdraw), ("renew", rules.renew), ("untake", rules.untake)):
     _move(_name, _function)
 
 

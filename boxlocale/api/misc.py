@@ -32,10 +32,11 @@ def _target_field(data, name="target"):
 @bp.route("/flags", methods=["POST"])
 def post_flag():
     data = request_data()
-    reason = data.get("reason")
+    reason, preset = data.get("reason"), data.get("preset")
     actor = _actor()
     target = people.get_target(_target_field(data), actor)
-    flag, hidden = people.report(target, actor, reason if isinstance(reason, str) else "")
+    flag, hidden = people.report(target, actor, reason if isinstance(reason, str) else "",
+                                 preset=preset if isinstance(preset, str) else None)
     return jsonify({"id": flag.id, "target": flag.target, "hidden": hidden}), 201
 
 
@@ -49,7 +50,8 @@ def post_thanks():
 _LABELLED = {"type": "array", "items": {"type": "object", "properties": {
     "id": {"type": "string"}, "label": {"type": "string"}}}}
 _SECURED = [{"deviceKey": []}]
-_TARGET = {"type": "string", "description": "item:CODE, book:CODE, journal:ID, notice:ID or reply:ID"}
+_TARGET = {"type": "string",
+           "description": "item:CODE, book:CODE, journal:ID, notice:ID, reply:ID or item_reply:ID"}
 
 document("/api/v1/categories", {"get": {
     "summary": "Categories of give-box items and themes of notices, in the request's language",
@@ -60,8 +62,12 @@ document("/api/v1/flags", {"post": {
     "summary": "Report something; enough distinct phones hide it until a volunteer decides",
     "security": _SECURED,
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["target", "reason"],
-        "properties": {"target": _TARGET, "reason": {"type": "string", "minLength": 2, "maxLength": people.REASON_MAX}}}}}},
+        "type": "object", "required": ["target"],
+        "properties": {"target": _TARGET,
+                       "preset": {"type": "string", "enum": [key for key, _label in people.REPORT_REASONS],
+                                  "description": "a preset reason; `reason` then adds an optional word"},
+                       "reason": {"type": "string", "maxLength": people.REASON_MAX,
+                                  "description": "without a preset: what is wrong, 2 characters at least"}}}}}},
     "responses": {
         "201": json_response("Recorded; `hidden` says whether this report hid the target", {
             "type": "object", "properties": {"id": {"type": "integer"}, "target": {"type": "string"},

@@ -15,7 +15,8 @@ from .openapi import document, error_response, json_response
 
 def reply_json(reply):
     return {"id": reply.id, "body": reply.body, "pseudonym": reply.pseudonym,
-            "created_at": iso(reply.created_at)}
+            "created_at": iso(reply.created_at), "seat_request": reply.seat_request,
+            "accepted": reply.accepted_at is not None}
 
 
 def notice_json(notice, actor, replies=None):
@@ -23,6 +24,7 @@ def notice_json(notice, actor, replies=None):
         "id": notice.id, "kind": notice.kind, "category": notice.category, "title": notice.title,
         "body": notice.body, "starts_at": iso(notice.starts_at), "ends_at": iso(notice.ends_at),
         "place": notice.place, "destination": notice.destination, "seats": notice.seats,
+        "seats_left": rules.seats_left(notice),
         "contact": notice.contact, "pseudonym": notice.pseudonym, "status": rules.status_of(notice),
         "created_at": iso(notice.created_at), "expires_at": iso(notice.expires_at),
         "mine": actor.owns(notice), "html_url": url_for("board.notice", notice_id=notice.id, _external=True),
@@ -118,11 +120,13 @@ NOTICE_INPUT = {
 }
 SCHEMAS = {
     "Reply": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "body": _TEXT, "pseudonym": _TEXT, "created_at": _WHEN}},
+        "id": {"type": "integer"}, "body": _TEXT, "pseudonym": _TEXT, "created_at": _WHEN,
+        "seat_request": {"type": "boolean"}, "accepted": {"type": "boolean"}}},
     "Notice": {"type": "object", "properties": {
         "id": {"type": "integer"}, "kind": _TEXT, "category": _TEXT, "title": _TEXT, "body": _TEXT,
         "starts_at": _WHEN, "ends_at": _WHEN, "place": _TEXT, "destination": _TEXT,
-        "seats": {"type": ["integer", "null"]}, "contact": _TEXT, "pseudonym": _TEXT,
+        "seats": {"type": ["integer", "null"]}, "seats_left": {"type": ["integer", "null"]},
+        "contact": _TEXT, "pseudonym": _TEXT,
         "status": {"type": "string", "enum": ["open", "closed", "expired"]},
         "replies": {"type": "array", "items": {"$ref": "#/components/schemas/Reply"}},
         "created_at": _WHEN, "expires_at": _WHEN, "mine": {"type": "boolean"}, "html_url": _TEXT,
@@ -174,7 +178,8 @@ document("/api/v1/notices/{notice_id}/replies", {"post": {
     "security": _SECURED,
     "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object",
         "required": ["body"], "properties": {"body": {"type": "string", "maxLength": rules.REPLY_MAX},
-                                             "pseudonym": _TEXT}}}}},
+                                             "pseudonym": _TEXT,
+                                             "seat": {"type": "boolean", "description": "carpools: ask for a seat"}}}}}},
     "responses": {
         "201": json_response("The reply", {"$ref": "#/components/schemas/Reply"}),
         "400": error_response("Empty or too long"),

@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from .. import clock, listing, settings
 from ..db import writing
@@ -236,9 +236,10 @@ def import_notice(data):
 
 
 def get_notice(notice_id, actor=None):
-    """The notice with this id, or NotFound; hidden ones only for volunteers."""
+    """The notice with this id, or NotFound; hidden ones only for volunteers and its author (who is
+    told why)."""
     notice = Notice.get_or_none(Notice.id == notice_id)
-    if notice is None or (notice.hidden and not (actor and actor.is_volunteer)):
+    if notice is None or (notice.hidden and not (actor and (actor.is_volunteer or actor.owns(notice)))):
         raise NotFound()
     return notice
 
@@ -262,6 +263,9 @@ def allowed_moves(notice, actor):
             moves.add("renew")
     if status == "open":
         moves.add("reply")
+        left = seats_left(notice) if notice.kind == "carpool" else None
+        if left:  # a carpool with a free seat: the driver accepts, the others ask
+            moves.add("accept" if may_manage(actor, notice) else "ask_seat")
     if not actor.owns(notice) and notice.pseudonym:
         moves.add("thank")
     return moves
@@ -302,7 +306,8 @@ def renew_notice(notice, actor):
 
 
 def add_reply(notice, actor, data):
-    """A public reply under an open notice. Held for review: stored hidden."""
+    """A public reply under an open notice. Held for review: stored hidden.
+    ``data["seat"]`` on a carpool: the reply asks the driver for a seat (while seats are left)."""
     body = _string(data, "body")
     if not 1 <= len(body) <= REPLY_MAX:
         raise ValidationError(fields={"body": _l("Write a reply of %(max)d characters at most.", max=REPLY_MAX)})
@@ -311,11 +316,41 @@ def add_reply(notice, actor, data):
         notice = _fresh(notice, actor)
         if status_of(notice) != "open":
             raise Conflict(_l("This notice is closed or past: replies are no longer possible."))
+        seat = bool(data.get("seat")) and notice.kind == "carpool"
+        if seat and seats_left(notice) <= 0:
+            raise Conflict(_l("No seat left in this car. Ask in a reply if one frees up."))
         pseudonym = resolve_pseudonym(actor.device, data.get("pseudonym"))
         return Reply.create(
-            notice=notice, body=body, pseudonym=pseudonym, device=actor.device,
+            notice=notice, body=body, pseudonym=pseudonym, device=actor.device, seat_request=seat,
             hidden=held_for_review(body), created_at=clock.now(),
         )
+
+
+def seats_left(notice):
+    """A carpool's free seats: those offered less the passengers the driver accepted."""
+    if notice.seats is None:
+        return None
+    taken = Reply.select().where(Reply.notice == notice, Reply.accepted_at.is_null(False)).count()
+    return max(0, notice.seats - taken)
+
+
+def accept_passenger(notice, actor, reply_id):
+    """The driver takes a passenger who asked: one seat fewer. Accepting twice changes nothing."""
+    with writing():
+        notice = _fresh(notice, actor)
+        _require_owner(actor, notice)
+        reply = Reply.get_or_none(Reply.id == reply_id, Reply.notice == notice, Reply.seat_request == True)  # noqa: E712
+        if reply is None:
+            raise NotFound()
+        if reply.accepted_at is not None:
+            return reply
+        if status_of(notice) != "open":
+            raise Conflict(_l("This notice is closed or past: replies are no longer possible."))
+        if seats_left(notice) <= 0:
+            raise Conflict(_l("No seat left in this car."))
+        reply.accepted_at = clock.now()
+        reply.save(only=[Reply.accepted_at])
+        return reply
 
 
 # --- Reading ---------------------------------------------------------------------------------------
@@ -373,3 +408,22 @@ def upcoming(limit=5):
 def latest(limit):
     """Newest notices for the home page's "what is new"."""
     return list(current_notices().order_by(Notice.created_at.desc()).limit(limit))
+
+
+# --- A phone's own notices ("my posts") ----------------------------------------------------------
+
+
+def posted_by(device):
+    """Every notice this phone posted (hidden ones too: the author sees why), newest first."""
+    return list(Notice.select().where(Notice.device == device).order_by(Notice.created_at.desc(), Notice.id.desc()))
+
+
+def reply_counts(notices):
+    """{notice id: visible replies} for a list of notices, in one query."""
+    ids = [notice.id for notice in notices]
+    if not ids:
+        return {}
+    rows = (Reply.select(Reply.notice, fn.COUNT(Reply.id).alias("count"))
+            .where(Reply.notice.in_(ids), Reply.hidden == False)  # noqa: E712
+            .group_by(Reply.notice).namedtuples())
+    return {row.notice: row.count for row in rows}

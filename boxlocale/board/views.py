@@ -8,6 +8,7 @@ from ..errors import Conflict, RateLimited, ValidationError
 from ..listing import QUERY_MAX, page_number
 from ..network import directory
 from ..pagecache import BOARD_TABLES, cached_page, personal_to
+from ..people.mine import hidden_reason
 from ..posting import PSEUDONYM_MAX
 from . import bp, rules
 from .ics import ics_response
@@ -85,6 +86,8 @@ def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=
         replies=rules.replies_of(notice), verified=rules.poster_verified(notice),
         token=token if token and actor.owns(notice) else "", reply=reply_values or {}, errors=errors or {},
         message=message, reply_max=rules.REPLY_MAX, pseudonym_max=PSEUDONYM_MAX,
+        hidden_because=hidden_reason(notice, "notice") if notice.hidden else None,
+        seats_left=rules.seats_left(notice),
         from_box=directory.origin_box(f"notice:{notice.id}"),
     ), status
 
@@ -103,7 +106,8 @@ def manage(notice_id, token):
 
 @bp.route("/<int:notice_id>/reply", methods=["POST"])
 def reply(notice_id):
-    values = {"body": request.form.get("body", ""), "pseudonym": request.form.get("pseudonym", "")}
+    values = {"body": request.form.get("body", ""), "pseudonym": request.form.get("pseudonym", ""),
+              "seat": request.form.get("seat") == "1"}
     try:
         actor = current_actor(create_device_if_missing=True)
         posted = rules.add_reply(rules.get_notice(notice_id, actor), actor, values)
@@ -133,6 +137,13 @@ def _owner_move(notice_id, move, done_message):
     if token:
         return redirect(url_for("board.manage", notice_id=notice_id, token=token), code=303)
     return redirect(url_for("board.notice", notice_id=notice_id), code=303)
+
+
+@bp.route("/<int:notice_id>/accept/<int:reply_id>", methods=["POST"])
+def accept(notice_id, reply_id):
+    """The driver takes a passenger who asked for a seat."""
+    return _owner_move(notice_id, lambda notice, actor: rules.accept_passenger(notice, actor, reply_id),
+                       _("Accepted: one seat fewer. Tell them where to meet in a reply."))
 
 
 @bp.route("/<int:notice_id>/close", methods=["POST"])

@@ -148,6 +148,8 @@ def allowed_moves(book, actor):
     moves = {"comment"}
     if book.found_by_full_code:
         moves |= {"caught", "released"}
+    elif holds(actor, book):
+        moves.add("released")  # it caught the book with the full code: no need to type it again
     if may_see_full_code(actor, book):
         moves.add("label")
     return moves
@@ -396,16 +398,20 @@ def _rating(value, errors):
 # --- reading --------------------------------------------------------------------------------------
 
 def journal(book, include_hidden=False):
-    """The book's entries, oldest first, with the posting device joined (the verified badge)."""
+    """The book's entries, oldest first, with the posting device joined (the verified badge), and
+    ``shown_pseudonym``: the phone's own pseudonym, so one phone reads as one person all along."""
     query = (
-        JournalEntry.select(JournalEntry, Device.verified_at)
+        JournalEntry.select(JournalEntry, Device.verified_at, Device.pseudonym.alias("device_pseudonym"))
         .join(Device, JOIN.LEFT_OUTER, on=(JournalEntry.device == Device.id))
         .where(JournalEntry.book == book)
         .order_by(JournalEntry.created_at, JournalEntry.id)
     )
     if not include_hidden:
         query = query.where(JournalEntry.hidden == False)  # noqa: E712
-    return list(query.objects())
+    entries = list(query.objects())
+    for entry in entries:
+        entry.shown_pseudonym = entry.device_pseudonym or entry.pseudonym
+    return entries
 
 
 def journey(book, entries):
@@ -418,6 +424,12 @@ def journey(book, entries):
         if entry.kind != "comment" and entry.place and entry.place not in places:
             places.append(entry.place)
     return {"hands": len(hands), "places": places}
+
+
+def registrant_pseudonym(book):
+    """The registering phone's pseudonym now (the one its journal entries show), else the one typed."""
+    device = Device.get_or_none(Device.id == book.device_id) if book.device_id else None
+    return device.pseudonym if device is not None and device.pseudonym else book.pseudonym
 
 
 def registrant_verified(book):
@@ -498,3 +510,35 @@ def books_for_labels(actor, typed_codes):
 def latest(limit):
     """Newest visible books, for the home page's "what is new"."""
     return list(Book.select().where(Book.hidden == False).order_by(Book.created_at.desc()).limit(limit))  # noqa: E712
+
+
+# --- A phone's own books ("my posts") ---------------------------------------------------------------
+
+def held_by(device):
+    """The books this phone holds now: its last move on them was a catch and nobody moved them since."""
+    last_move = (JournalEntry.select(JournalEntry.book, fn.MAX(JournalEntry.id).alias("last_id"))
+                 .where(JournalEntry.kind.in_(("caught", "released")))
+                 .group_by(JournalEntry.book))
+    rows = (JournalEntry.select(JournalEntry.book)
+            .join(last_move, on=(JournalEntry.id == last_move.c.last_id))
+            .where(JournalEntry.device == device, JournalEntry.kind == "caught"))
+    return list(Book.select().where(Book.id.in_(rows)).order_by(Book.updated_at.desc()))
+
+
+def holder_id(book):
+    """The device that caught the book last and has not released it yet, or None."""
+    last = (JournalEntry.select(JournalEntry.kind, JournalEntry.device)
+            .where(JournalEntry.book == book, JournalEntry.kind.in_(("caught", "released")))
+            .order_by(JournalEntry.id.desc()).first())
+    return last.device_id if last is not None and last.kind == "caught" else None
+
+
+def holds(actor, book):
+    """True when this phone caught the book last: it may release it without typing the code again."""
+    holder = holder_id(book)
+    return holder is not None and actor.device is not None and holder == actor.device.id
+
+
+def registered_by(device):
+    """The books this phone registered, newest first."""
+    return list(Book.select().where(Book.device == device).order_by(Book.created_at.desc()))

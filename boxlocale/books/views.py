@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import photos, qr, settings
+from .. import codes, photos, qr, settings
 from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
 from ..listing import page_number
@@ -25,6 +25,15 @@ def index():
     language = request.args.get("language", "")
     language = language if language in rules.LANGUAGE_CODES else ""
     page = page_number(request.args.get("page"))
+    if q and codes.book_code_candidates(q):
+        # One search box: a typed code opens its book (the full code, the catch form), words search.
+        try:
+            book = rules.get_book(q, current_actor())
+        except NotFound:
+            pass
+        else:
+            return redirect(url_for("books.short", code=rules.full_code(book)) if book.found_by_full_code
+                            else url_for("books.book", code=book.code))
     books, next_page = rules.search(q=q, language=language, view=view, page=page, fields=rules.SHELF_FIELDS)
     return render_template(
         "books/index.html", books=books, next_page=next_page, page=page, view=view, q=q,
@@ -180,12 +189,16 @@ def _book_page(book, errors=None, values=None, status=200):
     """The book page; found by its full code, it carries the catch form with that code."""
     entries = rules.journal(book)
     actor = current_actor()
-    personal_to(book.device_id)
+    # The registrant sees the label, the holder its full code: neither is served the shared page.
+    personal_to(book.device_id, rules.holder_id(book))
+    moves = rules.allowed_moves(book, actor)
+    # Found by its full code, or held by this phone (it caught the book): the form carries the code.
+    shows_code = book.found_by_full_code or "released" in moves
     return render_template(
         "books/book.html", book=book, entries=entries, journey=rules.journey(book, entries),
         villages=directory.book_villages(book, entries),
-        full_code=rules.full_code(book) if book.found_by_full_code else "", errors=errors or {},
+        full_code=rules.full_code(book) if shows_code else "", errors=errors or {},
         values=values or {}, languages=dict(rules.LANGUAGES),
-        verified=rules.registrant_verified(book), moves=rules.allowed_moves(book, actor),
-        limits=rules.FIELD_LIMITS,
+        verified=rules.registrant_verified(book), moves=moves,
+        limits=rules.FIELD_LIMITS, registrant=rules.registrant_pseudonym(book),
     ), status

@@ -11,4 +11,12 @@ bp.before_app_request(session.load_volunteer)
 bp.after_app_request(session.write_cookie)
 bp.before_request(session.refuse_if_not_local)
 
-from . import behalf, inventory_views, moderation_views, neighbourhood_views, prints, views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    behalf,
+    inventory_views,
+    moderation_views,
+    neighbourhood_views,
+    prints,
+    restore,
+    views,
+)

@@ -12,17 +12,18 @@ from .. import clock, photos
 from ..db import writing
 from ..devices import hold_address_of, release_address_of
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
+from ..models import Audit, Book, Device, Flag, Item, ItemReply, JournalEntry, Notice, Reply
 from ..network import outbox
 from ..people import vouching
 from ..people.rules import canonical_target, find_target, set_hidden
 from ..posting import held_for_review
 from .session import audit
 
-KINDS = ("item", "book", "journal", "notice", "reply")
-MODELS = {"item": Item, "book": Book, "journal": JournalEntry, "notice": Notice, "reply": Reply}
+KINDS = ("item", "book", "journal", "notice", "reply", "item_reply")
+MODELS = {"item": Item, "book": Book, "journal": JournalEntry, "notice": Notice, "reply": Reply,
+          "item_reply": ItemReply}
 KIND_LABELS = {"item": _l("Give-box item"), "book": _l("Book"), "journal": _l("Book journal entry"),
-               "notice": _l("Notice"), "reply": _l("Reply to a notice")}
+               "notice": _l("Notice"), "reply": _l("Reply to a notice"), "item_reply": _l("Message under an item")}
 REASON_MAX = 300
 AUTHOR_POSTS_LIMIT = 100
 
@@ -57,6 +58,8 @@ def describe(kind, record):
         title, text, page_key = record.book.title, record.note or record.place, record.book.code
     elif kind == "notice":
         title, text, page_key = record.title, record.body, record.id
+    elif kind == "item_reply":
+        title, text, page_key = record.item.title, record.body, record.item.code
     else:
         title, text, page_key = record.notice.title, record.body, record.notice_id
     return Post(kind=kind, target=canonical_target(kind, record), title=title, text=text or "",
@@ -301,6 +304,7 @@ ACTION_LABELS = {
     "block": _l("blocked a phone"), "unblock": _l("unblocked a phone"), "verify": _l("verified a neighbour"),
     "unverify": _l("took a badge back"), "settings": _l("changed settings"), "set_clock": _l("set the clock"),
     "accept_clock_jump": _l("accepted the system clock"), "backup": _l("made a backup"),
+    "restore_backup": _l("restored a backup"),
     "post_on_behalf": _l("posted for a neighbour"), "volunteer_added": _l("added a volunteer"),
     "volunteer_removed": _l("removed a volunteer"), "password_changed": _l("changed a password"),
     "vouch": _l("vouched for a neighbour"), "unvouch": _l("took a vouch back"),

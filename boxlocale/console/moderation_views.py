@@ -21,7 +21,7 @@ ACTIONS = {
 # The public page of each kind of post: (endpoint, the name of its key).
 PUBLIC_PAGES = {"item": ("giveaway.item", "code"), "book": ("books.book", "code"),
                 "journal": ("books.book", "code"), "notice": ("board.notice", "notice_id"),
-                "reply": ("board.notice", "notice_id")}
+                "reply": ("board.notice", "notice_id"), "item_reply": ("giveaway.item", "code")}
 
 
 @bp.app_template_global()

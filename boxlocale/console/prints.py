@@ -22,6 +22,17 @@ def site_url():
     return f"http://{settings.get('host_name')}/"
 
 
+def address_url():
+    """The box in digits (http://10.42.0.1/): it opens even where the phone cannot resolve the name."""
+    return f"http://{settings.get('box_address')}/"
+
+
+def _wifi_qr():
+    box = settings.all_settings()
+    wifi = qr.wifi_payload(box["wifi_ssid"], box["wifi_password"])
+    return qr.svg(wifi, label=_("Join the wifi %(name)s", name=box["wifi_ssid"]), css_class="qr poster-qr")
+
+
 def _poster_steps():
     """The three pictured steps, in French and in English whatever the volunteer's language."""
     steps = {}
@@ -49,12 +60,9 @@ def prints():
 @bp.route("/prints/poster")
 @requires("print")
 def poster():
-    box = settings.all_settings()
-    wifi = qr.wifi_payload(box["wifi_ssid"], box["wifi_password"])
     return render_template(
-        "console/poster.html", size=_size(), steps=_poster_steps(), site_url=site_url(),
-        wifi_qr=qr.svg(wifi, label=_("Join the wifi %(name)s", name=box["wifi_ssid"]), css_class="qr poster-qr"),
-        site_qr=qr.svg(site_url(), label=site_url(), css_class="qr poster-qr"),
+        "console/poster.html", size=_size(), steps=_poster_steps(), site_url=site_url(), address_url=address_url(),
+        wifi_qr=_wifi_qr(), site_qr=qr.svg(site_url(), label=site_url(), css_class="qr poster-qr"),
     )
 
 
@@ -70,6 +78,9 @@ def shelf_sign():
                 "take": _("Take a book, read it, bring it back here or pass it on."),
                 "scan": _("Scan the code on its label to tell its journey."),
                 "give": _("Bring a book: register it on the box and stick its label inside."),
+                "wifi": _("1. Join the wifi"),
+                "site": _("2. Open the shelf"),
             }
-    return render_template("console/shelf.html", size=_size(), texts=texts, url=url,
+    return render_template("console/shelf.html", size=_size(), texts=texts, url=url, wifi_qr=_wifi_qr(),
+                           address_url=address_url() + "books/",
                            url_qr=qr.svg(url, label=url, css_class="qr poster-qr"))

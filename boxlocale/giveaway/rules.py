@@ -18,7 +18,7 @@ from .. import clock, codes, listing, posting, settings
 from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..models import Device, Item, ItemPhoto, Photo
+from ..models import Device, Item, ItemPhoto, ItemReply, Photo
 from . import draws
 
 CATEGORIES = [
@@ -49,9 +49,11 @@ PLACES = [
 STATUSES = ("available", "reserved", "taken", "withdrawn", "expired")
 TITLE_MIN, TITLE_MAX = 3, 80
 DESCRIPTION_MAX, NOTE_MAX, CONTACT_MAX = 2000, 300, 200
+REPLY_MAX, RESERVE_MESSAGE_MAX = 1000, 200
 # The forms' maxlengths: the same numbers the checks below use.
 FIELD_LIMITS = {"title": TITLE_MAX, "description": DESCRIPTION_MAX, "location_note": NOTE_MAX,
-                "contact": CONTACT_MAX, "pseudonym": posting.PSEUDONYM_MAX}
+                "contact": CONTACT_MAX, "pseudonym": posting.PSEUDONYM_MAX, "reply": REPLY_MAX,
+                "message": RESERVE_MESSAGE_MAX}
 PAGE_SIZE = 20
 DOUBLE_SUBMIT_SECONDS = 120
 # One phone must not empty the give-box: offers it may hold at once, reserve/"taken" moves an hour.
@@ -190,6 +192,11 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     if status:
         condition = _status_condition(status, now)
         query = query.where(listing.unindexed(condition) if words else condition)
+    if status == "current" and kind not in KINDS:
+        # "In the box now": requests are not in the box. Implied, not asked for: a category or words
+        # asked for pick the index (they match fewer rows than "offer").
+        implied_kind = listing.unindexed(Item.kind) if category or words else Item.kind
+        query = query.where(implied_kind == "offer")
     if kind in KINDS:
         query = query.where(Item.kind == kind)
     if category:
@@ -254,7 +261,14 @@ def allowed_moves(item, actor):
         moves.add("untake")
     if moves & {"reserve", "taken"} and draws.blocks(item, actor):
         moves -= {"reserve", "taken"}  # a fair draw decides who gets it
+    if has_label(item) and manager:
+        moves.add("label")  # a label goes on an object in the box; a request has none
     return moves
+
+
+def has_label(item):
+    """Only offers get a label to print: a request is not an object in the box."""
+    return item.kind == "offer"
 
 
 def may_answer_bought(actor, item):
@@ -404,12 +418,18 @@ def edit_item(item, actor, data):
 # The moves
 
 
-def reserve(item, actor):
+def reserve(item, actor, message="", pseudonym=""):
     """Keep an offer for this phone for the box's hold time. Only one phone at a time: the other
-    gets a Conflict. Reserving again what this phone already holds changes nothing.
+    gets a Conflict. Reserving again what this phone already holds changes nothing (but a message).
+    ``message``: optional words to the giver ("I'll come by at 6"), shown to the giver only;
+    ``pseudonym``: the name the giver sees (claimed for this phone, as on a post).
 
     One phone holds at most RESERVATIONS_MAX offers at a time, and reserves at most MOVES_PER_HOUR
     times an hour: one phone cannot empty the give-box for everyone."""
+    message = " ".join(str(message or "").split())
+    if len(message) > RESERVE_MESSAGE_MAX:
+        raise ValidationError(fields={"message": _l("%(count)d characters at most, please.",
+                                                     count=RESERVE_MESSAGE_MAX)})
     posting.check_rate(actor, "reserve", limit=MOVES_PER_HOUR)
     with writing():
         item = _fresh(item)
@@ -420,6 +440,9 @@ def reserve(item, actor):
         draws.check_not_blocked(item, actor)
         if status == "reserved":
             if actor.device is not None and item.reserved_by_id == actor.device.id:
+                if message and message != item.reserve_message:
+                    item.reserve_message = message
+                    item.save(only=[Item.reserve_message])
                 return item
             raise Conflict(_l("Someone has just reserved it. Look again later: a reservation lapses by itself."))
         _require_status(status, ("available",))
@@ -428,9 +451,12 @@ def reserve(item, actor):
         if not actor.is_volunteer and _reservations_held(actor.device, now) >= RESERVATIONS_MAX:
             raise Conflict(_l("You already have %(count)d things reserved: collect or cancel one first.",
                               count=RESERVATIONS_MAX))
+        if pseudonym:
+            posting.resolve_pseudonym(actor.device, pseudonym)
         item.status = "reserved"
         item.reserved_by = actor.device
         item.reserved_until = now + _hold()
+        item.reserve_message = message
         item.updated_at = now
         item.save()
     return item
@@ -568,6 +594,7 @@ def _fresh(item):
 def _clear_reservation(item):
     item.reserved_by = None
     item.reserved_until = None
+    item.reserve_message = ""
 
 
 def _require(allowed):
@@ -587,3 +614,70 @@ _CLOSED = {
 def _require_status(status, allowed):
     if status not in allowed:
         raise Conflict(_CLOSED[status])
+
+
+# Answers under an item
+
+
+def may_reply(item):
+    """Questions and "I have one" while the item is still open."""
+    return status_of(item) in ("available", "reserved")
+
+
+def add_reply(item, actor, data):
+    """A public answer under an item: "I have one" on a wanted post, a question on an offer.
+    Held for review (a review word): stored hidden, waiting for a volunteer."""
+    body = str(data.get("body") or "").strip()
+    if not 1 <= len(body) <= REPLY_MAX:
+        raise ValidationError(fields={"body": _l("Write a message of %(max)d characters at most.", max=REPLY_MAX)})
+    posting.check_rate(actor, "reply")
+    with writing():
+        item = _fresh(item)
+        if not may_reply(item):
+            raise Conflict(_l("This post is closed: answers are no longer possible."))
+        pseudonym = posting.resolve_pseudonym(actor.device, data.get("pseudonym"))
+        return ItemReply.create(item=item, body=body, pseudonym=pseudonym, device=actor.device,
+                                hidden=posting.held_for_review(body), created_at=clock.now())
+
+
+def replies_of(item):
+    """Visible answers under an item, oldest first, each with ``verified_at`` of the answering phone."""
+    return list(
+        ItemReply.select(ItemReply, Device.verified_at.alias("verified_at"))
+        .join(Device, JOIN.LEFT_OUTER, on=(ItemReply.device == Device.id))
+        .where(ItemReply.item == item, ItemReply.hidden == False)  # noqa: E712
+        .order_by(ItemReply.created_at, ItemReply.id)
+        .objects()
+    )
+
+
+def reservation_for_giver(item, actor):
+    """Who reserved it and their message, for the giver (and volunteers) only; None for anyone else."""
+    if not (reserved_now(item) and may_manage(actor, item)):
+        return None
+    reserver = Device.get_or_none(Device.id == item.reserved_by_id) if item.reserved_by_id else None
+    return {"pseudonym": reserver.pseudonym if reserver and reserver.pseudonym else "",
+            "message": item.reserve_message, "until": item.reserved_until}
+
+
+# A phone's own posts ("my posts")
+
+
+def posted_by(device):
+    """Every item this phone posted (hidden ones too: the author sees why), newest first."""
+    return list(Item.select().where(Item.device == device).order_by(Item.created_at.desc(), Item.id.desc()))
+
+
+def reserved_by(device):
+    """The offers this phone holds a reservation on now."""
+    now = clock.now()
+    return list(Item.select().where(Item.reserved_by == device, _status_condition("reserved", now),
+                                    Item.hidden == False)  # noqa: E712
+                .order_by(Item.reserved_until))
+
+
+def still_wanted(device, limit):
+    """This phone's wanted posts that are still looking."""
+    return list(Item.select().where(Item.device == device, Item.kind == "wanted", Item.hidden == False,  # noqa: E712
+                                    _status_condition("available", clock.now())).limit(limit))
+

@@ -5,9 +5,10 @@ from flask_babel import lazy_gettext as _l
 
 from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
-from ..errors import Conflict, Forbidden, RateLimited, TooLarge, UnsupportedMedia, ValidationError
+from ..errors import Conflict, Forbidden, NotFound, RateLimited, TooLarge, UnsupportedMedia, ValidationError
 from ..listing import page_number
 from ..pagecache import GIVE_BOX_TABLES, cached_page, not_shared, personal_to
+from ..people.mine import hidden_reason
 from ..posting import check_rate_before_work
 from . import bp, draws, rules
 
@@ -73,7 +74,7 @@ def new_item(kind):
     except ValidationError as error:
         return _form(kind, data, error.fields or {"title": error.message}, 400)
     manage_url = _manage_url(item, token)
-    return render_template("giveaway/posted.html", item=item, manage_url=manage_url,
+    return render_template("giveaway/posted.html", item=item, manage_url=manage_url, has_label=rules.has_label(item),
                            manage_qr=qr.svg(manage_url, label=str(_l("Your private link"))),
                            manage_path=url_for("giveaway.manage", code=item.code, token=token))
 
@@ -104,7 +105,7 @@ def item(code):
     return _item_page(found, actor)
 
 
-def _item_page(item, actor, message=None, status=200):
+def _item_page(item, actor, message=None, status=200, reply=None, errors=None):
     device = item.device
     personal_to(item.device_id, item.reserved_by_id, item.taken_by_id)
     return render_template(
@@ -113,7 +114,10 @@ def _item_page(item, actor, message=None, status=200):
         status_label=rules.status_label(item), category=rules.category_label(item.category),
         conditions=dict(rules.CONDITIONS), reserved_by_me=rules.is_reserver(actor, item),
         verified=device is not None and device.verified_at is not None, mine=rules.may_manage(actor, item),
-        message=message, draw=_draw_context(item, actor),
+        message=message, replies=rules.replies_of(item), may_reply=rules.may_reply(item),
+        reservation=rules.reservation_for_giver(item, actor), reply=reply or {}, errors=errors or {},
+        hidden_because=hidden_reason(item, "item") if rules.may_manage(actor, item) else None,
+        limits=rules.FIELD_LIMITS, draw=_draw_context(item, actor),
     ), status
 
 
@@ -154,14 +158,42 @@ def act(code, move):
     found = rules.get_item(code, actor)
     do, done_message = MOVES[move]
     try:
-        found = do(found, actor)
-    except (Conflict, Forbidden, RateLimited) as error:
-        page = _item_page(rules.get_item(code, actor), actor, error.message, error.status)
+        if move == "reserve":
+            found = do(found, actor, message=request.form.get("message", ""),
+                       pseudonym=request.form.get("reserver_name", ""))
+        else:
+            found = do(found, actor)
+    except (Conflict, Forbidden, RateLimited, ValidationError) as error:
+        # The reserve form names its pseudonym field apart from the reply form's on the same page.
+        errors = {("reserver_name" if name == "pseudonym" else name): text for name, text in error.fields.items()}
+        page = _item_page(rules.get_item(code, actor), actor, error.message, error.status, errors=errors)
         if isinstance(error, RateLimited):
             return (*page, {"Retry-After": str(error.retry_after)})
         return page
     flash(done_message)
     return redirect(url_for("giveaway.item", code=found.code), 303)
+
+
+@bp.route("/<code>/reply", methods=["POST"])
+def reply(code):
+    """An answer under the item: "I have one" on a wanted post, a question on an offer."""
+    actor = _actor(code, writing=True)
+    found = rules.get_item(code, actor)
+    values = {"body": request.form.get("body", ""), "pseudonym": request.form.get("pseudonym", "")}
+    try:
+        posted = rules.add_reply(found, actor, values)
+    except ValidationError as error:
+        return _item_page(found, actor, status=400, reply=values, errors=error.fields)
+    except RateLimited as error:
+        page, status = _item_page(found, actor, error.message, 429, reply=values)
+        return page, status, {"Retry-After": str(error.retry_after)}
+    except Conflict as error:
+        return _item_page(found, actor, error.message, 409, reply=values)
+    if posted.hidden:
+        flash(_l("Thank you! Your message will appear once a volunteer has read it."))
+    else:
+        flash(_l("Your message is under the post. The author will see it on their next visit."))
+    return redirect(url_for("giveaway.item", code=found.code, _anchor=f"reply-{posted.id}"), 303)
 
 
 @bp.route("/<code>/bought", methods=["POST"])
@@ -218,6 +250,8 @@ def manage(code, token):
 def label(code):
     """A label to stick on the object in the box: a QR to its short URL, its code, "Taken? Scan me"."""
     found = rules.get_item(code, _actor(code))
+    if not rules.has_label(found):
+        raise NotFound(_l("A request has no label to print: only what is in the box gets one."))
     short = _short_url(found)
     return render_template("giveaway/label.html", item=found, short_url=short,
                            qr_svg=qr.svg(short, label=found.code, css_class="qr label-qr"))

@@ -16,15 +16,15 @@ def find_target(target):
     malformed target). Hidden records are found too: volunteers decide on them."""
     from .. import codes
     from ..errors import NotFound
-    from ..models import Book, Item, JournalEntry, Notice, Reply
+    from ..models import Book, Item, ItemReply, JournalEntry, Notice, Reply
 
     kind, _, key = (target or "").partition(":")
     if kind == "item":
         record = Item.get_or_none(Item.code == codes.normalize(key))
     elif kind == "book":
         record = Book.get_or_none(Book.code == key.strip().upper())
-    elif kind in ("journal", "notice", "reply") and key.isdigit():
-        model = {"journal": JournalEntry, "notice": Notice, "reply": Reply}[kind]
+    elif kind in ("journal", "notice", "reply", "item_reply") and key.isdigit():
+        model = {"journal": JournalEntry, "notice": Notice, "reply": Reply, "item_reply": ItemReply}[kind]
         record = model.get_or_none(model.id == int(key))
     else:
         raise ValidationError(fields={"target": _l("Unknown target.")})
@@ -77,6 +77,46 @@ VERIFIED_REPORT_WEIGHT = 2  # a verified neighbour's report counts double
 THANKABLE = ("item", "notice")
 
 
+REPORT_REASONS = [
+    ("spam", _l("Spam or advertising")),
+    ("insulting", _l("Insulting or hateful")),
+    ("dangerous", _l("Dangerous object or advice")),
+    ("not_a_gift", _l("Not a gift (something for sale)")),
+    ("other", _l("Something else")),
+]
+
+
+def compose_reason(preset, words):
+    """The stored reason: "preset" or "preset: words" for a chosen reason, else the words alone."""
+    words = " ".join((words or "").split())
+    if len(words) > REASON_MAX:
+        raise ValidationError(fields={"reason": _l("%(count)d characters at most, please.", count=REASON_MAX)})
+    if preset:
+        if preset not in dict(REPORT_REASONS):
+            raise ValidationError(fields={"preset": _l("Please choose what is wrong.")})
+        return f"{preset}: {words}" if words else preset
+    if len(words) < 2:
+        raise ValidationError(fields={"reason": _l(
+            "Please say in a few words what is wrong (%(max)d characters at most).", max=REASON_MAX)})
+    return words
+
+
+def reason_text(reason):
+    """A stored reason as a person reads it, in their language: "Spam or advertising: same post 5 times"."""
+    key, _sep, words = (reason or "").partition(":")
+    label = dict(REPORT_REASONS).get(key.strip())
+    if label is None:
+        return reason
+    return f"{label}: {words.strip()}" if words.strip() else str(label)
+
+
+def reason_label(reason):
+    """What the author of a reported post is told: the chosen reason only (the reporter's words stay
+    with the volunteers)."""
+    key = (reason or "").partition(":")[0].strip()
+    return str(dict(REPORT_REASONS).get(key, dict(REPORT_REASONS)["other"]))
+
+
 def canonical_target(kind, record):
     """The one spelling of a target, so one phone cannot report ``item:abc`` and ``item:ABC`` twice."""
     key = getattr(record, "code", None) if kind in ("item", "book") else record.id
@@ -106,9 +146,11 @@ def open_flag_weight(target):
     return int(total or 0)
 
 
-def report(target, actor, reason):
+def report(target, actor, reason, preset=None):
     """Record one phone's report of a Target; hide it once the open reports weigh the box's threshold.
 
+    ``preset``: one of REPORT_REASONS (the form's choices), ``reason`` then an optional word; without a
+    preset (the API) the reason is the words alone.
     Returns (flag, hidden): ``hidden`` is true when this report hid the target. A second report of
     the same target by the same phone raises Conflict (the first one counts).
     """
@@ -117,10 +159,7 @@ def report(target, actor, reason):
     from ..errors import Conflict, Unauthorized
     from ..models import Flag
 
-    reason = (reason or "").strip()
-    if not 2 <= len(reason) <= REASON_MAX:
-        raise ValidationError(fields={"reason": _l(
-            "Please say in a few words what is wrong (%(max)d characters at most).", max=REASON_MAX)})
+    reason = compose_reason(preset, reason)
     if actor.device is None:
         raise Unauthorized()
     check_rate(actor, "report")

@@ -2,14 +2,20 @@
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..devices import current_actor
+from ..devices import current_actor, set_key_cookie
 from ..errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from ..timebank import rules as timebank
 from ..web import safe_next
-from . import bp, rules, vouching
+from . import bp, mine, rules, vouching
+
+
+@bp.app_template_global()
+def reason_text(reason):
+    """A report's reason in the reader's language (the console's queue)."""
+    return rules.reason_text(reason)
 
 
 @bp.route("/people/<pseudonym>")
@@ -41,11 +47,11 @@ def report():
         abort(404)
     if "report" not in rules.allowed_moves(target, actor) and request.method == "GET":
         return render_template("people/report_done.html", already_hidden=True, back=_back())
-    values, errors = {"reason": ""}, {}
+    values, errors = {"reason": "", "preset": ""}, {}
     if request.method == "POST":
-        values["reason"] = request.form.get("reason", "")
+        values = {"reason": request.form.get("reason", ""), "preset": request.form.get("preset", "")}
         try:
-            _flag, hidden = rules.report(target, actor, values["reason"])
+            _flag, hidden = rules.report(target, actor, values["reason"], preset=values["preset"] or "other")
         except ValidationError as error:
             errors = error.fields
         except Conflict as error:
@@ -56,7 +62,7 @@ def report():
     return render_template(
         "people/report.html", target=target.key, kind=target.kind,
         described=rules.describe_target(target.kind, target.record), values=values, errors=errors,
-        back=_back(), reason_max=rules.REASON_MAX,
+        back=_back(), reason_max=rules.REASON_MAX, reasons=rules.REPORT_REASONS,
     ), status
 
 
@@ -74,6 +80,54 @@ def thanks():
         flash(_("Thank you sent. It warms the heart!"), "ok")
         # base.html shows the one-tap questions: "<thanks id>:<question>,<question>"
         flash(f"{thanked.id}:{','.join(rules.thanks_questions(thanked))}", "thanks-ask")
+    return redirect(_back(), code=303)
+
+
+# --- My posts, the recovery code, since the last visit -------------------------------------------
+
+
+@bp.route("/mine")
+def my_posts():
+    """What this phone posted and reserved, with its buttons; the recovery code."""
+    posts = mine.my_posts(current_actor())
+    return render_template("people/mine.html", posts=posts, recovery_code=None)
+
+
+@bp.route("/mine/recovery", methods=["POST"])
+def make_recovery_code():
+    """A new recovery code for this phone, shown once on the page to write down."""
+    actor = current_actor()
+    if actor.device is None:
+        return redirect(url_for("people.my_posts"), code=303)
+    code = mine.new_recovery_code(actor)
+    response = make_response(render_template("people/mine.html", posts=mine.my_posts(actor), recovery_code=code))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/mine/recover", methods=["GET", "POST"])
+def recover():
+    """Type the code written down on the other phone: its posts come to this one."""
+    values, errors = {"code": request.form.get("code", "")}, {}
+    if request.method == "POST":
+        try:
+            _device, key = mine.recover(values["code"], request.remote_addr)
+        except ValidationError as error:
+            errors = error.fields
+        else:
+            flash(_("Welcome back: your posts are on this phone now."), "ok")
+            response = redirect(url_for("people.my_posts"), code=303)
+            set_key_cookie(response, key)
+            return response
+    return render_template("people/recover.html", values=values, errors=errors), 400 if errors else 200
+
+
+@bp.route("/seen", methods=["POST"])
+def seen():
+    """The person has read "since your last visit": the next list starts from now."""
+    actor = current_actor()
+    if actor.device is not None:
+        mine.mark_seen(actor.device)
     return redirect(_back(), code=303)
 
 

@@ -7,9 +7,11 @@ from .. import settings
 from ..board import rules as board_rules
 from ..books import rules as books_rules
 from ..db import read_every_table
+from ..devices import current_device
 from ..giveaway import rules as giveaway_rules
 from ..i18n import LANG_COOKIE, LANGUAGES
-from ..pagecache import cached_page
+from ..pagecache import cached_page, not_shared
+from ..people import mine
 from ..web import safe_next
 from . import bp, captive
 
@@ -28,7 +30,29 @@ def home():
            for notice in board_rules.latest(NEWS_PER_DOMAIN)]
     )
     news.sort(key=lambda entry: entry["when"], reverse=True)
-    return render_template("portal/home.html", news=news[: NEWS_PER_DOMAIN * 2])
+    device = current_device()
+    if device is not None:
+        # "Since your last visit" is this phone's own: a phone that posted never gets a stored home page
+        # (one stored without news would hide its news, one stored with them would show them to others).
+        not_shared()
+    return render_template("portal/home.html", news=news[: NEWS_PER_DOMAIN * 2],
+                           since_last_visit=mine.news_since(device) if device is not None else [])
+
+
+KIOSK_REFRESH_SECONDS = 60
+KIOSK_ROWS = 6
+
+
+@bp.route("/kiosk")
+@cached_page
+def kiosk():
+    """For an old tablet in the village hall: large type, read-only, what is new; it reloads itself
+    (a meta refresh: no script needed) and, having no cookie, is served from the shared page."""
+    return render_template(
+        "portal/kiosk.html", refresh=KIOSK_REFRESH_SECONDS, items=giveaway_rules.latest(KIOSK_ROWS),
+        upcoming=board_rules.upcoming(KIOSK_ROWS), notices=board_rules.latest(KIOSK_ROWS),
+        books=books_rules.latest(KIOSK_ROWS), box_url=f"http://{settings.get('host_name')}/",
+    )
 
 
 def _news(record, label, url):

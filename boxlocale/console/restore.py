@@ -1,0 +1,73 @@
+"""Restoring a backup from the console: upload an archive or pick one of the box's own backups.
+
+The same ``backup.restore`` as the ``boxlocale restore`` command, with the same checks (the whole
+archive is unpacked and verified before anything is touched; the current data is kept aside). The
+running box holds its write lock and closes every database connection around the swap, then opens the
+restored database (upgraded if it is older).
+"""
+
+import secrets
+from pathlib import Path
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import backup, db, settings
+from ..db import writing
+from . import bp
+from .session import audit, requires
+
+BACKUP_GLOB = "boxlocale-backup-*.tar.gz"
+UPLOAD_LIMIT = 200 * 1024 * 1024  # an archive with photos outgrows the 25 MB of a post (waitress caps it too)
+
+
+def box_backups(data_dir):
+    """The backups on the box itself, newest first: [(name, bytes)]."""
+    folder = Path(data_dir) / "backups"
+    found = sorted(folder.glob(BACKUP_GLOB), key=lambda path: path.name, reverse=True) if folder.is_dir() else []
+    return [(path.name, path.stat().st_size) for path in found]
+
+
+def restore_running_box(archive, data_dir):
+    """Restore ``archive`` into the data dir of this running box. Raises backup.BackupError (nothing changed)."""
+    with db._write_lock:  # no write may start on the old database, nor land in the gap
+        db.database.close_all()
+        try:
+            aside = backup.restore(archive, data_dir)
+        finally:
+            db.init_database(data_dir)  # the restored file (or the untouched one after a refusal)
+            settings.invalidate()
+    return aside
+
+
+@bp.route("/backups/restore", methods=["POST"])
+@requires("admin")
+def restore_backup():
+    data_dir = current_app.config["DATA_DIR"]
+    request.max_content_length = UPLOAD_LIMIT
+    if request.form.get("confirm") != "1":
+        flash(_("Tick the box to say you understand that the box's current data is replaced."), "error")
+        return redirect(url_for("console.backups"), 303)
+    picked, upload = request.form.get("name", ""), request.files.get("archive")
+    temporary = None
+    if upload is not None and upload.filename:
+        temporary = Path(data_dir) / f".upload-{secrets.token_hex(8)}.tar.gz"
+        upload.save(temporary)
+        archive, shown = temporary, upload.filename
+    elif picked in dict(box_backups(data_dir)):
+        archive, shown = Path(data_dir) / "backups" / picked, picked
+    else:
+        flash(_("Choose a backup of the box, or a backup file from your phone or computer."), "error")
+        return redirect(url_for("console.backups"), 303)
+    try:
+        restore_running_box(archive, data_dir)
+    except backup.BackupError as error:
+        return render_template("console/restore_refused.html", reason=str(error), name=shown), 400
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+    with writing():
+        audit("restore_backup", shown)
+    flash(_("Backup restored: the box now has the data of %(name)s. The previous data is kept aside on the box.",
+            name=shown), "ok")
+    return redirect(url_for("console.backups"), 303)

@@ -1,0 +1,174 @@
+"""A phone's own corner: what it posted and reserved ("my posts"), the recovery code that brings them
+to another phone, and what happened since its last visit. No accounts: the phone is its device key.
+
+Reads write nothing: the last-visit mark moves only when the person says they have read the news.
+"""
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from .. import clock, codes, ratelimit
+from ..db import writing
+from ..devices import hash_key, new_key
+from ..errors import NotFound, ValidationError
+from ..models import Book, Device, Item, ItemReply, JournalEntry, Notice, Reply
+
+RECOVERY_GROUPS, RECOVERY_GROUP_SIZE = 3, 4  # XXXX-XXXX-XXXX: 60 random bits, easy to copy by hand
+RECOVERIES_PER_HOUR = 10  # per address: guessing 60 bits at this pace takes forever
+ENDS_SOON = timedelta(hours=2)
+NEWS_MAX = 20
+
+
+def my_posts(actor):
+    """Everything this phone posted or holds, each with the moves it may make there."""
+    from ..board import rules as board
+    from ..books import rules as books
+    from ..giveaway import rules as giveaway
+
+    device = actor.device
+    if device is None:
+        return None
+    items = giveaway.posted_by(device)
+    notices = board.posted_by(device)
+    held = books.held_by(device)
+    return {
+        "offers": [_item_row(actor, item) for item in items if item.kind == "offer"],
+        "wanted": [_item_row(actor, item) for item in items if item.kind == "wanted"],
+        "reserved": [_item_row(actor, item) for item in giveaway.reserved_by(device)],
+        "notices": [{"notice": notice, "status": board.status_of(notice), "moves": board.allowed_moves(notice, actor),
+                     "replies": count, "hidden_because": hidden_reason(notice, "notice")}
+                    for notice, count in _with_counts(notices, board.reply_counts(notices))],
+        "books_held": [{"book": book, "moves": books.allowed_moves(book, actor)} for book in held],
+        "books_registered": [{"book": book, "hidden_because": hidden_reason(book, "book")}
+                             for book in books.registered_by(device)],
+        "has_recovery": device.recovery_hash is not None,
+    }
+
+
+def _with_counts(notices, counts):
+    return [(notice, counts.get(notice.id, 0)) for notice in notices]
+
+
+def _item_row(actor, item):
+    from ..giveaway import rules as giveaway
+
+    return {"item": item, "status": giveaway.status_of(item), "status_label": giveaway.status_label(item),
+            "moves": giveaway.allowed_moves(item, actor), "hidden_because": hidden_reason(item, "item"),
+            "reservation": giveaway.reservation_for_giver(item, actor)}
+
+
+def hidden_reason(record, kind):
+    """Why a post is hidden, for its author: "held for review", or the reasons of the reports."""
+    from ..models import Flag
+    from .rules import canonical_target, reason_label
+
+    if not record.hidden:
+        return None
+    reasons = [reason_label(flag.reason) for flag in Flag.select(Flag.reason)
+               .where(Flag.target == canonical_target(kind, record)).order_by(Flag.id)]
+    return list(dict.fromkeys(reasons))  # each reason once
+
+
+# --- The recovery code -------------------------------------------------------------------------
+
+
+def _format_recovery(raw):
+    size = RECOVERY_GROUP_SIZE
+    return "-".join(raw[i:i + size] for i in range(0, len(raw), size))
+
+
+def new_recovery_code(actor):
+    """A new code for this phone (the old one stops working); shown once, only its hash is kept."""
+    raw = codes.random_code(RECOVERY_GROUPS * RECOVERY_GROUP_SIZE)
+    with writing():
+        Device.update(recovery_hash=hash_key(raw)).where(Device.id == actor.device.id).execute()
+    actor.device.recovery_hash = hash_key(raw)
+    return _format_recovery(raw)
+
+
+def recover(typed, address):
+    """The phone that wrote this code down → (device, new key). The new key replaces the device's old
+    one: this phone now is that phone, and the lost one no longer is. ``address``: the asking phone's,
+    for the rate limit. Raises ValidationError (RateLimited past 10 tries an hour)."""
+    raw = codes.normalize(typed)
+    ratelimit.hit("recover", f"address:{address}", RECOVERIES_PER_HOUR)
+    if len(raw) != RECOVERY_GROUPS * RECOVERY_GROUP_SIZE or not codes.is_valid(raw):
+        raise ValidationError(fields={"code": _l("The code has 12 letters and digits, like 7KQ2-M9XD-4TBA.")})
+    key = new_key()
+    with writing():
+        device = Device.get_or_none(Device.recovery_hash == hash_key(raw))
+        if device is None:
+            raise ValidationError(fields={"code": _l("This code is not known on this box. Check each character.")})
+        device.key_hash = hash_key(key)
+        device.save(only=[Device.key_hash])
+    return device, key
+
+
+# --- Since the last visit ---------------------------------------------------------------------
+
+
+def news_since(device):
+    """What happened to this phone's posts since its last visit, newest first: a list of
+    {"kind", "title", "url", "when", "who"}. Computed now, from what is stored: nothing is sent."""
+    from ..giveaway import rules as giveaway
+
+    if device is None:
+        return []
+    since, now = device.seen_at or device.created_at, clock.now()
+    news = []
+    for reply in (Reply.select(Reply, Notice).join(Notice)
+                  .where(Notice.device == device, Reply.created_at > since, Reply.hidden == False,  # noqa: E712
+                         (Reply.device.is_null()) | (Reply.device != device)).limit(NEWS_MAX)):
+        news.append(_news("notice_reply", reply.notice.title, f"/board/{reply.notice.id}#reply-{reply.id}",
+                          reply.created_at, reply.pseudonym))
+    for reply in (ItemReply.select(ItemReply, Item).join(Item)
+                  .where(Item.device == device, ItemReply.created_at > since, ItemReply.hidden == False,  # noqa: E712
+                         (ItemReply.device.is_null()) | (ItemReply.device != device)).limit(NEWS_MAX)):
+        news.append(_news("item_reply", reply.item.title, f"/give/{reply.item.code}#reply-{reply.id}",
+                          reply.created_at, reply.pseudonym))
+    for item in Item.select().where(Item.device == device, Item.status == "reserved", Item.reserved_until > now,
+                                    Item.updated_at > since).limit(NEWS_MAX):
+        reserver = Device.get_or_none(Device.id == item.reserved_by_id)
+        news.append(_news("reserved", item.title, f"/give/{item.code}", item.updated_at,
+                          reserver.pseudonym if reserver else ""))
+    for item in giveaway.reserved_by(device):
+        if item.reserved_until - now <= ENDS_SOON:
+            news.append(_news("reservation_ends", item.title, f"/give/{item.code}", item.reserved_until, ""))
+    for entry in (JournalEntry.select(JournalEntry, Book).join(Book)
+                  .where(Book.device == device, JournalEntry.kind == "caught", JournalEntry.created_at > since,
+                         (JournalEntry.device.is_null()) | (JournalEntry.device != device)).limit(NEWS_MAX)):
+        news.append(_news("book_caught", entry.book.title, f"/books/{entry.book.code}", entry.created_at,
+                          entry.pseudonym))
+    news.extend(_offers_matching_my_wanted(device, since))
+    news.sort(key=lambda entry: entry["when"], reverse=True)
+    return news[:NEWS_MAX]
+
+
+def _offers_matching_my_wanted(device, since):
+    """New offers whose words match one of this phone's open wanted posts."""
+    from ..giveaway import rules as giveaway
+
+    found, seen = [], set()
+    for post in giveaway.still_wanted(device, limit=5):
+        offers, _next = giveaway.search("current", "offer", q=post.title, per_page=5,
+                                        fields=(Item.code, Item.title, Item.created_at, Item.device))
+        for offer in offers:
+            if offer.created_at > since and offer.device_id != device.id and offer.code not in seen:
+                seen.add(offer.code)
+                found.append(_news("match", offer.title, f"/give/{offer.code}", offer.created_at, post.title))
+    return found
+
+
+def _news(kind, title, url, when, who):
+    return {"kind": kind, "title": title, "url": url, "when": when, "who": who}
+
+
+def mark_seen(device):
+    """The person has read the news: the next list starts from now."""
+    if device is None:
+        raise NotFound()
+    now = clock.now()
+    with writing():
+        Device.update(seen_at=now).where(Device.id == device.id).execute()
+    device.seen_at = now

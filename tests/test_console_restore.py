@@ -1,0 +1,92 @@
+"""Restoring a backup from the console of the running box (the real server): pick one of the box's
+backups or upload one; the same checks as the command refuse a damaged file and change nothing; the
+restored data is served at once, without a restart."""
+
+import re
+import subprocess
+import sys
+
+from .board_factory import live_phone, submit
+from .conftest import csrf_token
+
+PASSWORD = "un mot de passe solide"
+
+
+def volunteer(box):
+    added = subprocess.run([sys.executable, "-m", "boxlocale", "--data-dir", str(box.data_dir), "admin", "add",
+                            "Claire"], input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    console = live_phone(box)
+    form = console.get(box.url + "/console/login").text
+    console.post(box.url + "/console/login", data={"name": "Claire", "password": PASSWORD,
+                                                   "csrf_token": csrf_token(form)})
+    return console
+
+
+def offer(box, phone, title):
+    submit(phone, "/give/offer", {"title": title, "category": "meubles", "where": "in_box"})
+    return title in phone.get(box.url + "/give/").text
+
+
+def test_restore_a_backup_of_the_box_then_refuse_a_damaged_upload(live_box, tmp_path):
+    villager, console = live_phone(live_box), volunteer(live_box)
+    assert offer(live_box, villager, "Armoire normande")
+    page = console.get(live_box.url + "/console/backups").text
+    download = console.post(live_box.url + "/console/backups/download", data={"csrf_token": csrf_token(page)})
+    assert download.status_code == 200
+    assert offer(live_box, villager, "Table de ferme")
+
+    page = console.get(live_box.url + "/console/backups").text
+    name = re.search(r'name="name" value="(boxlocale-backup-[^"]+)"', page).group(1)
+    unconfirmed = console.post(live_box.url + "/console/backups/restore",
+                               data={"csrf_token": csrf_token(page), "name": name})
+    assert "Table de ferme" in villager.get(live_box.url + "/give/").text and "Cochez la case" in unconfirmed.text
+    done = console.post(live_box.url + "/console/backups/restore",
+                        data={"csrf_token": csrf_token(page), "name": name, "confirm": "1"})
+    assert done.status_code == 200 and "Sauvegarde restaurée" in done.text
+    listing = villager.get(live_box.url + "/give/").text
+    assert "Armoire normande" in listing and "Table de ferme" not in listing
+    assert list(live_box.data_dir.glob("before-restore-*/boxlocale.sqlite3"))
+
+    # The box still takes posts on the restored database.
+    assert offer(live_box, villager, "Buffet")
+    # A damaged file, uploaded: refused by the same checks, and nothing changes.
+    damaged = tmp_path / "boxlocale-backup-damaged.tar.gz"
+    damaged.write_bytes(download.content[: len(download.content) // 2])
+    console = volunteer_again(live_box)
+    page = console.get(live_box.url + "/console/backups").text
+    refused = console.post(live_box.url + "/console/backups/restore",
+                           data={"csrf_token": csrf_token(page), "confirm": "1"},
+                           files={"archive": (damaged.name, damaged.read_bytes(), "application/gzip")})
+    assert refused.status_code == 400 and "rien n'a changé" in refused.text
+    assert "Buffet" in villager.get(live_box.url + "/give/").text
+    assert not list(live_box.data_dir.glob(".upload-*"))
+    # The whole file, uploaded from the volunteer's phone: restored.
+    good = console.post(live_box.url + "/console/backups/restore", data={"csrf_token": csrf_token(page), "confirm": "1"},
+                        files={"archive": ("sauvegarde.tar.gz", download.content, "application/gzip")})
+    assert good.status_code == 200 and "Sauvegarde restaurée" in good.text
+    assert "Buffet" not in villager.get(live_box.url + "/give/").text
+    assert not list(live_box.data_dir.glob(".upload-*"))
+    # The box took its shared lock back: the command still refuses while it runs.
+    archive = tmp_path / "again.tar.gz"
+    archive.write_bytes(download.content)
+    command = subprocess.run([sys.executable, "-m", "boxlocale", "--data-dir", str(live_box.data_dir), "restore",
+                              str(archive)], capture_output=True, text=True, timeout=60)
+    assert command.returncode == 1 and "stop it first" in command.stderr
+
+
+def volunteer_again(box):
+    """The restored database has the volunteer of the backup's time: log in again."""
+    console = live_phone(box)
+    form = console.get(box.url + "/console/login").text
+    console.post(box.url + "/console/login", data={"name": "Claire", "password": PASSWORD,
+                                                   "csrf_token": csrf_token(form)})
+    return console
+
+
+def test_the_audit_log_names_a_restore_apart_from_a_post_put_back(app):
+    from boxlocale.console.moderation import action_label
+
+    with app.test_request_context("/"):
+        assert str(action_label("restore_backup")) == "a restauré une sauvegarde"
+        assert str(action_label("restore")) != str(action_label("restore_backup"))

@@ -1,0 +1,56 @@
+"""Dates as people write them, from the one formatter: the weekday and day in words, "1er", "20 h",
+no seconds and no time-zone name; English day-first; the year only when it is not this year."""
+
+import re
+from datetime import datetime
+
+import pytest
+from flask_babel import force_locale
+
+from boxlocale import clock
+from boxlocale.formatting import date_text, datetime_text, span_text
+
+from .board_factory import post_notice
+
+
+@pytest.fixture
+def in_december(app):
+    clock.freeze(datetime(2026, 12, 1, 9, 0))  # UTC; Paris is UTC+1 in winter
+    with app.test_request_context("/"):
+        yield
+    clock.freeze(None)
+
+
+@pytest.mark.parametrize("language, moment, expected", [
+    ("fr", datetime(2026, 12, 12, 19, 0), "samedi 12 décembre à 20 h"),
+    ("fr", datetime(2026, 12, 12, 19, 30, 17), "samedi 12 décembre à 20 h 30"),
+    ("fr", datetime(2026, 12, 1, 8, 5), "mardi 1er décembre à 9 h 05"),
+    ("fr", datetime(2027, 1, 1, 11, 0), "vendredi 1er janvier 2027 à 12 h"),
+    ("en", datetime(2026, 12, 12, 19, 0), "Saturday 12 December at 20:00"),
+    ("en", datetime(2026, 12, 1, 8, 5), "Tuesday 1 December at 09:05"),
+])
+def test_a_moment_reads_as_people_write_it(in_december, language, moment, expected):
+    with force_locale(language):
+        assert datetime_text(moment) == expected
+        assert datetime_text(moment, "full") == expected  # one format, whatever a template asks
+
+
+def test_a_day_and_an_event_span(in_december):
+    with force_locale("fr"):
+        assert date_text(datetime(2026, 12, 1, 10, 0)) == "mardi 1er décembre"
+        assert date_text(datetime(2026, 12, 31, 23, 30)) == "vendredi 1er janvier 2027"  # the box's zone
+        assert span_text(datetime(2026, 12, 12, 19, 0), datetime(2026, 12, 12, 22, 30)) == \
+            "samedi 12 décembre, 20 h – 23 h 30"
+        assert span_text(datetime(2026, 12, 12, 19, 0), None) == "samedi 12 décembre à 20 h"
+    with force_locale("en"):
+        assert date_text(datetime(2026, 12, 12, 10, 0)) == "Saturday 12 December"
+
+
+def test_the_event_page_says_its_date_plainly(app, client, frozen_clock):
+    posted = post_notice(client, kind="event", title="Disco Soupe", starts_at="2026-12-12T20:00",
+                         ends_at="2026-12-12T23:30", place="Salle des fêtes")
+    notice_id = re.search(r'href="/board/(\d+)"', posted.get_data(as_text=True)).group(1)
+    html = client.get(f"/board/{notice_id}").get_data(as_text=True)
+    assert "samedi 12 décembre, 20 h – 23 h 30" in html
+    shown = re.sub(r"<[^>]+>", "", html)  # the text people read (a <time> keeps its ISO attribute)
+    assert "heure" not in shown and "20:00:00" not in shown and "12/12/2026" not in shown
