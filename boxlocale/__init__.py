@@ -70,11 +70,11 @@ def _register_blueprints(app, csrf):
     from .timebank import bp as timebank_bp
 
     csrf.exempt(api_bp)  # the API authenticates by bearer key, never by cookie
-    from .network.views import sync_bp
+    from .network.views import directory_bp, sync_bp
 
     csrf.exempt(sync_bp)  # box-to-box sync: each body is signed with the sending box's key
     for blueprint in (portal_bp, giveaway_bp, books_bp, board_bp, people_bp, timebank_bp, console_bp, api_bp,
-                      network_bp, sync_bp):
+                      network_bp, sync_bp, directory_bp):
         app.register_blueprint(blueprint)
 
 

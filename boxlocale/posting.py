@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN
 
 from . import ratelimit, settings
 from .errors import ValidationError
@@ -118,3 +119,15 @@ def held_for_review(*texts):
         return False
     haystack = fold(" ".join(text or "" for text in texts))
     return any(re.search(r"\b" + re.escape(word) + r"\b", haystack) for word in words)
+
+
+def visible_replies(model, parent_column, parent):
+    """Visible answers under a post (notice replies, give-box answers), oldest first, each with
+    ``verified_at`` of the answering phone."""
+    return list(
+        model.select(model, Device.verified_at.alias("verified_at"))
+        .join(Device, JOIN.LEFT_OUTER, on=(model.device == Device.id))
+        .where(parent_column == parent, model.hidden == False)  # noqa: E712
+        .order_by(model.created_at, model.id)
+        .objects()
+    )

@@ -22,6 +22,8 @@ EXPECTED_FILES = [
     "etc/NetworkManager/dnsmasq-shared.d/boxlocale.conf",
     "etc/NetworkManager/system-connections/boxlocale.nmconnection", "etc/systemd/journald.conf.d/boxlocale.conf",
 ]
+# The network of boxes: a stick labelled BOXNET runs its own unit, started by a udev rule.
+BOXNET_FILES = ["etc/systemd/system/boxlocale-boxnet@.service", "etc/udev/rules.d/99-boxlocale-boxnet.rules"]
 
 
 def install(root, *options):
@@ -162,9 +164,10 @@ def test_uninstall_keeps_the_data_unless_purged(fake_root):
     data = fake_root / "var/lib/boxlocale"
     data.mkdir(parents=True)
     (data / "boxlocale.sqlite3").write_bytes(b"precious")
+    assert all((fake_root / path).is_file() for path in BOXNET_FILES)
     subprocess.run(["bash", str(PI / "uninstall.sh"), "--root", str(fake_root)], check=True,
                    capture_output=True, timeout=60)
-    assert not any((fake_root / path).exists() for path in EXPECTED_FILES)
+    assert not any((fake_root / path).exists() for path in EXPECTED_FILES + BOXNET_FILES)
     assert (data / "boxlocale.sqlite3").read_bytes() == b"precious"
     subprocess.run(["bash", str(PI / "uninstall.sh"), "--root", str(fake_root), "--purge"], check=True,
                    capture_output=True, timeout=60)

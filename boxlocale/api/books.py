@@ -15,9 +15,10 @@ from .common import page_number, request_data
 from .openapi import document, error_response, json_response
 
 
-def entry_json(entry):
+def entry_json(entry, village=""):
     return {"id": entry.id, "kind": entry.kind, "where": entry.place, "note": entry.note,
-            "rating": entry.rating, "pseudonym": entry.pseudonym, "created_at": iso(entry.created_at)}
+            "rating": entry.rating, "pseudonym": entry.pseudonym, "created_at": iso(entry.created_at),
+            "village": village}
 
 
 def book_json(book, actor, journal=None):
@@ -31,7 +32,12 @@ def book_json(book, actor, journal=None):
         "label_url": url_for("books.label", code=book.code, _external=True),
     }
     if journal is not None:
-        data["journal"] = [entry_json(entry) for entry in journal]
+        from ..network import directory
+
+        journal = list(journal)
+        villages, here = directory.book_villages(book, journal), directory.here_village()
+        data["journal"] = [entry_json(entry, villages["entries"].get(entry.id) or here) for entry in journal]
+        data["villages_visited"] = villages["count"]
     return data
 
 
@@ -75,7 +81,9 @@ def add_journal_entry(code):
     actor = current_actor(create_device_if_missing=True)
     found = rules.get_book(code, actor)
     entry, held = rules.add_entry(found, actor, request_data())
-    data = entry_json(entry)
+    from ..network import directory
+
+    data = entry_json(entry, directory.here_village())  # written here, on this box
     data["held_for_review"] = held
     data["book"] = book_json(found, actor)
     return jsonify(data), 201
@@ -89,7 +97,8 @@ SCHEMAS = {
     "JournalEntry": {"type": "object", "properties": {
         "id": {"type": "integer"}, "kind": {"type": "string", "enum": list(rules.ENTRY_KINDS)},
         "where": _TEXT, "note": _TEXT, "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
-        "pseudonym": _TEXT, "created_at": _WHEN}},
+        "pseudonym": _TEXT, "created_at": _WHEN,
+        "village": {"type": "string", "description": "the village of the box the entry was written on"}}},
     "Book": {"type": "object", "properties": {
         "code": {"type": "string", "description": "public code: the box's prefix and a serial, e.g. CHV-0042"},
         "full_code": {"type": "string", "description": "only in the answer to the registration: the code "
@@ -100,6 +109,8 @@ SCHEMAS = {
         "cover": {"type": ["object", "null"], "properties": {
             "url": _TEXT, "thumb_url": _TEXT, "width": {"type": "integer"}, "height": {"type": "integer"}}},
         "mine": {"type": "boolean"}, "html_url": _TEXT, "label_url": _TEXT,
+        "villages_visited": {"type": "integer", "description": "with the journal: how many villages' boxes "
+                             "the book has been registered or caught in"},
         "journal": {"type": "array", "items": {"$ref": "#/components/schemas/JournalEntry"},
                     "description": "oldest first, on single reads"},
         "held_for_review": {"type": "boolean", "description": "only in the answer to the registration"},

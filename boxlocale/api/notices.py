@@ -19,7 +19,11 @@ def reply_json(reply):
             "accepted": reply.accepted_at is not None}
 
 
-def notice_json(notice, actor, replies=None):
+def notice_json(notice, actor, replies=None, network=None):
+    """``network``: directory.notices_network() of the page, read once for all its notices."""
+    from ..network import directory
+
+    network = network if network is not None else directory.notices_network([notice])
     data = {
         "id": notice.id, "kind": notice.kind, "category": notice.category, "title": notice.title,
         "body": notice.body, "starts_at": iso(notice.starts_at), "ends_at": iso(notice.ends_at),
@@ -28,6 +32,7 @@ def notice_json(notice, actor, replies=None):
         "contact": notice.contact, "pseudonym": notice.pseudonym, "status": rules.status_of(notice),
         "created_at": iso(notice.created_at), "expires_at": iso(notice.expires_at),
         "mine": actor.owns(notice), "html_url": url_for("board.notice", notice_id=notice.id, _external=True),
+        **network[notice.id],
     }
     if notice.kind in rules.DATED_KINDS:
         data["ics_url"] = url_for("api.notice_ics", notice_id=notice.id, _external=True)
@@ -50,7 +55,11 @@ def notices():
     found, next_page = rules.board(kind, category, request.args.get("q", ""),
                                    request.args.get("upcoming") == "1", page)
     actor = current_actor()
-    return jsonify({"items": [notice_json(notice, actor) for notice in found], "next_page": next_page})
+    from ..network import directory
+
+    network = directory.notices_network(found)
+    return jsonify({"items": [notice_json(notice, actor, network=network) for notice in found],
+                    "next_page": next_page})
 
 
 @bp.route("/notices", methods=["POST"])
@@ -116,6 +125,9 @@ NOTICE_INPUT = {
         "seats": {"type": "integer", "minimum": 1, "maximum": rules.SEATS_MAX},
         "contact": {"type": "string", "maxLength": rules.LIMITS["contact"][1]},
         "pseudonym": {"type": "string", "minLength": PSEUDONYM_MIN, "maxLength": PSEUDONYM_MAX},
+        "shared": {"type": "boolean", "default": False,
+                   "description": "visible in the network's boxes (other villages' boxes); off unless asked. "
+                                  "Forms send 1/true/yes/on"},
     },
 }
 SCHEMAS = {
@@ -132,6 +144,9 @@ SCHEMAS = {
         "created_at": _WHEN, "expires_at": _WHEN, "mine": {"type": "boolean"}, "html_url": _TEXT,
         "ics_url": _TEXT, "manage_url": {"type": "string", "description": "only in the answer to the post"},
         "manage_token": {"type": "string", "description": "only in the answer to the post"},
+        "shared": {"type": "boolean", "description": "travels to the network's boxes"},
+        "from_box": {"type": ["object", "null"], "description": "the box of another village it came from; "
+                     "null when posted on this box", "properties": {"name": _TEXT, "village": _TEXT}},
     }},
     "NoticeInput": NOTICE_INPUT,
 }

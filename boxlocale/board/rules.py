@@ -13,7 +13,14 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..formatting import parse_local
 from ..models import Device, Notice, Reply
 from ..network import outbox
-from ..posting import PSEUDONYM_MAX, check_rate, clean_pseudonym, held_for_review, resolve_pseudonym
+from ..posting import (
+    PSEUDONYM_MAX,
+    check_rate,
+    clean_pseudonym,
+    held_for_review,
+    resolve_pseudonym,
+    visible_replies,
+)
 
 KINDS = (
     ("offer", _l("I offer")),
@@ -357,14 +364,8 @@ def accept_passenger(notice, actor, reply_id):
 
 
 def replies_of(notice):
-    """Visible replies, oldest first, each with ``verified`` (of the replying phone)."""
-    return list(
-        Reply.select(Reply, Device.verified_at.alias("verified_at"))
-        .join(Device, JOIN.LEFT_OUTER, on=(Reply.device == Device.id))
-        .where(Reply.notice == notice, Reply.hidden == False)  # noqa: E712
-        .order_by(Reply.created_at, Reply.id)
-        .objects()
-    )
+    """Visible replies, oldest first, each with ``verified_at`` of the replying phone."""
+    return visible_replies(Reply, Reply.notice, notice)
 
 
 def poster_verified(notice):

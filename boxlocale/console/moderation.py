@@ -313,6 +313,9 @@ ACTION_LABELS = {
     "vouches_withdrawn": _l("vouches withdrawn with a badge"), "letterbox_codes": _l("printed letterbox codes"),
     "timebank_correct": _l("corrected time bank hours"), "timebank_cancel": _l("cancelled time bank hours"),
     "inventory": _l("made the box's inventory"),
+    "network_admit": _l("admitted a box into the network"), "network_join": _l("joined a network"),
+    "network_block": _l("blocked a box in the whole network"),
+    "network_unblock": _l("unblocked a box in the whole network"),
 }
 
 

@@ -642,13 +642,7 @@ def add_reply(item, actor, data):
 
 def replies_of(item):
     """Visible answers under an item, oldest first, each with ``verified_at`` of the answering phone."""
-    return list(
-        ItemReply.select(ItemReply, Device.verified_at.alias("verified_at"))
-        .join(Device, JOIN.LEFT_OUTER, on=(ItemReply.device == Device.id))
-        .where(ItemReply.item == item, ItemReply.hidden == False)  # noqa: E712
-        .order_by(ItemReply.created_at, ItemReply.id)
-        .objects()
-    )
+    return posting.visible_replies(ItemReply, ItemReply.item, item)
 
 
 def reservation_for_giver(item, actor):

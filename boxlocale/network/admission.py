@@ -61,10 +61,10 @@ def admit(text):
                               "the new box must choose another one in its settings.",
                               prefix=prefix, name=holder.name or holder.key[:8]))
         if not NetBox.select().where(NetBox.key == key, NetBox.admitted == True).exists():  # noqa: E712
-            log.emit("box.admit", {"key": key, "name": str(join.get("name", ""))[:80],
-                                   "village": str(join.get("village", ""))[:80], "prefix": prefix},
-                     target="box:" + key, applied=False)
-            apply.settle()
+            event = log.emit("box.admit", {"key": key, "name": str(join.get("name", ""))[:80],
+                                           "village": str(join.get("village", ""))[:80], "prefix": prefix},
+                             target="box:" + key, applied=False)
+            apply.settle([event.id])
     return admission()
 
 

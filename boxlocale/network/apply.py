@@ -18,6 +18,7 @@ from . import log
 
 CREATIONS = ("book.register", "journal.add", "notice.share")
 MODERATION = ("mod.hide", "mod.restore")
+BLOCKS = ("box.block", "box.unblock")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 TEXT_MAX = 200
 
@@ -35,55 +36,132 @@ def target_of(event):
         return "book:" + str(data.get("book", ""))
     if event.kind in (*MODERATION, "mod.delete", "notice.close"):
         return str(data.get("target", ""))
-    if event.kind in ("box.admit", "box.successor"):
+    if event.kind in ("box.admit", "box.successor", *BLOCKS):
         return "box:" + str(data.get("key", ""))
     return ""
 
 
-def is_deleted(event_id, target):
+def is_deleted(event_id, target, tombstones=None):
+    """Was this content deleted (its own id, or what it belongs to)? ``tombstones``: a set read once."""
     ids = [event_id] + ([target] if target else [])
+    if tombstones is not None:
+        return any(net_id in tombstones for net_id in ids)
     return NetTombstone.select().where(NetTombstone.net_id.in_(ids)).exists()
 
 
-def settle():
-    """Apply what can be applied, again and again, until nothing changes (trust grows, books arrive)."""
-    for _pass in range(100):
-        changed = False
-        # Read whole before changing any: updating rows under an open cursor on their index can
-        # skip them or show them twice.
-        waiting = list(NetEvent.select().where(NetEvent.state.in_(("pending", "aside", "future"))).order_by(
-            NetEvent.hlc, NetEvent.box, NetEvent.seq))
-        for row in waiting:
-            state = _try(row)
+WAITING = ("pending", "aside", "future")
+
+
+class Known:
+    """What one settle looks up for every event, read once: it runs inside one write transaction, so
+    only its own handlers change these, and they keep them up to date."""
+
+    def __init__(self):
+        self.read_boxes()
+        self.tombstones = {row.net_id for row in NetTombstone.select(NetTombstone.net_id)}
+        # Posts that a moderation or closing event names: only those need their state worked out.
+        self.decided = {row.target for row in NetEvent.select(NetEvent.target).where(
+            NetEvent.kind.in_((*MODERATION, "notice.close"))).distinct()}
+
+        self.books = {}  # code → Book, of the books this settle registered
+
+    def read_boxes(self):
+        boxes = list(NetBox.select(NetBox.key, NetBox.admitted, NetBox.blocked, NetBox.prefix, NetBox.successor))
+        self.admitted = {box.key for box in boxes if box.admitted}
+        self.blocked = {box.key for box in boxes if box.blocked}
+        self.holders = {}  # book-code prefix → the admitted box that holds it
+        for box in boxes:
+            if box.admitted and box.successor is None and box.prefix:
+                self.holders.setdefault(box.prefix, box.key)
+
+
+def settle(ids=None):
+    """Apply what can be applied. ``ids``: the events just stored (and nothing else can have changed);
+    None: every waiting event. Then, again and again until nothing changes, only the waiting events
+    that what was just applied can unblock (a box now trusted, a book now here, a post now deleted)."""
+    known = Known()
+    rows = _waiting() if ids is None else _rows(ids) + _due_future()
+    while rows:
+        states, unblocks = {}, []
+        for row in sorted(rows, key=lambda r: (r.hlc, r.box, r.seq)):
+            state = _try(row, known)
             if state != row.state:
-                NetEvent.update(state=state).where(NetEvent.id == row.id).execute()
-                changed = True
-        if not changed:
-            return
+                states.setdefault(state, []).append(row.id)
+            if state == "applied":
+                unblocks.append(row)
+        for state, changed in states.items():
+            for start in range(0, len(changed), 500):
+                NetEvent.update(state=state).where(NetEvent.id.in_(changed[start:start + 500])).execute()
+        rows = _unblocked(unblocks)
 
 
-def _try(row):
+def _rows(ids):
+    rows = []
+    for start in range(0, len(ids), 500):
+        rows.extend(NetEvent.select().where(NetEvent.id.in_(ids[start:start + 500]), NetEvent.state.in_(WAITING)))
+    return rows
+
+
+def _waiting():
+    # Read whole before changing any: updating rows under an open cursor on their index can skip
+    # them or show them twice.
+    return list(NetEvent.select().where(NetEvent.state.in_(WAITING)))
+
+
+def _due_future():
+    """Events that claimed a time too far ahead and whose time has come."""
+    from . import format as fmt
+
+    limit = fmt.hlc_from_ms(log._utc_ms(log.clock.now() + log.MAX_AHEAD))
+    return list(NetEvent.select().where(NetEvent.state == "future", NetEvent.hlc <= limit))
+
+
+def _unblocked(applied):
+    """The waiting events that the events just applied may unblock."""
+    boxes = [row.target[4:] for row in applied if row.kind in ("box.admit", "box.successor")]
+    books = [row.target for row in applied if row.kind == "book.register"]
+    deleted = [str(json.loads(row.payload).get("target", "")) for row in applied
+               if row.kind == "mod.delete" and row.payload]
+    clauses = []
+    if boxes:
+        clauses.append((NetEvent.state == "aside") & NetEvent.box.in_(boxes))
+    if books:
+        clauses.append((NetEvent.state == "pending") & NetEvent.target.in_(books))
+    if deleted:
+        clauses.append((NetEvent.state == "pending") & NetEvent.payload.is_null()
+                       & (NetEvent.id.in_(deleted) | NetEvent.target.in_(deleted)))
+    if not clauses:
+        return []
+    condition = clauses[0]
+    for clause in clauses[1:]:
+        condition |= clause
+    return list(NetEvent.select().where(condition))
+
+
+def _try(row, known):
     from . import format as fmt
 
     if row.state == "future" and fmt.hlc_ms(row.hlc) > log._utc_ms(log.clock.now() + log.MAX_AHEAD):
         return "future"
-    if not NetBox.select().where(NetBox.key == row.box, NetBox.admitted == True).exists():  # noqa: E712
+    if row.box not in known.admitted:
         return "aside"
     handler = HANDLERS.get(row.kind)
     if handler is None:
         return "unknown"
     if row.payload is None:
-        return "applied" if is_deleted(row.id, row.target) else "pending"
-    # Counted as applied while its handler runs: a hide or restore then sees itself among the
-    # target's decisions (settle writes the final state after).
-    NetEvent.update(state="applied").where(NetEvent.id == row.id).execute()
+        return "applied" if is_deleted(row.id, row.target, known.tombstones) else "pending"
+    if row.kind in MODERATION or row.kind in BLOCKS:
+        # Counted as applied while its handler runs: a hide or restore then sees itself among the
+        # target's decisions (settle writes the final state after).
+        NetEvent.update(state="applied").where(NetEvent.id == row.id).execute()
+        known.decided.add(row.target)
     try:
         with database.atomic():  # a savepoint: an event refused halfway leaves nothing behind
-            state = "applied" if handler(row, json.loads(row.payload)) is not False else "pending"
+            state = "applied" if handler(row, json.loads(row.payload), known) is not False else "pending"
     except (Refused, DomainError, KeyError, TypeError, ValueError):
         state = "refused"
-    if state != "applied":
-        NetEvent.update(state=state).where(NetEvent.id == row.id).execute()
+    if row.kind.startswith("box."):
+        known.read_boxes()  # an admission, a successor, a block: trust changed
     return state
 
 
@@ -96,7 +174,7 @@ def _text(data, name, limit=TEXT_MAX):
 
 # --- The directory of boxes -----------------------------------------------------------------------
 
-def _box_info(row, data):
+def _box_info(row, data, known):
     box = NetBox.get_by_id(row.box)
     if row.hlc > box.info_hlc:
         box.name, box.village = _text(data, "name", 80), _text(data, "village", 80)
@@ -114,7 +192,7 @@ def _prefix_holder(prefix, other_than):
                               NetBox.successor.is_null(), NetBox.key != other_than)
 
 
-def _admit(row, data):
+def _admit(row, data, known):
     key, prefix = str(data.get("key", "")), _text(data, "prefix", 10).upper()
     if not _HEX64.match(key) or not prefix:
         raise Refused("admission")
@@ -129,7 +207,7 @@ def _admit(row, data):
         update={NetBox.admitted: True, NetBox.admitted_by: row.box, NetBox.prefix: prefix}).execute()
 
 
-def _successor(row, data):
+def _successor(row, data, known):
     """A restored box announces its new key with its old one: the new key inherits the old's place."""
     key = str(data.get("key", ""))
     if not _HEX64.match(key):
@@ -143,50 +221,59 @@ def _successor(row, data):
 
 # --- Content ---------------------------------------------------------------------------------------
 
-def _register_book(row, data):
+def _register_book(row, data, known):
     from ..books import rules as books
 
     code = str(data.get("code", "")).upper()
-    if is_deleted(row.id, "book:" + code):
+    if is_deleted(row.id, "book:" + code, known.tombstones):
         return
-    holder = _prefix_holder(code.split("-")[0], "")
-    if holder is not None and holder.key != row.box and not _is_predecessor(row.box, holder.key):
+    holder = known.holders.get(code.split("-")[0])
+    if holder is not None and holder != row.box and not _is_predecessor(row.box, holder):
         raise Refused("a book code of another box")
     if Book.select().where(Book.code == code).exists():
         raise Refused("this code is already a book here")
     book = books.import_book(data)
     NetOrigin.create(target=f"book:{book.code}", net_id=f"book:{book.code}", box=row.box)
-    settle_target(f"book:{book.code}")
+    _settle_new(f"book:{book.code}", row.box, known)
+    known.books[book.code] = book  # last: a handler that fails halfway is rolled back, and so is this
 
 
 def _is_predecessor(box, of_key):
     return NetBox.select().where(NetBox.key == box, NetBox.successor == of_key).exists()
 
 
-def _add_entry(row, data):
+def _add_entry(row, data, known):
     from ..books import rules as books
 
-    if is_deleted(row.id, row.target):
+    if is_deleted(row.id, row.target, known.tombstones):
         return
-    book = Book.get_or_none(Book.code == str(data.get("book", "")).upper())
+    code = str(data.get("book", "")).upper()
+    book = known.books.get(code) or Book.get_or_none(Book.code == code)
     if book is None:
         return False  # the book's registration has not come yet
     entry = books.import_entry(book, data)
     NetOrigin.create(target=f"journal:{entry.id}", net_id=row.id, box=row.box)
-    settle_target(row.id)
+    _settle_new(row.id, row.box, known)
 
 
-def _share_notice(row, data):
+def _share_notice(row, data, known):
     from ..board import rules as board
 
-    if is_deleted(row.id, ""):
+    if is_deleted(row.id, "", known.tombstones):
         return
     notice = board.import_notice(data)
     NetOrigin.create(target=f"notice:{notice.id}", net_id=row.id, box=row.box)
-    settle_target(row.id)
+    _settle_new(row.id, row.box, known)
 
 
-def _moderate(row, data):
+def _settle_new(net_id, box, known):
+    """A post just created from its event is as its event says, unless moderation, a closing or a
+    block of its box came before it."""
+    if net_id in known.decided or box in known.blocked:
+        settle_target(net_id)
+
+
+def _moderate(row, data, known):
     settle_target(str(data.get("target", "")))
 
 
@@ -234,7 +321,7 @@ def _creation_event(net_id):
     return NetEvent.get_or_none(NetEvent.id == net_id)
 
 
-def _delete(row, data):
+def _delete(row, data, known):
     """Content deleted by a volunteer of the network: the rows go, the payloads are dropped."""
     net_id = str(data.get("target", ""))
     if not net_id:
@@ -246,9 +333,11 @@ def _delete(row, data):
             entries = [f"journal:{entry.id}" for entry in JournalEntry.select(JournalEntry.id).where(
                 JournalEntry.book == record)]
             NetOrigin.delete().where(NetOrigin.target.in_(entries)).execute()
+            known.books.pop(record.code, None)
         NetOrigin.delete().where(NetOrigin.net_id == net_id).execute()
         record.delete_instance()
     drop_payloads(net_id)
+    known.tombstones.add(net_id)
 
 
 def drop_payloads(net_id):
@@ -256,20 +345,26 @@ def drop_payloads(net_id):
         (NetEvent.id == net_id) | ((NetEvent.target == net_id) & NetEvent.kind.in_(CREATIONS))).execute()
 
 
-def _block(row, data):
-    """A volunteer blocked a box across the network (it posted abuse): all it wrote, before or after,
-    is hidden on every box. A block is never undone by an event, so its order does not matter."""
+def _block(row, data, known):
+    """A volunteer blocked a box across the network (it posted abuse), or unblocked it: all it wrote,
+    before or after, is hidden (or shown again) on every box. Like hide and restore, the latest
+    (time, id) of the blocks and unblocks of a box decides, whichever arrived first."""
     key = str(data.get("key", ""))
     if not _HEX64.match(key) or key == row.box:
         raise Refused("block")
-    NetBox.insert(key=key, blocked=True).on_conflict(
-        conflict_target=[NetBox.key], update={NetBox.blocked: True}).execute()
+    latest = NetEvent.select(NetEvent.kind).where(
+        NetEvent.target == "box:" + key, NetEvent.kind.in_(BLOCKS), NetEvent.state.in_(("applied", "pending"))
+    ).order_by(NetEvent.hlc.desc(), NetEvent.id.desc()).first()
+    blocked = latest is not None and latest.kind == "box.block"
+    NetBox.insert(key=key, blocked=blocked).on_conflict(
+        conflict_target=[NetBox.key], update={NetBox.blocked: blocked}).execute()
     for origin in NetOrigin.select().where(NetOrigin.box == key):
         settle_target(origin.net_id)
 
 
 HANDLERS = {
     "box.block": _block,
+    "box.unblock": _block,
     "box.info": _box_info,
     "box.admit": _admit,
     "box.successor": _successor,

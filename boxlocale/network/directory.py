@@ -31,3 +31,44 @@ def origin_box(target):
     if origin is None or origin.box == log.self_key():
         return None
     return NetBox.get_or_none(NetBox.key == origin.box)
+
+
+def public_directory(now):
+    """The network's boxes as villagers see them: this box first, then the others by village; a box
+    blocked network-wide or replaced by a new key is not listed. ``news_days``: how long ago news of
+    that box last reached this one (None: never, or this box)."""
+    me = log.self_key()
+    boxes = NetBox.select().where(NetBox.admitted == True, NetBox.blocked == False,  # noqa: E712
+                                  NetBox.successor.is_null()).order_by(NetBox.village, NetBox.name)
+    entries = []
+    for box in boxes:
+        here = box.key == me
+        entries.append({
+            "name": settings.get("box_name") if here else (box.name or box.village or box.prefix),
+            "village": settings.get("village") if here else box.village,
+            "opening_hours": settings.get("opening_hours") if here else box.opening_hours,
+            "here": here,
+            "news_days": None if here or box.last_news is None else max((now - box.last_news).days, 0),
+        })
+    return sorted(entries, key=lambda entry: not entry["here"])
+
+
+def notices_network(notices):
+    """{notice id: {"shared": travels in the network, "from_box": {"name", "village"} of the box it
+    came from, or None when written here}} for a page of notices, in two queries."""
+    targets = {f"notice:{notice.id}": notice.id for notice in notices}
+    origins = {o.target: o.box for o in NetOrigin.select(NetOrigin.target, NetOrigin.box).where(
+        NetOrigin.target.in_(list(targets)))} if targets else {}
+    me = log.self_key()
+    foreign = {box for box in origins.values() if box != me}
+    boxes = {box.key: box for box in NetBox.select().where(NetBox.key.in_(list(foreign)))} if foreign else {}
+    found = {}
+    for target, notice_id in targets.items():
+        box = boxes.get(origins.get(target))
+        found[notice_id] = {"shared": target in origins,
+                            "from_box": {"name": box.name, "village": box.village} if box else None}
+    return found
+
+
+def here_village():
+    return settings.get("village") or settings.get("box_name")

@@ -77,32 +77,50 @@ def import_events(events):
     """Take in checked events (format.parse_record) in one transaction → how many were new.
 
     Idempotent: an event already here changes nothing (its payload is filled in if ours was missing
-    and it was not deleted). Raises ImportRefused, keeping nothing, for a flood."""
+    and it was not deleted). Raises ImportRefused, keeping nothing, for a flood. The new rows are
+    written in bulk; then only they, and what they can unblock, are tried (apply.settle)."""
     from . import apply
 
     with writing():
-        fresh = _new_events(events)
+        tombstones = {row.net_id for row in apply.NetTombstone.select(apply.NetTombstone.net_id)}
+        fresh, filled = _new_events(events, tombstones)
+        neighbours = _neighbours(fresh)
+        rows, now = [], clock.now()
         for event in fresh:
-            state, target = _first_state(event), apply.target_of(event)
-            if apply.is_deleted(event.id, target) and event.kind in apply.CREATIONS:
+            target = apply.target_of(event)
+            if event.kind in apply.CREATIONS and apply.is_deleted(event.id, target, tombstones):
                 event.payload = None  # deleted here already: its content is not kept again
-            _store(event, target, state)
-            _note_news(event)
-        apply.settle()
+            rows.append(_row(event, target, _first_state(event, neighbours), now))
+        for start in range(0, len(rows), 500):
+            NetEvent.insert_many(rows[start:start + 500]).execute()
+        for box in {event.box for event in fresh}:
+            _note_news(box)
+        apply.settle([row["id"] for row in rows if row["state"] != "fork"] + filled)
     return len(fresh)
 
 
-def _new_events(events):
+def _row(event, target, state, now):
+    return {"id": event.id, "box": event.box, "seq": event.seq, "hlc": event.hlc, "kind": event.kind,
+            "header": event.header, "signature": event.signature, "payload": event.payload,
+            "target": target, "state": state, "received_at": now}
+
+
+def _new_events(events, tombstones):
+    """The events not here yet, in (time, box, seq) order, and the ids of events here whose payload
+    they filled in."""
     by_id = {}
     for event in events:
         by_id.setdefault(event.id, event)
-    known = set()
+    known, filled = set(), []
     ids = list(by_id)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for row in NetEvent.select(NetEvent.id, NetEvent.payload).where(NetEvent.id.in_(chunk)):
+        for row in NetEvent.select(NetEvent.id, NetEvent.payload, NetEvent.target).where(NetEvent.id.in_(chunk)):
             known.add(row.id)
-            _fill_payload(row, by_id[row.id])
+            event = by_id[row.id]
+            if row.payload is None and event.payload is not None and not _deleted(row, tombstones):
+                NetEvent.update(payload=event.payload).where(NetEvent.id == row.id).execute()
+                filled.append(row.id)
     fresh = [event for event in by_id.values() if event.id not in known]
     per_box = {}
     for event in fresh:
@@ -110,22 +128,33 @@ def _new_events(events):
     flooding = [box for box, count in per_box.items() if count > MAX_NEW_PER_BOX]
     if flooding:
         raise ImportRefused(f"too many events from one box at once ({max(per_box.values())})")
-    return sorted(fresh, key=lambda e: (e.hlc, e.box, e.seq))
+    return sorted(fresh, key=lambda e: (e.hlc, e.box, e.seq)), filled
 
 
-def _fill_payload(row, event):
-    from . import apply
-
-    if row.payload is None and event.payload is not None:
-        if not apply.is_deleted(row.id, apply.target_of(event)):
-            NetEvent.update(payload=event.payload).where(NetEvent.id == row.id).execute()
+def _deleted(row, tombstones):
+    return row.id in tombstones or (row.target and row.target in tombstones)
 
 
-def _first_state(event):
-    """fork, future or pending (settle decides the rest)."""
-    same_seq = NetEvent.select(NetEvent.id).where(NetEvent.box == event.box, NetEvent.seq == event.seq).first()
-    before = NetEvent.select(NetEvent.id).where(NetEvent.box == event.box, NetEvent.seq == event.seq - 1).first()
-    if (same_seq and same_seq.id != event.id) or (before and before.id != event.prev):
+def _neighbours(fresh):
+    """{(box, seq): event id} already here around the new events' seqs (fork checks)."""
+    spans = {}
+    for event in fresh:
+        low, high = spans.get(event.box, (event.seq, event.seq))
+        spans[event.box] = (min(low, event.seq - 1), max(high, event.seq))
+    held = {}
+    for box, (low, high) in spans.items():
+        query = NetEvent.select(NetEvent.seq, NetEvent.id).where(
+            NetEvent.box == box, NetEvent.seq.between(low, high)).tuples()
+        for seq, event_id in query:
+            held.setdefault((box, seq), event_id)
+    return held
+
+
+def _first_state(event, neighbours):
+    """fork, future or pending (settle decides the rest). ``neighbours`` learns each event taken."""
+    same_seq = neighbours.setdefault((event.box, event.seq), event.id)
+    before = neighbours.get((event.box, event.seq - 1))
+    if same_seq != event.id or (before and before != event.prev):
         NetBox.insert(key=event.box, forked_at_seq=event.seq).on_conflict(
             conflict_target=[NetBox.key], update={NetBox.forked_at_seq: event.seq}).execute()
         return "fork"
@@ -134,8 +163,8 @@ def _first_state(event):
     return "pending"
 
 
-def _note_news(event):
-    NetBox.insert(key=event.box, last_news=clock.now()).on_conflict(
+def _note_news(box):
+    NetBox.insert(key=box, last_news=clock.now()).on_conflict(
         conflict_target=[NetBox.key], update={NetBox.last_news: clock.now()}).execute()
 
 
@@ -173,8 +202,9 @@ def seq_ranges():
 def missing_from(their_ranges):
     """Passable events the other side lacks, given its seq_ranges()."""
     held = {box: [(int(a), int(b)) for a, b in spans] for box, spans in (their_ranges or {}).items()}
+    lacking = [event_id for event_id, box, seq in passable().select(NetEvent.id, NetEvent.box, NetEvent.seq).tuples()
+               if not any(a <= seq <= b for a, b in held.get(box, ()))]
     out = []
-    for row in passable().order_by(NetEvent.box, NetEvent.seq):
-        if not any(a <= row.seq <= b for a, b in held.get(row.box, ())):
-            out.append(as_event(row))
-    return out
+    for start in range(0, len(lacking), 500):  # whole rows only for what goes out
+        out += [as_event(row) for row in NetEvent.select().where(NetEvent.id.in_(lacking[start:start + 500]))]
+    return sorted(out, key=lambda event: (event.box, event.seq))

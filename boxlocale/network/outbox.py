@@ -77,8 +77,17 @@ def block_box(key, reason):
     """Block a box across the network: what it wrote is hidden everywhere (call inside a write)."""
     from . import apply
 
-    log.emit("box.block", {"key": key, "reason": reason[:300]}, target="box:" + key, applied=False)
-    apply.settle()
+    event = log.emit("box.block", {"key": key, "reason": reason[:300]}, target="box:" + key, applied=False)
+    apply.settle([event.id])
+
+
+def unblock_box(key):
+    """Undo a block across the network: what the box wrote is shown again, unless hidden on its own
+    (call inside a write)."""
+    from . import apply
+
+    event = log.emit("box.unblock", {"key": key}, target="box:" + key, applied=False)
+    apply.settle([event.id])
 
 
 def box_info_changed():
@@ -93,5 +102,5 @@ def box_info_changed():
     event = log.emit("box.info", wanted, applied=False)
     from . import apply
 
-    apply.settle()
+    apply.settle([event.id])
     return event

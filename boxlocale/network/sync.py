@@ -205,6 +205,10 @@ class SyncError(Exception):
     pass
 
 
+class TooLarge(SyncError):
+    """A request or an answer beyond the bounds of one page."""
+
+
 def sign_body(body):
     return log._self["key"].sign(body).signature.hex()
 
@@ -224,6 +228,22 @@ def is_admitted(box_key):
     return NetBox.select().where(NetBox.key == box_key, NetBox.admitted == True).exists()  # noqa: E712
 
 
+# A hostile or broken peer must not exhaust the box's memory: one answer or request holds at most
+# PAGE_EVENTS events and PAGE_BYTES bytes (a page); a sync takes at most SYNC_BYTES in all, and pulls
+# at most MAX_NEW_PER_BOX-worth of pages before it imports them in one transaction (the flood rule).
+PAGE_EVENTS = 500
+PAGE_BYTES = 4 * 1024 * 1024
+SYNC_BYTES = FILE_MAX_BYTES
+CHALLENGE_BYTES = 4096
+
+
+def _read_bounded(answer, limit):
+    raw = answer.read(limit + 1)
+    if len(raw) > limit:
+        raise TooLarge(f"the other box's answer is larger than {limit} bytes: refused")
+    return raw
+
+
 def _post(url, payload):
     import urllib.request
 
@@ -231,14 +251,14 @@ def _post(url, payload):
     request = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json", SIGNATURE_HEADER: sign_body(body)})
     with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
-        return answer.read(), answer.headers.get(SIGNATURE_HEADER, "")
+        return _read_bounded(answer, PAGE_BYTES), answer.headers.get(SIGNATURE_HEADER, "")
 
 
 def _challenge(base):
     import urllib.request
 
     with urllib.request.urlopen(base + "/network/v1/challenge", timeout=TIMEOUT) as answer:
-        data = json.loads(answer.read())
+        data = json.loads(_read_bounded(answer, CHALLENGE_BYTES))
     return str(data["box"]), str(data["nonce"])
 
 
@@ -251,6 +271,48 @@ def _signed_answer(raw, signature, server, nonce):
     return data
 
 
+def page_of(events):
+    """As many of ``events`` (records) as one page holds → (page, whether some are left)."""
+    page, size = [], 0
+    for record in events:
+        size += len(fmt.canonical(record)) + 1
+        if len(page) >= PAGE_EVENTS or (page and size > PAGE_BYTES - 64 * 1024):
+            return page, True
+        page.append(record)
+    return page, False
+
+
+def _with(ranges, events):
+    """``ranges`` (seq_ranges) widened by the events just received, for the next page's request."""
+    held = {box: {seq for a, b in spans for seq in range(int(a), int(b) + 1)} for box, spans in ranges.items()}
+    for event in events:
+        held.setdefault(event.box, set()).add(event.seq)
+    return _ranges(held)
+
+
+def _pull_all(base, server, me):
+    """Every event the other box has and this one lacks, page by page → (events, the server's have)."""
+    have, events, total = log.seq_ranges(), [], 0
+    while True:
+        server, nonce = _challenge(base)
+        raw, signature = _post(base + "/network/v1/pull",
+                               {"from": me, "to": server, "nonce": nonce, "have": have})
+        total += len(raw)
+        if total > SYNC_BYTES:
+            raise SyncError(f"the other box sent more than {SYNC_BYTES} bytes in one sync: stopped")
+        answer = _signed_answer(raw, signature, server, nonce)
+        records = answer.get("events", [])
+        if not isinstance(records, list) or len(records) > PAGE_EVENTS:
+            raise SyncError(f"the other box sent more than {PAGE_EVENTS} events in one answer: refused")
+        page = [fmt.parse_record(record) for record in records]
+        events += page
+        if len(events) > log.MAX_NEW_PER_BOX:
+            raise log.ImportRefused(f"too many events at once ({len(events)})")
+        if not answer.get("more") or not page:
+            return events, answer.get("have", {})
+        have = _with(have, page)
+
+
 def sync_http(base):
     """Sync with another box at ``base`` (http://host:port)."""
     import urllib.error
@@ -258,22 +320,22 @@ def sync_http(base):
     base, report = base.rstrip("/"), Report()
     me = log.self_key()
     try:
-        server, nonce = _challenge(base)
+        server, _nonce = _challenge(base)
         if not is_admitted(server):
             raise SyncError("that box is not admitted in this box's network")
-        raw, signature = _post(base + "/network/v1/pull",
-                               {"from": me, "to": server, "nonce": nonce, "have": log.seq_ranges()})
-        answer = _signed_answer(raw, signature, server, nonce)
-        events = [fmt.parse_record(record) for record in answer.get("events", [])]
+        events, their_have = _pull_all(base, server, me)
         report.came = log.import_events(events)
-        server, nonce = _challenge(base)
-        outgoing = [event.record() for event in log.missing_from(answer.get("have", {}))]
-        raw, signature = _post(base + "/network/v1/push",
-                               {"from": me, "to": server, "nonce": nonce, "events": outgoing})
-        _signed_answer(raw, signature, server, nonce)
-        report.went = len(outgoing)
+        outgoing = [event.record() for event in log.missing_from(their_have)]
+        while outgoing:
+            page, _more = page_of(outgoing)
+            server, nonce = _challenge(base)
+            raw, signature = _post(base + "/network/v1/push",
+                                   {"from": me, "to": server, "nonce": nonce, "events": page})
+            _signed_answer(raw, signature, server, nonce)
+            report.went += len(page)
+            outgoing = outgoing[len(page):]
     except urllib.error.HTTPError as error:
-        report.problems.append(f"the other box refused: {error.read().decode(errors='replace')[:300]}")
+        report.problems.append(f"the other box refused: {error.read(2000).decode(errors='replace')[:300]}")
         server = None
     except (OSError, ValueError, KeyError, SyncError, fmt.BadEvent, log.ImportRefused) as error:
         report.problems.append(f"sync with {base} stopped: {error}")
@@ -305,6 +367,8 @@ def check_request(raw, signature):
     """The body of a box's sync request, once its nonce, names and signature are right."""
     import time
 
+    if len(raw) > PAGE_BYTES:
+        raise TooLarge(f"a sync request holds at most {PAGE_BYTES} bytes")
     data = json.loads(raw)
     nonce, sender = data.get("nonce"), str(data.get("from", ""))
     if _nonces.pop(nonce, 0) < time.monotonic():
@@ -325,14 +389,18 @@ def answer(data, **fields):
 
 
 def serve_pull(data):
-    events = [event.record() for event in log.missing_from(data.get("have", {}))]
+    """One page of the events the asking box lacks; ``more`` when it should ask again."""
+    events, more = page_of(event.record() for event in log.missing_from(data.get("have", {})))
     with writing():
         NetBox.update(last_contact=clock.now()).where(NetBox.key == data["from"]).execute()
-    return answer(data, have=log.seq_ranges(), events=events)
+    return answer(data, have=log.seq_ranges(), events=events, more=more)
 
 
 def serve_push(data):
-    events = [fmt.parse_record(record) for record in data.get("events", [])]
+    records = data.get("events", [])
+    if not isinstance(records, list) or len(records) > PAGE_EVENTS:
+        raise TooLarge(f"at most {PAGE_EVENTS} events in one push")
+    events = [fmt.parse_record(record) for record in records]
     came = log.import_events(events)
     report = Report(came=came)
     _record(report, "http", "pushed by " + data["from"][:16], box_key=data["from"])

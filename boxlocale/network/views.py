@@ -8,10 +8,21 @@ from .. import clock
 from ..console.session import audit, can, requires
 from ..db import writing
 from ..errors import DomainError
+from ..pagecache import cached_page
 from . import admission, status, sync
 
 bp = Blueprint("network", __name__, url_prefix="/console/network")
 sync_bp = Blueprint("network_sync", __name__, url_prefix="/network/v1")
+directory_bp = Blueprint("network_directory", __name__, url_prefix="/network")
+
+
+@directory_bp.route("/")
+@cached_page
+def directory():
+    """The network's boxes for villagers: where the other boxes are and when they open."""
+    from .directory import public_directory
+
+    return render_template("network/directory.html", boxes=public_directory(clock.now()))
 
 
 @bp.before_request
@@ -49,6 +60,16 @@ def page():
                         audit("network_block", key[:16], request.form.get("reason", ""))
                 flash(_("This box is blocked in the whole network: what it wrote is hidden."))
                 return redirect(url_for("network.page"))
+            elif action == "unblock":
+                from .outbox import unblock_box
+
+                key = request.form.get("box", "")
+                with writing():
+                    if key in {box.key for box in status.overview(clock.now())["boxes"] if box.blocked}:
+                        unblock_box(key)
+                        audit("network_unblock", key[:16])
+                flash(_("This box is unblocked in the whole network: what it wrote is shown again."))
+                return redirect(url_for("network.page"))
             elif action == "join":
                 box = admission.join(request.form.get("admission"))
                 with writing():
@@ -69,7 +90,8 @@ def _signed(body_and_signature, code=200):
 
 
 def _refusal(message, code):
-    return jsonify({"error": {"code": "forbidden" if code == 403 else "validation", "message": message}}), code
+    name = {403: "forbidden", 413: "too_large", 429: "rate_limited"}.get(code, "validation")
+    return jsonify({"error": {"code": name, "message": message}}), code
 
 
 @sync_bp.get("/challenge")
@@ -83,6 +105,8 @@ def challenge():
 
 
 def _checked():
+    if (request.content_length or 0) > sync.PAGE_BYTES:  # refused before the body is read
+        raise sync.TooLarge(f"a sync request holds at most {sync.PAGE_BYTES} bytes")
     return sync.check_request(request.get_data(), request.headers.get(sync.SIGNATURE_HEADER))
 
 
@@ -90,6 +114,8 @@ def _checked():
 def pull():
     try:
         return _signed(sync.serve_pull(_checked()))
+    except sync.TooLarge as error:
+        return _refusal(str(error), 413)
     except sync.SyncError as error:
         return _refusal(str(error), 403)
     except (ValueError, AttributeError, TypeError):
@@ -103,6 +129,8 @@ def push():
 
     try:
         return _signed(sync.serve_push(_checked()))
+    except sync.TooLarge as error:
+        return _refusal(str(error), 413)
     except sync.SyncError as error:
         return _refusal(str(error), 403)
     except (fmt.BadEvent, log.ImportRefused) as error:

@@ -47,14 +47,17 @@ if [ -z "$ROOT" ]; then
   # shellcheck disable=SC2086  # a list of unit names
   run systemctl disable --now $UNITS
   run nmcli connection down boxlocale
+  run systemctl stop 'boxlocale-boxnet@*.service'  # a USB stick's sync, if one runs now
 fi
-for unit in $UNITS; do remove "/etc/systemd/system/$unit"; done
+for unit in $UNITS boxlocale-boxnet@.service; do remove "/etc/systemd/system/$unit"; done
+remove /etc/udev/rules.d/99-boxlocale-boxnet.rules
 remove "$CONNECTION_FILE" \
   /etc/NetworkManager/dnsmasq-shared.d/boxlocale.conf \
   /etc/systemd/journald.conf.d/boxlocale.conf \
   /etc/boxlocale /opt/boxlocale
 if [ -z "$ROOT" ]; then
   run systemctl daemon-reload
+  run udevadm control --reload
   run nmcli connection reload
   run systemctl restart systemd-journald
   if [ -n "$ETHERNET_PORT" ]; then
