@@ -109,6 +109,15 @@ class Phone:
         assert self.problems == [], "\n".join(self.problems)
 
 
+def expect(locator):
+    """Playwright's assertions that retry (up to 10 s, like every wait here): right after a click the next
+    page may still be arriving, so a one-shot ``is_visible()`` would fail on a busy machine."""
+    from playwright.sync_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=10_000)
+    return playwright_expect(locator)
+
+
 def fits_the_phone(page):
     """Nothing wider than the phone's screen (no sideways scrolling), once the stylesheet is in."""
     page.wait_for_load_state("load")

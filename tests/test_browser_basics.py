@@ -6,7 +6,7 @@ import re
 import pytest
 
 from . import browser
-from .browser import PHONE, fits_the_phone, focusable, on_screen, tab_through
+from .browser import PHONE, expect, fits_the_phone, focusable, on_screen, tab_through
 
 # The harness's fixtures, used by name below.
 chromium, phones, phone = browser.chromium, browser.phones, browser.phone
@@ -52,7 +52,7 @@ def test_an_unknown_page_says_so_in_french_and_leads_home(phones, javascript):
     page = phone.page
     assert response.status == 404
     assert page.locator("h1").inner_text() == "Oups"
-    assert page.locator("[role=alert]").is_visible()
+    expect(page.locator("[role=alert]")).to_be_visible()
     assert fits_the_phone(page)
     phone.shot("error-404")
     page.click("main a[href='/']")

@@ -10,7 +10,7 @@ import requests
 from boxlocale.config import load_config
 
 from . import browser
-from .browser import fits_the_phone
+from .browser import expect, fits_the_phone
 from .test_console_browser import log_in
 
 chromium, phones = browser.chromium, browser.phones
@@ -40,7 +40,7 @@ def test_hours_recorded_on_a_closed_notice_confirmed_by_code_on_the_other_phone(
     page2.fill("#f-pseudonym", "Paul")
     page2.click("form.stack button[type=submit]")
     page.reload()
-    assert page.locator("a:has-text('Noter les heures')").count() == 0  # still open: nothing to record
+    expect(page.locator("a:has-text('Noter les heures')")).to_have_count(0)  # still open: nothing to record
     page.click("form[action$='/close'] button")
 
     page2.reload()
@@ -91,7 +91,7 @@ def test_a_fair_draw_its_seed_and_the_winner_shown_to_everyone(phone_without_js)
     page.click("main a.btn.primary")
     item_path = page.url.split(giver.box.url)[1]
     assert "Tirage au sort" in page.locator("#draw").inner_text()
-    assert page.locator("#draw form").count() == 0  # the giver does not join their own draw
+    expect(page.locator("#draw form")).to_have_count(0)  # the giver does not join their own draw
 
     for phone, word in ((lili, "Lili"), (max_, "Max")):
         mine = phone.open(item_path)
@@ -180,7 +180,7 @@ def test_neighbours_vouch_and_a_letterbox_code_gives_the_badge(phone_without_js)
     console.goto(volunteer.url("/console/neighbours"))
     console.locator("li", has_text="Anne").locator("form[action$='/unverify'] button").click()
     page = elsa.open("/people/Chloé")
-    assert page.locator("#badge").count() == 0  # Anne's vouch went with her badge
+    expect(page.locator("#badge")).to_have_count(0)  # Anne's vouch went with her badge
     console.goto(volunteer.url("/console/audit"))
     log = console.locator("table").inner_text()
     assert "badge obtenu par la recommandation de deux voisins" in log and "badge tombé" in log

@@ -4,7 +4,7 @@ another phone, then closed by its poster; with and without JavaScript."""
 import pytest
 
 from . import browser
-from .browser import fits_the_phone
+from .browser import expect, fits_the_phone
 
 # The harness's fixtures, used by name below.
 chromium, phones = browser.chromium, browser.phones
@@ -45,7 +45,7 @@ def test_post_a_notice_a_neighbour_replies_then_it_is_closed(phones, javascript)
     page2.click("form.stack button[type=submit]")
     assert page2.locator(".flash").first.inner_text() == "Votre réponse est en ligne."
     assert "Je passe à 10 h avec mon diable." in page2.locator("ol.replies").inner_text()
-    assert page2.locator("form[action$='/close']").count() == 0  # not hers to close
+    expect(page2.locator("form[action$='/close']")).to_have_count(0)  # not hers to close
     assert fits_the_phone(page2)
     neighbour.shot("notice-with-a-reply")
 
@@ -53,4 +53,4 @@ def test_post_a_notice_a_neighbour_replies_then_it_is_closed(phones, javascript)
     assert "Je passe à 10 h avec mon diable." in page.locator("ol.replies").inner_text()
     page.click("form[action$='/close'] button")
     assert page.locator(".flash").first.inner_text().startswith("Annonce close.")
-    assert page.locator("form[action$='/reply']").count() == 0  # closed: no more replies
+    expect(page.locator("form[action$='/reply']")).to_have_count(0)  # closed: no more replies

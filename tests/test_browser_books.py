@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from . import browser
-from .browser import PHONE, fits_the_phone
+from .browser import PHONE, expect, fits_the_phone
 
 # The harness's fixtures, used by name below.
 chromium, phones = browser.chromium, browser.phones
@@ -45,9 +45,9 @@ def test_register_a_book_print_its_label_and_another_phone_catches_it(phones, tm
     # Printed: a sheet of A4 paper, as the browser lays it out for the printer.
     page.set_viewport_size(A4)
     page.emulate_media(media="print")
-    assert not page.locator("header.top").is_visible()
-    assert not page.locator("p.actions.no-print").is_visible()
-    assert page.locator(".book-label").is_visible()
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator("p.actions.no-print")).to_be_hidden()
+    expect(page.locator(".book-label")).to_be_visible()
     printed = page.screenshot(full_page=True, scale="device")
     assert qr_payloads(printed) == [f"http://box.lan/b/{full_code}"]
     owner.shot("book-label-print")
@@ -57,17 +57,17 @@ def test_register_a_book_print_its_label_and_another_phone_catches_it(phones, tm
     finder = phones(javascript=javascript)
     page2 = finder.open(f"/b/{full_code}")  # what the label's QR opens (the box's name answers here)
     assert page2.locator("h1").inner_text() == "Le Grand Meaulnes"
-    assert page2.locator("#h-move").is_visible()
+    expect(page2.locator("#h-move")).to_be_visible()
     finder.shot("book-caught-form")
     page2.locator("section.book-move .actions button[value=caught]").click()
     assert page2.locator(".flash[role=status]").inner_text() == "Merci ! Le voyage du livre continue avec vous."
     timeline = page2.locator("ol.timeline")
     assert "Trouvé" in timeline.inner_text()
     # The finder holds the book now: back on its page, "I am leaving it" with no code to scan again.
-    assert page2.locator("#h-move").is_visible()
+    expect(page2.locator("#h-move")).to_be_visible()
     page2.locator("section.book-move .actions button[value=released]").click()
     assert "Déposé" in page2.locator("ol.timeline").inner_text()
-    assert page2.locator("#h-move").count() == 0  # released: it no longer holds it
+    expect(page2.locator("#h-move")).to_have_count(0)  # released: it no longer holds it
     assert full_code not in page2.content()
 
     page.goto(owner.url(f"/books/{full_code[:8]}"))

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from . import browser
-from .browser import camera_photo, fits_the_phone
+from .browser import camera_photo, expect, fits_the_phone
 
 # The harness's fixtures, used by name below.
 chromium, phones = browser.chromium, browser.phones
@@ -30,7 +30,7 @@ def test_offer_with_a_photo_then_a_neighbour_reserves_it(phones, tmp_path, javas
     page.fill("#f-pseudonym", "Martine du lavoir")
     page.set_input_files("#f-photo", str(not_a_photo))
     page.click("form.stack button[type=submit]")
-    assert page.locator("#e-photo").is_visible()
+    expect(page.locator("#e-photo")).to_be_visible()
     assert page.input_value("#f-title") == "Vélo enfant 16 pouces"
     assert page.input_value("#f-description") == "Roues gonflées.\nPetite rayure sur le cadre."
     assert page.input_value("#f-pseudonym") == "Martine du lavoir"
@@ -67,10 +67,10 @@ def test_offer_with_a_photo_then_a_neighbour_reserves_it(phones, tmp_path, javas
     assert page2.url == item_url
     page2.click("form[action$='/reserve'] button")
     assert page2.locator(".flash[role=status]").inner_text().startswith("Réservé pour vous")
-    assert page2.locator(".status.reserved").is_visible()
-    assert page2.locator("form[action$='/reserve']").count() == 0
+    expect(page2.locator(".status.reserved")).to_be_visible()
+    expect(page2.locator("form[action$='/reserve']")).to_have_count(0)
     neighbour.shot("item-reserved")
 
     page.reload()
-    assert page.locator(".status.reserved").is_visible()
-    assert page.locator("form[action$='/reserve']").count() == 0
+    expect(page.locator(".status.reserved")).to_be_visible()
+    expect(page.locator("form[action$='/reserve']")).to_have_count(0)

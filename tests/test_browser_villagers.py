@@ -7,7 +7,7 @@ import re
 import pytest
 
 from . import browser
-from .browser import axe_violations, fits_the_phone
+from .browser import axe_violations, expect, fits_the_phone
 
 chromium, phones = browser.chromium, browser.phones  # the fixtures
 
@@ -36,7 +36,7 @@ def test_my_posts_then_the_recovery_code_on_another_phone(phones, javascript):
     page.click("nav a[href='/mine']")
     assert page.locator("h1").inner_text() == "Mes annonces"
     row = page.locator("ul.mine li", has_text="Deux chaises paillées")
-    assert row.locator("button", has_text="Retirer").is_visible()
+    expect(row.locator("button", has_text="Retirer")).to_be_visible()
     check(giver, page, javascript, "my-posts")
 
     page.click("text=Faire mon code de récupération")
@@ -53,7 +53,7 @@ def test_my_posts_then_the_recovery_code_on_another_phone(phones, javascript):
     page2.click("form.stack button.primary")
     assert page2.url.endswith("/mine")
     assert page2.locator(".flash[role=status]").inner_text().startswith("Bon retour")
-    assert page2.locator("ul.mine li", has_text="Deux chaises paillées").is_visible()
+    expect(page2.locator("ul.mine li", has_text="Deux chaises paillées")).to_be_visible()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -69,7 +69,7 @@ def test_i_have_one_a_reservation_with_a_word_and_since_your_last_visit(phones, 
     page.click("main a.btn.primary")  # "See my post"
     offer_url = page.url
     page.goto(asker.url("/"))
-    assert page.locator("#h-since").count() == 0  # nothing new yet
+    expect(page.locator("#h-since")).to_have_count(0)  # nothing new yet
 
     neighbour = phones(javascript=javascript)
     page2 = neighbour.page
@@ -77,8 +77,8 @@ def test_i_have_one_a_reservation_with_a_word_and_since_your_last_visit(phones, 
     page2.fill("#f-body", "J'en ai une au grenier, passez samedi.")
     page2.fill("#f-pseudonym", "Paulette")
     page2.click("form.reply-form button.primary")
-    assert page2.locator(".replies li", has_text="passez samedi").is_visible()
-    assert page2.locator(".replies li", has_text="Paulette").is_visible()
+    expect(page2.locator(".replies li", has_text="passez samedi")).to_be_visible()
+    expect(page2.locator(".replies li", has_text="Paulette")).to_be_visible()
     check(neighbour, page2, javascript, "wanted-with-an-answer")
 
     page2.goto(offer_url)
@@ -86,18 +86,18 @@ def test_i_have_one_a_reservation_with_a_word_and_since_your_last_visit(phones, 
     page2.fill("#f-message", "Je passe vers 18 h")
     check(neighbour, page2, javascript, "reserve-with-a-word")
     page2.click("form.reserve-form details button")
-    assert page2.locator(".status.reserved").is_visible()
+    expect(page2.locator(".status.reserved")).to_be_visible()
 
     page.goto(offer_url)
     assert "Réservé par Paulette" in page.locator(".reservation").inner_text()
     assert "Je passe vers 18 h" in page.locator(".reservation").inner_text()
     page.goto(asker.url("/"))
     since = page.locator("section.since")
-    assert since.locator("li", has_text="Poussette pliable").is_visible()
-    assert since.locator("li", has_text="Chaise haute").is_visible()
+    expect(since.locator("li", has_text="Poussette pliable")).to_be_visible()
+    expect(since.locator("li", has_text="Chaise haute")).to_be_visible()
     check(asker, page, javascript, "home-since-your-last-visit")
     since.locator("button", has_text="C'est lu").click()
-    assert page.locator("section.since").count() == 0
+    expect(page.locator("section.since")).to_have_count(0)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -111,7 +111,7 @@ def test_the_first_screen_shows_content_and_the_filters_open_on_a_tap(phones, ja
     first_card = page.locator("li.item-card").first.bounding_box()
     height = browser.PHONE["viewport"]["height"]
     assert first_card["y"] < height * 0.6 and first_card["y"] + first_card["height"] <= height  # it was 687 px down
-    assert not page.locator("#q").is_visible()
+    expect(page.locator("#q")).to_be_hidden()
     page.click("details.filters-box summary")
     page.fill("#q", "lampe")
     page.press("#q", "Enter")
@@ -122,7 +122,7 @@ def test_the_first_screen_shows_content_and_the_filters_open_on_a_tap(phones, ja
     chips = page.locator("nav.filters a")
     assert chips.count() >= 13 and not any(chips.nth(n).is_visible() for n in range(chips.count()))
     page.click("details.filters-box summary")
-    assert chips.first.is_visible()
+    expect(chips.first).to_be_visible()
     check(giver, page, javascript, "board-filters-open")
 
 
@@ -204,13 +204,13 @@ def test_a_passenger_asks_for_a_seat_the_driver_accepts_and_a_report_gives_a_rea
     page2.fill("#f-body", "Je monte à l'église, merci !")
     page2.fill("#f-pseudonym", "Odile")
     page2.click("button[name=seat]")
-    assert page2.locator(".replies li .badge", has_text="Demande une place").is_visible()
+    expect(page2.locator(".replies li .badge", has_text="Demande une place")).to_be_visible()
     check(passenger, page2, javascript, "carpool-seat-asked")
 
     page.reload()
     page.click("text=Accepter ce passager")
     assert "1 place restante" in page.locator(".seats").inner_text()
-    assert page.locator(".replies li .badge", has_text="Place acceptée").is_visible()
+    expect(page.locator(".replies li .badge", has_text="Place acceptée")).to_be_visible()
     check(driver, page, javascript, "carpool-seat-accepted")
 
     page2.reload()
