@@ -102,3 +102,93 @@ def wire_get(port, path, headers=None):
         name, _, value = line.partition(":")
         response_headers[name.strip().lower()] = value.strip()
     return int(status_line.split()[1]), response_headers, body, len(raw)
+
+
+# wrk (a C load generator, Debian package `wrk`): the load costs the client a fraction of what Python
+# threads cost, so on 2 cores the server keeps its CPU. A Lua script cycles through the requests given.
+
+WRK_SCRIPT = r"""
+local requests, formatted, threads = {REQUESTS}, {}, {}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+function init(args)
+  for i, r in ipairs(requests) do formatted[i] = wrk.format(r[1], r[2], r[3], r[4]) end
+  position = (id * 7919) % #formatted
+  failed, first_failure = 0, ""
+end
+function request()
+  position = position % #formatted + 1
+  return formatted[position]
+end
+function response(status, headers, body)
+  if status >= 400 then
+    failed = failed + 1
+    if first_failure == "" then first_failure = "HTTP " .. status end
+  end
+end
+function done(summary, latency, requests)
+  local failures, first = 0, ""
+  for _, thread in ipairs(threads) do
+    failures = failures + thread:get("failed")
+    if first == "" then first = thread:get("first_failure") end
+  end
+  local errors = summary.errors
+  io.write(string.format('WRK-RESULT {"requests": %d, "microseconds": %d, "bytes": %d, ' ..
+    '"socket_errors": %d, "http_errors": %d, "first_error": "%s", "p50_us": %d, "p95_us": %d, "p99_us": %d}\n',
+    summary.requests, summary.duration, summary.bytes, errors.connect + errors.read + errors.write + errors.timeout,
+    failures, first, latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def _lua_string(text):
+    return "[==[" + text + "]==]"
+
+
+def wrk_available():
+    import shutil
+
+    return shutil.which("wrk") is not None
+
+
+def wrk_load(port, requests, seconds, connections=4, threads=1, headers=None):
+    """Run wrk against 127.0.0.1:port for ``seconds``; ``requests``: paths, or (method, path, headers, body).
+
+    Returns the same dict as ``load`` (requests, errors, rps, ...) plus p50/p95/p99 latency in ms.
+    """
+    import json
+    import subprocess
+    import tempfile
+
+    rows = []
+    for entry in requests:
+        method, path, extra, body = ("GET", entry, {}, None) if isinstance(entry, str) else entry
+        request_headers = dict(PHONE_HEADERS, **(headers or {}), **extra)
+        fields = ", ".join(f"[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in request_headers.items())
+        rows.append("{" + ", ".join([_lua_string(method), _lua_string(path), "{" + fields + "}",
+                                     _lua_string(body) if body else "nil"]) + "}")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT.replace("{REQUESTS}", "{" + ",\n".join(rows) + "}"))
+    try:
+        run = subprocess.run(
+            ["wrk", f"-t{threads}", f"-c{max(connections, threads)}", f"-d{max(1, round(seconds))}s",
+             "--timeout", "30s", "-s", script.name, f"http://127.0.0.1:{port}"],
+            capture_output=True, text=True, timeout=seconds + 60)
+    finally:
+        import os
+
+        os.unlink(script.name)
+    line = next((line for line in run.stdout.splitlines() if line.startswith("WRK-RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed: {run.stdout}\n{run.stderr}")
+    result = json.loads(line.removeprefix("WRK-RESULT "))
+    elapsed = result["microseconds"] / 1e6
+    errors = result["socket_errors"] + result["http_errors"]
+    return {"requests": result["requests"], "errors": errors,
+            "first_error": result["first_error"] or (errors and "socket errors") or None,
+            "seconds": elapsed, "rps": result["requests"] / elapsed if elapsed else 0.0, "bytes": result["bytes"],
+            "p50_ms": result["p50_us"] / 1000, "p95_ms": result["p95_us"] / 1000, "p99_ms": result["p99_us"] / 1000}

@@ -9,7 +9,7 @@ def create_app(test_config=None):
     """Build the app: config, database (created or upgraded), languages, CSRF, blueprints."""
     from flask_wtf.csrf import CSRFProtect
 
-    from . import assets, db, i18n, photos, settings, web
+    from . import assets, db, i18n, pagecache, photos, settings, web
     from .config import ensure_secret_key, load_config
 
     app = Flask(__name__, static_folder=None)
@@ -37,6 +37,7 @@ def create_app(test_config=None):
     csrf = CSRFProtect(app)
     assets.init_app(app)
     photos.init_app(app)
+    pagecache.init_app(app)  # before web: its after-request hook runs after web's
     web.init_app(app)
 
     @app.teardown_request

@@ -13,6 +13,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import peewee
 from playhouse.pool import PooledSqliteDatabase
 
 from . import migrations
@@ -31,8 +32,38 @@ PRAGMAS = {
     "temp_store": "memory",
 }
 
+class _Database(PooledSqliteDatabase):
+    """Notes the tables each write transaction writes, so a stored page of the give-box outlives a new
+    notice (``generation(tables)``). A model query names its table; any other statement that is not a
+    read or a transaction's own counts as writing everything."""
+
+    def execute(self, query, **context_options):
+        written = getattr(_pending, "tables", None)
+        if written is None or not isinstance(query, peewee.Insert | peewee.Update | peewee.Delete):
+            return super().execute(query, **context_options)
+        written.add(query.model._meta.table_name)
+        _pending.in_model_query = True
+        try:
+            return super().execute(query, **context_options)
+        finally:
+            _pending.in_model_query = False
+
+    def execute_sql(self, sql, params=None):
+        written = getattr(_pending, "tables", None)
+        if written is not None and not getattr(_pending, "in_model_query", False) and not _reads_only(sql):
+            written.add("*")
+        return super().execute_sql(sql, params)
+
+
+_NOT_WRITES = ("SELECT", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "EXPLAIN")
+
+
+def _reads_only(sql):
+    return sql.lstrip()[:9].upper().startswith(_NOT_WRITES)
+
+
 # No cap: the serving threads bound the count, and a cap would turn a busy moment into errors.
-database = PooledSqliteDatabase(None, max_connections=None)
+database = _Database(None, max_connections=None)
 
 # SQLite before 3.51.3 (Debian 12 ships 3.40) has a WAL-reset bug with concurrent writers:
 # every write in this process goes through this lock.
@@ -94,7 +125,7 @@ def writing():
     with _write_lock:
         outermost = getattr(_pending, "on_rollback", None) is None
         if outermost:
-            _pending.on_rollback = []
+            _pending.on_rollback, _pending.tables = [], set()
         try:
             with database.atomic("IMMEDIATE") as txn:
                 if outermost:
@@ -110,21 +141,27 @@ def writing():
             raise
         finally:
             if outermost:
-                _pending.on_rollback = None
-                _bump_generation()
+                written, _pending.on_rollback, _pending.tables = _pending.tables, None, None
+                _bump_generation(written)
 
 
 _generation = 0
+_written_at = {"*": 0}  # table name ("*": every table) -> the generation of its last write
 
 
-def _bump_generation():
+def _bump_generation(tables=("*",)):
     global _generation
     _generation += 1  # under _write_lock
+    for table in tables:
+        _written_at[table] = _generation
 
 
-def generation():
-    """A number that changes after every write transaction: what cached pages are checked against."""
-    return _generation
+def generation(tables=None):
+    """A number that changes after every write transaction (``tables``: every one that wrote one of
+    these): what cached pages are checked against."""
+    if tables is None:
+        return _generation
+    return max(_written_at["*"], *(_written_at.get(table, 0) for table in tables))
 
 
 def _disk_full(error):

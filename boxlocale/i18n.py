@@ -1,10 +1,12 @@
 """Languages: French first, English second."""
 
+import contextlib
 import functools
 
+import flask_babel
 from babel import Locale
-from flask import has_request_context, request
-from flask_babel import Babel
+from flask import g, has_request_context, request
+from flask_babel import Babel, get_translations
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -21,10 +23,17 @@ def select_locale():
     (also outside a request: rules and the command line run without one)."""
     if not has_request_context():
         return _LOCALES.get(settings.get("default_language"), _LOCALES["fr"])
-    chosen = request.cookies.get(LANG_COOKIE)
-    if chosen not in LANGUAGES or request.path.startswith("/api/"):
-        chosen = _best_language(request.headers.get("Accept-Language", "")) or settings.get("default_language")
+    chosen = language_for(request.cookies.get(LANG_COOKIE), request.headers.get("Accept-Language", ""),
+                          request.path)
     return _LOCALES.get(chosen, chosen)
+
+
+def language_for(cookie, accept_language, path):
+    """The language code of a request, from its cookie, Accept-Language header and path (the API
+    ignores the cookie). Plain values, so the shared pages' WSGI layer asks it before Flask runs."""
+    if cookie in LANGUAGES and not path.startswith("/api/"):
+        return cookie
+    return _best_language(accept_language) or settings.get("default_language")
 
 
 @functools.lru_cache(maxsize=256)
@@ -33,7 +42,36 @@ def _best_language(header):
     return parse_accept_header(header, LanguageAccept).best_match(LANGUAGES)
 
 
+def _catalog():
+    """This request's translations, looked up once: Flask-Babel looks them up again on every call
+    (5 µs, and a page makes 40 to 100 calls)."""
+    try:
+        return g.babel_catalog
+    except AttributeError:
+        g.babel_catalog = get_translations()
+        return g.babel_catalog
+
+
+@contextlib.contextmanager
+def force_locale(code):
+    """Flask-Babel's force_locale, forgetting this request's remembered translations on the way in and out."""
+    g.pop("babel_catalog", None)
+    try:
+        with flask_babel.force_locale(code):
+            yield
+    finally:
+        g.pop("babel_catalog", None)
+
+
 def init_app(app):
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "fr")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     Babel(app, locale_selector=select_locale)
+    # The same callables as Flask-Babel's, on the translations remembered for the request.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalog().ugettext(s),
+        ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n),
+        newstyle=True,
+    )

@@ -8,7 +8,7 @@ import operator
 from functools import reduce
 
 from flask_babel import lazy_gettext as _l
-from peewee import SQL, OperationalError
+from peewee import SQL, NodeList, OperationalError
 
 from .db import database
 from .errors import ValidationError
@@ -50,6 +50,13 @@ def text_match(key, fts_table, columns, words):
         return key.in_(SQL(sql, [match]))
     return reduce(operator.and_, [reduce(operator.or_, [column.contains(word) for column in columns])
                                   for word in words])
+
+
+def unindexed(column):
+    """``+column``: the same value, but SQLite will not walk an index for it. A search reads its few
+    matches from the FTS table and sorts them, instead of walking every visible row newest first and
+    probing each (flat at 10x: a search for a word nothing has reads nothing)."""
+    return NodeList((SQL("+"), column), glue="")
 
 
 _tables_present = {}

@@ -1,28 +1,106 @@
-"""A small in-memory cache of the pages everyone reads the same way: the home page and the listings.
+"""The shared pages: what most phones read the same way, rendered once and served before Flask runs.
 
-At a village fête 150 phones open the same few pages within minutes; a Pi 3 core renders a listing in
-tens of milliseconds. A phone that carries no cookie but its language choice (it has never posted,
-holds no form, no message waits for it) gets the page as it was last rendered for such a phone, as
-long as nothing was written since (``db.generation``) and it is at most MAX_AGE seconds old by the
-box clock (lapses follow the clock). Phones with cookies always get a freshly rendered page.
+At a village fête 150 phones open the same few pages within minutes; a Pi 3 core renders a page in tens
+of milliseconds. A page is *shared* when it has nothing of its own for the phone asking: no message
+waiting for it (a flash), nothing "mine" (the phone did not post the item, book or notice, does not hold
+it reserved), no console session, no manage link. Such a phone gets the page as it was last rendered, as
+long as nothing was written since (``db.generation``) and it is at most MAX_AGE seconds old by the box
+clock (lapses follow the clock).
+
+Forms stay protected: a page is stored with a placeholder where each form's CSRF token goes, and the
+token of the phone asking (from its own signed session cookie) is filled in when it is served. A phone
+with no token yet is served by Flask, which gives it one; every later page is shared.
+
+``SharedPages`` is a WSGI layer in front of Flask: a hit costs a dict lookup, a cookie check and the
+write of the bytes (gzipped once, when the page is stored, for phones that accept it); a repeat view
+with the same validator is a 304. ``cached_page`` decorates the views whose page depends only on their
+URL, the language, whether the phone has a device key, the data and the clock: it renders and stores.
+Views say who a page is personal to with ``personal_to``.
 """
 
+import gzip
+import hashlib
 import threading
+import time
 from collections import OrderedDict
 from datetime import timedelta
 from functools import wraps
 
-from flask import make_response, request, session
+from flask import current_app, g, make_response, request, session
 from flask_babel import get_locale
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.http import parse_cookie
 
 from . import clock, db
-from .i18n import LANG_COOKIE
+from .devices import COOKIE as DEVICE_COOKIE
+from .devices import hash_key
+from .i18n import LANG_COOKIE, language_for
 
 MAX_AGE = timedelta(seconds=20)
-MAX_ENTRIES = 64  # pages are 10-30 KB: a few hundred KB of memory at most
+MAX_ENTRIES = 256  # pages are 5-30 KB (and a gzipped copy): a few MB of memory at most
+SESSION_COOKIE = "session"
+# The only cookies a shared page may be served with; any other (console, manage link) goes to Flask.
+SHAREABLE_COOKIES = {LANG_COOKIE, SESSION_COOKIE, DEVICE_COOKIE}
+TOKEN_FIELD = "csrf_token"
+# What a stored page holds where a form's token goes (never a valid token: it has no signature).
+TOKEN_PLACEHOLDER = "@@csrf-token-of-this-phone@@"
+_PLACEHOLDER_BYTES = TOKEN_PLACEHOLDER.encode()
+# A request with one of these (the API's bearer key, an item's manage token) is a phone's own.
+_PERSONAL_REQUEST_HEADERS = {"HTTP_AUTHORIZATION", "HTTP_X_MANAGE_TOKEN"}
+# Remembered: a phone's session cookie read (its raw token) and its signed token, so a shared page costs
+# no signature work on the next views. Bounded; a decoded cookie is trusted for SESSION_MEMORY at most.
+SESSION_MEMORY = 60  # seconds
+MAX_PHONES = 2048
+# Headers of the rendered response that belong to that one phone, never to a stored page.
+_PERSONAL_HEADERS = {"set-cookie", "content-length", "etag", "content-encoding"}
+
+
+class Entry:
+    """One stored page: its bytes (and gzipped copy), headers, validator and who must not get it."""
+
+    __slots__ = ("generation", "tables", "stored_at", "status", "headers", "body", "gzipped", "etag",
+                 "has_token", "personal")
+
+    def __init__(self, generation, tables, stored_at, status, headers, body, personal):
+        self.generation, self.tables, self.stored_at, self.status = generation, tables, stored_at, status
+        self.headers = [(name, value) for name, value in headers if name.lower() not in _PERSONAL_HEADERS]
+        self.headers.append(("Vary", "Accept-Encoding, Cookie"))
+        self.body = body
+        self.has_token = _PLACEHOLDER_BYTES in body
+        # A page carrying tokens is different for each phone: compressed as it is served.
+        self.gzipped = None if self.has_token else gzip.compress(body, compresslevel=6, mtime=0)
+        self.etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        self.personal = frozenset(personal)
+
+    def fresh(self, now):
+        return self.generation == db.generation(self.tables) and timedelta(0) <= now - self.stored_at < MAX_AGE
+
+
+# The tables each part's pages show: a new notice keeps the give-box's and the shelf's pages.
+GIVE_BOX_TABLES = ("item", "item_photo", "photo", "device", "setting", "draw", "draw_entry")
+BOOK_TABLES = ("book", "journal_entry", "photo", "device", "setting", "net_box", "net_origin")
+BOARD_TABLES = ("notice", "reply", "device", "setting", "net_box", "net_origin", "time_entry")
 
 _entries = OrderedDict()
 _lock = threading.Lock()
+
+
+def _lookup(key):
+    now = clock.now()
+    with _lock:
+        entry = _entries.get(key)
+        if entry is not None and entry.fresh(now):
+            _entries.move_to_end(key)
+            return entry
+    return None
+
+
+def _store(key, entry):
+    with _lock:
+        _entries[key] = entry
+        _entries.move_to_end(key)
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
 
 
 def clear():
@@ -31,35 +109,264 @@ def clear():
         _entries.clear()
 
 
-def _cacheable():
-    return request.method == "GET" and set(request.cookies) <= {LANG_COOKIE}
+def stats():
+    """Counts since the start (the benchmark reads them from its own process)."""
+    return dict(_counts)
 
 
-def cached_page(view):
-    """Decorate a view whose page depends only on its URL, the language, the data and the clock."""
+_counts = {"shared": 0, "not_modified": 0, "to_flask": 0}
+
+
+# Tokens: the signed form of a phone's raw session token, as Flask-WTF's generate_csrf makes it.
+
+
+def _token_serializer(app):
+    return URLSafeTimedSerializer(app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, salt="wtf-csrf-token")
+
+
+def _filled(body, signed_token):
+    return body.replace(_PLACEHOLDER_BYTES, signed_token.encode())
+
+
+def _etag(entry, signed_token):
+    if not entry.has_token:
+        return f'"{entry.etag}"'
+    return f'"{entry.etag}-{hashlib.blake2b(signed_token.encode(), digest_size=6).hexdigest()}"'
+
+
+def _accepts_gzip(header):
+    return any(part.split(";")[0].strip() == "gzip" and "q=0" not in part.replace(" ", "").split(";", 1)[-1]
+               for part in header.split(","))
+
+
+def _etag_matches(header, etag):
+    return header == "*" or etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
+
+
+class SharedPages:
+    """WSGI layer: serve a stored shared page without running Flask; everything else goes to Flask."""
+
+    def __init__(self, app):
+        self.app = app
+        self.next = app.wsgi_app
+        self.session_serializer = app.session_interface.get_signing_serializer(app)
+        self.session_max_age = app.permanent_session_lifetime.total_seconds()
+        self.tokens = _token_serializer(app)
+        self.log_requests = app.config.get("LOG_REQUESTS")
+        self.sessions, self.signed_tokens = {}, {}
+        if app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+            raise RuntimeError("shared pages reuse a phone's signed token: it must not expire")
+
+    def __call__(self, environ, start_response):
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        served = self._shared(environ, start_response)
+        if served is None:
+            _counts["to_flask"] += 1  # counts are approximate under threads: only a figure
+            return self.next(environ, start_response)
+        if self.log_requests:
+            from .web import log_request
+
+            log_request("GET", environ["PATH_INFO"], served[0], (time.perf_counter() - started) * 1000,
+                        (time.thread_time() - cpu_started) * 1000, "shared")
+        return served[1]
+
+    def _shared(self, environ, start_response):
+        if environ["REQUEST_METHOD"] != "GET" or not _entries or _PERSONAL_REQUEST_HEADERS & environ.keys():
+            return None
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if "HTTP_COOKIE" in environ else {}
+        if not cookies.keys() <= SHAREABLE_COOKIES or not self._served_as_is(environ):
+            return None
+        device_key = _device_key(cookies, environ["PATH_INFO"])
+        language = language_for(cookies.get(LANG_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+                                environ["PATH_INFO"])
+        query = environ.get("QUERY_STRING", "")
+        key = (environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"] + "?" + query, language, bool(device_key))
+        entry = _lookup(key)
+        if entry is None or (device_key and hash_key(device_key) in entry.personal):
+            return None
+        raw_token = self._raw_token(cookies.get(SESSION_COOKIE))
+        if raw_token is False or (entry.has_token and raw_token is None):
+            return None  # a message waits for this phone, or it needs its first token: Flask
+        signed = self._signed(raw_token) if entry.has_token else ""
+        etag = _etag(entry, signed)
+        headers = [*entry.headers, ("ETag", etag)]
+        if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
+            _counts["not_modified"] += 1
+            start_response("304 Not Modified", headers)
+            return 304, [b""]
+        if _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
+            body = entry.gzipped or gzip.compress(_filled(entry.body, signed), compresslevel=6, mtime=0)
+            headers.append(("Content-Encoding", "gzip"))
+        else:
+            body = _filled(entry.body, signed) if entry.has_token else entry.body
+        headers.append(("Content-Length", str(len(body))))
+        _counts["shared"] += 1
+        start_response(f"{entry.status} OK", headers)
+        return entry.status, [body]
+
+    def _served_as_is(self, environ):
+        from . import settings
+        from .portal import captive
+
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        return captive.served_as_is(host, settings.get("host_name"))
+
+    def _raw_token(self, cookie):
+        """The phone's raw CSRF token; None without a session; False when its session holds anything
+        else (a flash message waiting) or does not verify."""
+        if not cookie:
+            return None
+        now = time.monotonic()
+        known = self.sessions.get(cookie)
+        if known is not None and now - known[1] < SESSION_MEMORY:
+            return known[0]
+        try:
+            data = self.session_serializer.loads(cookie, max_age=self.session_max_age)
+        except BadSignature:
+            return False
+        token = data.get(TOKEN_FIELD) if isinstance(data, dict) and data.keys() <= {TOKEN_FIELD} else False
+        _remember(self.sessions, cookie, (token, now))
+        return token
+
+    def _signed(self, raw_token):
+        """The signed form of a raw token, as generate_csrf makes it (valid for as long as the session:
+        WTF_CSRF_TIME_LIMIT is None), made once per phone."""
+        signed = self.signed_tokens.get(raw_token)
+        if signed is None:
+            signed = self.tokens.dumps(raw_token)
+            _remember(self.signed_tokens, raw_token, signed)
+        return signed
+
+
+def _remember(memory, key, value):
+    if len(memory) >= MAX_PHONES:
+        memory.clear()  # a fête has 150 phones: this happens only under a flood of made-up cookies
+    memory[key] = value
+
+
+# Inside Flask: render, store, and say whom a page is personal to.
+
+
+def _device_key(cookies, path):
+    """The phone's device key as the page sees it: the API takes its key from the bearer header only."""
+    return None if path.startswith("/api/") else cookies.get(DEVICE_COOKIE)
+
+
+def _shareable_request():
+    if request.method != "GET" or not request.cookies.keys() <= SHAREABLE_COOKIES:
+        return False
+    if any(request.headers.get(name[5:].replace("_", "-")) for name in _PERSONAL_REQUEST_HEADERS):
+        return False
+    if g.get("volunteer") is not None:
+        return False
+    return session.keys() <= {TOKEN_FIELD}  # a flash waiting: this page is this phone's
+
+
+def _key():
+    return (request.script_root + request.path + "?" + request.query_string.decode("latin-1"),
+            str(get_locale()), bool(_device_key(request.cookies, request.path)))
+
+
+def not_shared():
+    """Say that this page is this phone's own whoever it is (e.g. an item with a draw: each entrant
+    reads its own outcome): it is not stored."""
+    g.page_is_personal = True
+
+
+def personal_to(*device_ids):
+    """Say that this page differs for these devices (who posted it, holds it reserved, took it):
+    the stored page is never served to them, and a page rendered for one of them is not stored."""
+    from .devices import current_device
+    from .models import Device
+
+    if "shared_render" not in g:
+        return  # not a page being stored
+    ids = {device_id for device_id in device_ids if device_id is not None}
+    device = current_device()
+    if device is not None and device.id in ids:
+        g.page_is_personal = True
+    g.page_personal_hashes = (
+        {row.key_hash for row in Device.select(Device.key_hash).where(Device.id.in_(ids))} if ids else set()
+    )
+
+
+def cached_page(view=None, tables=None):
+    """Decorate a view whose page depends only on its URL, the language, whether the phone has a device
+    key, the data and the clock (and on who the page is ``personal_to``). ``tables``: the only tables
+    the page shows (a write elsewhere keeps it); None: any write renders it afresh. The page is stored
+    by ``finish_shared``, once every after-request hook has given it its headers."""
+    if view is None:
+        return lambda view: cached_page(view, tables)
+    tables = tuple(tables) if tables else None
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not _cacheable():
+        if not _shareable_request():
             return view(*args, **kwargs)
-        key = (request.full_path, str(get_locale()))
-        generation, now = db.generation(), clock.now()
-        with _lock:
-            entry = _entries.get(key)
-            if entry and entry[0] == generation and timedelta(0) <= now - entry[1] < MAX_AGE:
-                _entries.move_to_end(key)
-                body, status, headers = entry[2]
-                return make_response(body, status, headers)
-        response = make_response(view(*args, **kwargs))
-        # A page that made a CSRF token (a form) or any cookie belongs to this phone alone.
-        fresh_session = session.modified or "Set-Cookie" in response.headers
-        if response.status_code == 200 and not fresh_session and not response.is_streamed:
-            page = (response.get_data(), response.status_code, list(response.headers.items()))
-            with _lock:
-                _entries[key] = (generation, now, page)
-                _entries.move_to_end(key)
-                while len(_entries) > MAX_ENTRIES:
-                    _entries.popitem(last=False)
-        return response
+        key = _key()
+        entry = _lookup(key)
+        device_key = _device_key(request.cookies, request.path)
+        if entry is not None and not (device_key and hash_key(device_key) in entry.personal):
+            g.shared_entry = entry
+            return make_response(entry.body, entry.status)
+        g.shared_render = (key, tables, db.generation(tables), clock.now())
+        # A token made earlier in this app context (tests run requests inside one) is put back after.
+        g.token_before_render = g.pop("csrf_token", None)
+        g.csrf_token = TOKEN_PLACEHOLDER  # what generate_csrf() returns while the page renders
+        return view(*args, **kwargs)
 
+    wrapper.shared_tables = tables
     return wrapper
+
+
+def finish_shared(response):
+    """after_request, last of all: store a shared page as rendered; fill in this phone's token; add the
+    validator (a 304 for a repeat view) and gzip."""
+    from flask_wtf.csrf import generate_csrf
+
+    entry, render = g.pop("shared_entry", None), g.pop("shared_render", None)
+    if entry is None and render is None:
+        return response
+    g.pop("csrf_token", None)
+    if g.get("token_before_render"):
+        g.csrf_token = g.pop("token_before_render")
+    if entry is None:
+        key, tables, generation, now = render
+        body = response.get_data() if not response.is_streamed else b""
+        entry = Entry(generation, tables, now, response.status_code, list(response.headers.items()), body,
+                      g.get("page_personal_hashes", ()))
+        if _storable(response):
+            _store(key, entry)
+    else:
+        response = current_app.response_class(entry.body, entry.status, headers=entry.headers)
+    if response.is_streamed:
+        return response
+    signed = generate_csrf() if entry.has_token else ""
+    body = _filled(entry.body, signed) if entry.has_token else entry.body
+    response.set_etag(_etag(entry, signed).strip('"'))
+    if _accepts_gzip(request.headers.get("Accept-Encoding", "")):
+        body = entry.gzipped if entry.gzipped is not None and body is entry.body else gzip.compress(
+            body, compresslevel=6, mtime=0)
+        response.headers["Content-Encoding"] = "gzip"
+    response.set_data(body)
+    response.vary.add("Accept-Encoding")
+    return response.make_conditional(request)
+
+
+def _storable(response):
+    return (response.status_code == 200 and not response.is_streamed and not g.get("page_is_personal")
+            and "Set-Cookie" not in response.headers and session.keys() <= {TOKEN_FIELD}
+            and bool(_device_key(request.cookies, request.path)) == _has_valid_device())
+
+
+def _has_valid_device():
+    from .devices import current_device
+
+    return current_device() is not None
+
+
+def init_app(app):
+    """Register before web.init_app: after-request hooks run last-registered first, so this one runs
+    after the security headers are set."""
+    app.after_request(finish_shared)
+    app.wsgi_app = SharedPages(app)

@@ -5,7 +5,7 @@ import sqlite3
 import time
 from urllib.parse import urlsplit
 
-from flask import g, jsonify, make_response, render_template, request
+from flask import g, has_request_context, jsonify, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -44,6 +44,12 @@ HTTP_CODES = {
 }
 
 
+def log_request(method, path, status, elapsed_ms, cpu_ms, how="rendered"):
+    """The request log line (journald on the Pi). ``how``: "rendered" by Flask or "shared" (a stored page
+    served before Flask runs); the benchmark reads these lines."""
+    log.info("%s %s %s %.1fms cpu %.2fms %s", method, path, status, elapsed_ms, cpu_ms, how)
+
+
 def safe_next(target, default="/"):
     """Only paths on this box: never an open redirect, never a header that cannot be sent.
 
@@ -77,6 +83,22 @@ def error_response(status, message, code=None, fields=None, retry_after=None):
     return response
 
 
+def remembering_url_for():
+    """Templates' url_for: an endpoint without arguments (the menu, the listings) is built once."""
+    built = {}
+
+    def template_url_for(endpoint, **values):
+        if values or not has_request_context():
+            return url_for(endpoint, **values)
+        key = (endpoint, request.blueprint if endpoint.startswith(".") else None, request.script_root)
+        url = built.get(key)
+        if url is None:
+            url = built[key] = url_for(endpoint)
+        return url
+
+    return template_url_for
+
+
 # SQLite's integers are 64-bit: an id beyond them is a page that does not exist, not a crash.
 SQLITE_INT_MAX = 2**63 - 1
 
@@ -104,10 +126,11 @@ def _has_nul():
 def init_app(app):
     # Before any blueprint adds its routes.
     app.url_map.converters["int"] = RowIdConverter
+    app.jinja_env.globals["url_for"] = remembering_url_for()
 
     @app.before_request
     def start_timer():
-        g.started = time.perf_counter()
+        g.started, g.cpu_started = time.perf_counter(), time.thread_time()
 
     @app.before_request
     def refuse_nul_bytes():
@@ -126,7 +149,8 @@ def init_app(app):
         set_device_cookie(response)
         if app.config.get("LOG_REQUESTS"):
             elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-            log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+            cpu = (time.thread_time() - g.get("cpu_started", time.thread_time())) * 1000
+            log_request(request.method, request.path, response.status_code, elapsed, cpu)
         return response
 
     @app.errorhandler(DomainError)

@@ -111,5 +111,7 @@ def test_a_second_visit_downloads_no_css_and_no_icon(chromium, live_box):
     statics = re.findall(r"GET (/static/\S+) 200", log)
     assert any(url.endswith("/css/box.css") for url in statics)
     assert len(statics) == len(set(statics)), f"downloaded again: {statics}"
-    assert len(re.findall(r"GET / 200", log)) == 3  # the pages themselves are asked again (no-cache)
+    # The page itself is asked again each time (no-cache), but nothing changed in between: the phone
+    # shows its own copy after a 304 (the page's validator) instead of downloading it again.
+    assert re.findall(r"GET / (\d{3})", log) == ["200", "304", "304"]
 

@@ -189,3 +189,17 @@ def test_demo_items_have_photos_that_pass_the_check(app):
         items = list(Item.select())
         assert len(items) >= 5 and sum(1 for item in items if item.item_photos.count()) >= 5
         assert run_checks() == []
+
+
+def test_an_item_page_with_three_photos_stays_light_and_links_each_full_picture(client):
+    photos = [(photo_factory.jpeg(1600, 1200, seed=number), f"{number}.jpg") for number in range(3)]
+    code = code_of(post_offer(client, photos).get_data(as_text=True))
+    visitor_page = client.get(f"/give/{code}").get_data(as_text=True)
+    shown = re.findall(r'<a href="(/photos/[0-9a-f]{64}\.jpg)"><img class="item-photo" src="(/photos/[0-9a-f]{64}'
+                       r'\.t\.jpg)" width="(\d+)" height="(\d+)"', visitor_page)
+    assert len(shown) == 3
+    for full, screen_sized, width, _height in shown:
+        assert full.removesuffix(".jpg") == screen_sized.removesuffix(".t.jpg") and int(width) <= 400
+        assert client.get(full).status_code == 200
+    total = len(visitor_page.encode()) + sum(len(client.get(small).data) for _full, small, _w, _h in shown)
+    assert total <= 250 * 1024, total

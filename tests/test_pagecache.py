@@ -3,6 +3,8 @@ MAX_AGE on the box clock; anything personal is never cached."""
 
 from datetime import datetime
 
+import pytest
+
 from boxlocale import clock, pagecache
 from boxlocale.db import writing
 from boxlocale.models import Setting
@@ -56,3 +58,269 @@ def test_a_page_with_a_form_token_is_never_shared(app):
     first = app.test_client().get("/_test_form_page").get_data(as_text=True)
     second = app.test_client().get("/_test_form_page").get_data(as_text=True)
     assert first != second  # each phone its own token
+
+
+# Sharing with phones that carry cookies (a form token, a device key): the page is the same bytes,
+# served before Flask runs, with each phone's own token filled in.
+
+import gzip  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+
+from .conftest import csrf_token  # noqa: E402
+from .test_giveaway_pages import code_of, post_offer  # noqa: E402
+
+TOKEN_RE = re.compile(r'name="csrf_token" value="[^"]+"')
+
+
+def _counting_renders(app, endpoint):
+    renders = []
+    shared = app.view_functions[endpoint]
+    original = shared.__wrapped__
+
+    def counting(*args, **kwargs):
+        renders.append(1)
+        return original(*args, **kwargs)
+
+    app.view_functions[endpoint] = pagecache.cached_page(counting, tables=shared.shared_tables)
+    return renders
+
+
+def _phone_with_token_and_device(app, code):
+    """A phone that has posted (device key) and holds a form token (session), as at a fête."""
+    phone = app.test_client()
+    post_offer(phone, title="Autre chose")
+    phone.get(f"/give/{code}")  # its session now holds a token
+    assert {cookie.key for cookie in phone._cookies.values()} >= {"session", "bl_device"}
+    return phone
+
+
+def test_phones_with_a_token_and_a_device_key_share_the_item_page_and_their_tokens_post(app, frozen_clock):
+    owner = app.test_client()
+    code = code_of(post_offer(owner).get_data(as_text=True))
+    phones = [_phone_with_token_and_device(app, code) for _ in range(3)]
+    renders = _counting_renders(app, "giveaway.item")
+    pagecache.clear()
+    before = pagecache.stats()["shared"]
+    pages = [phone.get(f"/give/{code}").get_data(as_text=True) for phone in phones]
+    assert len(renders) == 1 and pagecache.stats()["shared"] - before == 2  # served before Flask
+    tokens = [csrf_token(page) for page in pages]
+    assert len(set(tokens)) == 3 and pagecache.TOKEN_PLACEHOLDER not in "".join(pages)
+    assert len({TOKEN_RE.sub("", page) for page in pages}) == 1  # the same page but for the token
+    # Each phone's filled-in token is its own and valid: CSRF holds on every form.
+    assert phones[1].post(f"/give/{code}/reserve", data={"csrf_token": tokens[1]}).status_code == 303
+    assert phones[2].post(f"/give/{code}/renew", data={"csrf_token": tokens[1]}).status_code == 400
+
+
+def test_the_shared_page_is_byte_identical_to_a_fresh_render(app, frozen_clock):
+    owner = app.test_client()
+    code = code_of(post_offer(owner).get_data(as_text=True))
+    phone = _phone_with_token_and_device(app, code)
+    shared = phone.get(f"/give/{code}").get_data(as_text=True)
+    pagecache.clear()
+    wsgi = app.wsgi_app
+    app.wsgi_app = wsgi.next  # no layer, no stored page: Flask renders
+    fresh = phone.get(f"/give/{code}").get_data(as_text=True)
+    app.wsgi_app = wsgi
+    assert TOKEN_RE.sub("", shared) == TOKEN_RE.sub("", fresh) and csrf_token(fresh) and csrf_token(shared)
+
+
+def test_the_page_is_never_shared_with_whom_it_is_personal_to(app, frozen_clock):
+    owner = app.test_client()
+    code = code_of(post_offer(owner).get_data(as_text=True))
+    visitor = _phone_with_token_and_device(app, code)
+    renders = _counting_renders(app, "giveaway.item")
+    pagecache.clear()
+    visitor.get(f"/give/{code}")
+    owner_page = owner.get(f"/give/{code}").get_data(as_text=True)  # the owner: its own buttons
+    assert "Retirer" in owner_page and len(renders) == 2
+    token = csrf_token(visitor.get(f"/give/{code}").get_data(as_text=True))
+    assert visitor.post(f"/give/{code}/reserve", data={"csrf_token": token}).status_code == 303
+    page = visitor.get(f"/give/{code}").get_data(as_text=True)  # the flash waits: its own page
+    assert "Réservé pour vous" in page and "par vous" in page
+    assert "par vous" in visitor.get(f"/give/{code}").get_data(as_text=True)  # the reserver's own page
+    other = _phone_with_token_and_device(app, code)
+    assert "par vous" not in other.get(f"/give/{code}").get_data(as_text=True)
+
+
+def test_a_phone_without_a_token_gets_one_from_flask_then_shares(app, frozen_clock):
+    code = code_of(post_offer(app.test_client()).get_data(as_text=True))
+    app.test_client().get(f"/give/{code}")  # stored
+    newcomer = app.test_client()
+    first = newcomer.get(f"/give/{code}")
+    assert "session" in first.headers.get("Set-Cookie", "")
+    before = pagecache.stats()["shared"]
+    second = newcomer.get(f"/give/{code}")
+    assert pagecache.stats()["shared"] == before + 1
+    assert csrf_token(first.get_data(as_text=True)) and "Set-Cookie" not in second.headers
+
+
+def test_gzip_once_and_a_validator_for_a_304(app, frozen_clock):
+    phone = app.test_client()
+    phone.get("/give/")
+    plain = app.test_client().get("/give/")
+    zipped = app.test_client().get("/give/", headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.data) == plain.data and len(zipped.data) < len(plain.data) / 2
+    etag = plain.headers["ETag"]
+    again = app.test_client().get("/give/", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["Content-Security-Policy"] == plain.headers["Content-Security-Policy"]
+    post_offer(app.test_client())  # the listing changes: its validator too
+    assert app.test_client().get("/give/", headers={"If-None-Match": etag}).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_pages_are_byte_identical_with_flask_babels_own_gettext_and_url_for(app, frozen_clock, language):
+    """Translations remembered per request and url_for remembered per endpoint are speed only."""
+    from flask_babel import get_translations
+
+    code = code_of(post_offer(app.test_client()).get_data(as_text=True))
+    pages = ["/", "/give/", "/books/", "/board/", f"/give/{code}", "/give/offer", "/board/new"]
+
+    def render_all():
+        pagecache.clear()
+        phone = app.test_client()
+        phone.set_cookie("bench_fresh", "1")  # renders afresh
+        return [TOKEN_RE.sub("", phone.get(path, headers={"Accept-Language": language}).get_data(as_text=True))
+                for path in pages]
+
+    ours = render_all()
+    from flask import url_for
+
+    app.jinja_env.globals["url_for"] = url_for
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: get_translations().ugettext(s),
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n), newstyle=True)
+    assert render_all() == ours
+
+
+def test_the_api_listings_are_shared_with_anonymous_readers_only(app, frozen_clock):
+    post_offer(app.test_client())
+    first = app.test_client().get("/api/v1/items")
+    before = pagecache.stats()["shared"]
+    again = app.test_client().get("/api/v1/items", headers={"Accept-Encoding": "gzip"})
+    assert pagecache.stats()["shared"] == before + 1
+    assert json.loads(gzip.decompress(again.data)) == first.get_json() and first.get_json()["items"]
+    key = app.test_client().post("/api/v1/devices").get_json()["device_key"]
+    app.test_client().get("/api/v1/items", headers={"Authorization": f"Bearer {key}"})
+    app.test_client().get("/api/v1/items", headers={"X-Manage-Token": "some-token"})
+    assert pagecache.stats()["shared"] == before + 1  # a bearer key or a manage token: the phone's own
+
+
+def test_a_phones_session_is_read_once_and_still_checked(app, frozen_clock):
+    code = code_of(post_offer(app.test_client()).get_data(as_text=True))
+    phone = _phone_with_token_and_device(app, code)
+    phone.get(f"/give/{code}")
+    forged = app.test_client()
+    forged.set_cookie("session", phone.get_cookie("session").value[:-3] + "xyz")
+    before = pagecache.stats()["shared"]
+    page = forged.get(f"/give/{code}").get_data(as_text=True)
+    assert pagecache.stats()["shared"] == before  # a cookie that does not verify: Flask, a new session
+    assert csrf_token(page)
+
+
+def test_the_api_listing_is_shared_with_a_phone_that_has_posted(app, frozen_clock):
+    code = code_of(post_offer(app.test_client()).get_data(as_text=True))
+    phone = _phone_with_token_and_device(app, code)  # the API reads no device from cookies
+    phone.get("/api/v1/items")
+    before = pagecache.stats()["shared"]
+    phone.get("/api/v1/items")
+    assert pagecache.stats()["shared"] == before + 1
+
+
+def test_a_write_renders_afresh_only_the_pages_that_show_its_tables(app, frozen_clock):
+    from boxlocale.db import database, writing
+    from boxlocale.models import Notice
+
+    phone = app.test_client()
+    post_offer(phone)  # the phone has its device key (a new device is a write to a table pages show)
+    give_renders = _counting_renders(app, "giveaway.index")
+    board_renders = _counting_renders(app, "board.index")
+    app.test_client().get("/give/"), app.test_client().get("/board/")
+    assert (len(give_renders), len(board_renders)) == (1, 1)
+    token = csrf_token(phone.get("/board/new").get_data(as_text=True))
+    posted = phone.post("/board/new", data={"csrf_token": token, "kind": "offer", "category": "bricoler",
+                                            "title": "Je prête une échelle"})
+    assert posted.status_code == 201
+    assert "Je prête une échelle" in app.test_client().get("/board/").get_data(as_text=True)
+    app.test_client().get("/give/")
+    assert (len(give_renders), len(board_renders)) == (1, 2)  # a notice keeps the give-box's page
+    post_offer(app.test_client(), title="Table de jardin")
+    assert "Table de jardin" in app.test_client().get("/give/").get_data(as_text=True)
+    assert len(give_renders) == 2
+    with app.app_context(), writing():  # a statement that is not a model's query: every page afresh
+        database.execute_sql("UPDATE notice SET title = title")
+    app.test_client().get("/give/"), app.test_client().get("/board/")
+    assert (len(give_renders), len(board_renders)) == (3, 3)
+    with app.app_context(), writing():
+        Notice.update(title="Échelle prêtée").execute()
+    assert "Échelle prêtée" in app.test_client().get("/board/").get_data(as_text=True)
+
+
+# Privacy with shared pages: two real phones, each with its own device key and session. What is one
+# phone's own (a message to a giver, a held book's full code, its news since its last visit) never
+# reaches the other, whichever of them loads the page first, and its owner still sees it.
+
+
+def _two_phones(app):
+    from .test_books_pages import register_page, setup_box
+
+    setup_box(app)
+    giver = app.test_client()
+    code = code_of(post_offer(giver, title="Deux chaises").get_data(as_text=True))
+    register_page(giver)  # the registrant of CHV-0001: the giver, not A or B
+    phone_a, phone_b = (_phone_with_token_and_device(app, code) for _ in range(2))
+    keys = [{cookie.key: cookie.value for cookie in phone._cookies.values()} for phone in (phone_a, phone_b)]
+    assert keys[0]["bl_device"] != keys[1]["bl_device"] and keys[0]["session"] != keys[1]["session"]
+    return giver, code, phone_a, phone_b
+
+
+def _page(phone, url):
+    response = phone.get(url, follow_redirects=True)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("a_first", [True, False], ids=["A loads first", "B loads first"])
+def test_one_phones_own_never_reaches_another_phone_with_cookies(app, frozen_clock, a_first):
+    from boxlocale.models import Book
+
+    giver, code, phone_a, phone_b = _two_phones(app)
+    # A reserves the giver's item with a message; A catches the book with its full code.
+    page = _page(phone_a, f"/give/{code}")
+    assert phone_a.post(f"/give/{code}/reserve", data={
+        "csrf_token": csrf_token(page), "message": "Je passe à 18 h", "reserver_name": "Jules"}).status_code == 303
+    with app.app_context():
+        full = f"CHV-0001-{Book.get(Book.code == 'CHV-0001').check_part}"
+    page = _page(phone_a, f"/b/{full}")
+    assert phone_a.post("/books/CHV-0001/journal",
+                        data={"csrf_token": csrf_token(page), "code": full, "kind": "caught"}).status_code == 303
+    # A has news since its last visit: an answer under a wanted post of its own.
+    wanted_code = code_of(post_offer(phone_a, title="Poussette pliable").get_data(as_text=True))
+    _page(phone_a, "/")
+    clock.advance(minutes=5)
+    page = _page(phone_b, f"/give/{wanted_code}")
+    assert phone_b.post(f"/give/{wanted_code}/reply", data={
+        "csrf_token": csrf_token(page), "body": "Elle vous attend samedi.", "pseudonym": "Paulette"}).status_code == 303
+    _page(phone_a, f"/give/{code}"), _page(phone_b, f"/give/{code}")  # the flashes are read
+    pagecache.clear()
+
+    urls = ["/", f"/give/{code}", "/books/CHV-0001", "/b/CHV-0001"]
+    order = [(phone_a, phone_b) if a_first else (phone_b, phone_a)] * 2  # twice: stored, then shared
+    pages = {"A": {}, "B": {}}
+    for url in urls:
+        for first, second in order:
+            for phone in (first, second):
+                pages["A" if phone is phone_a else "B"].setdefault(url, []).append(_page(phone, url))
+    giver_page = _page(giver, f"/give/{code}")
+
+    for url in urls:
+        for seen in pages["B"][url]:
+            assert "Je passe à 18 h" not in seen and full not in seen and "Depuis votre dernière visite" not in seen
+            assert "Paulette" not in seen or url != "/"
+    assert all("Depuis votre dernière visite" in seen and "Paulette" in seen for seen in pages["A"]["/"])
+    assert all(f'name="code" value="{full}"' in seen for seen in pages["A"]["/books/CHV-0001"])
+    assert all("par vous" in seen for seen in pages["A"][f"/give/{code}"])
+    assert "Je passe à 18 h" in giver_page and "Réservé par Jules" in giver_page
+    assert pagecache.stats()["shared"] > 0  # B's pages were still served shared

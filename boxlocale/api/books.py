@@ -8,6 +8,7 @@ from ..books import rules
 from ..devices import current_actor
 from ..errors import ValidationError
 from ..formatting import iso
+from ..pagecache import BOOK_TABLES, cached_page
 from ..posting import PSEUDONYM_MAX, PSEUDONYM_MIN, check_rate_before_work
 from . import bp
 from .common import page_number, request_data
@@ -41,6 +42,7 @@ def book_json(book, actor, journal=None):
 
 
 @bp.route("/books")
+@cached_page(tables=BOOK_TABLES)  # anonymous readers share it; a bearer key or manage token is a phone's own
 def books():
     status = request.args.get("status", "")
     if status and status not in rules.STATUSES:

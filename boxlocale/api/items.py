@@ -8,6 +8,7 @@ from ..devices import current_actor, require_device
 from ..errors import ValidationError
 from ..formatting import iso
 from ..giveaway import rules
+from ..pagecache import GIVE_BOX_TABLES, cached_page
 from ..posting import check_rate_before_work
 from . import bp
 from .common import manage_token, page_number, request_data
@@ -51,6 +52,7 @@ def _one(item, actor, status=200):
 
 
 @bp.route("/items", methods=["GET"])
+@cached_page(tables=GIVE_BOX_TABLES)  # anonymous readers share it; a bearer key or manage token is a phone's own
 def list_items():
     status = request.args.get("status") or None
     if status is not None and status not in rules.STATUSES:

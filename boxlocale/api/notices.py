@@ -6,6 +6,7 @@ from ..board import rules
 from ..board.ics import ics_response
 from ..devices import current_actor, require_device
 from ..formatting import iso
+from ..pagecache import BOARD_TABLES, cached_page
 from ..posting import PSEUDONYM_MAX, PSEUDONYM_MIN
 from . import bp
 from .common import manage_token, page_number, request_data
@@ -47,6 +48,7 @@ def _writer():
 
 
 @bp.route("/notices")
+@cached_page(tables=BOARD_TABLES)  # anonymous readers share it; a bearer key or manage token is a phone's own
 def notices():
     kind, category = request.args.get("kind", ""), request.args.get("category", "")
     page = page_number()

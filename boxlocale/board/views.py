@@ -7,7 +7,7 @@ from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
 from ..listing import QUERY_MAX, page_number
 from ..network import directory
-from ..pagecache import cached_page
+from ..pagecache import BOARD_TABLES, cached_page, personal_to
 from ..people.mine import hidden_reason
 from ..posting import PSEUDONYM_MAX
 from . import bp, rules
@@ -27,7 +27,7 @@ def _page():
 
 
 @bp.route("/")
-@cached_page
+@cached_page(tables=BOARD_TABLES)
 def index():
     kind = _choice("kind", rules.KINDS)
     category = _choice("category", rules.NOTICE_CATEGORIES)
@@ -77,6 +77,7 @@ def new():
 def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=None, status=200):
     actor = current_actor(manage_token=token)
     notice = rules.get_notice(notice_id, actor)
+    personal_to(notice.device_id)
     state = rules.status_of(notice)
     return render_template(
         "board/notice.html", notice=notice, status=state, status_label=rules.status_label(state),
@@ -92,6 +93,7 @@ def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=
 
 
 @bp.route("/<int:notice_id>")
+@cached_page(tables=BOARD_TABLES)
 def notice(notice_id):
     return _notice_page(notice_id)
 

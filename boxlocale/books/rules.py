@@ -455,14 +455,16 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
         query = Book.select(*fields)
     else:
         query = Book.select(Book, Photo).join(Photo, JOIN.LEFT_OUTER, on=(Book.cover == Photo.id))
-    query = query.where(Book.hidden == False)  # noqa: E712
+    words = listing.search_words(q)
+    hidden, status_column = (listing.unindexed(Book.hidden), listing.unindexed(Book.status)) if words else (
+        Book.hidden, Book.status)
+    query = query.where(hidden == False)  # noqa: E712
     if view in ("shelf", "arrived"):
-        query = query.where(Book.status == "on_shelf")
+        query = query.where(status_column == "on_shelf")
     if status in STATUSES:
         query = query.where(Book.status == status)
     if language:
         query = query.where(Book.language == language)
-    words = listing.search_words(q)
     if words:
         query = query.where(listing.text_match(Book.id, "book_fts", (Book.title, Book.author), words))
     order = {
@@ -523,14 +525,18 @@ def held_by(device):
     return list(Book.select().where(Book.id.in_(rows)).order_by(Book.updated_at.desc()))
 
 
-def holds(actor, book):
-    """True when this phone caught the book last: it may release it without typing the code again."""
-    if actor.device is None:
-        return False
+def holder_id(book):
+    """The device that caught the book last and has not released it yet, or None."""
     last = (JournalEntry.select(JournalEntry.kind, JournalEntry.device)
             .where(JournalEntry.book == book, JournalEntry.kind.in_(("caught", "released")))
             .order_by(JournalEntry.id.desc()).first())
-    return last is not None and last.kind == "caught" and last.device_id == actor.device.id
+    return last.device_id if last is not None and last.kind == "caught" else None
+
+
+def holds(actor, book):
+    """True when this phone caught the book last: it may release it without typing the code again."""
+    holder = holder_id(book)
+    return holder is not None and actor.device is not None and holder == actor.device.id
 
 
 def registered_by(device):

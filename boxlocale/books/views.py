@@ -8,7 +8,7 @@ from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
 from ..listing import page_number
 from ..network import directory
-from ..pagecache import cached_page
+from ..pagecache import BOOK_TABLES, cached_page, personal_to
 from ..posting import check_rate_before_work
 from . import bp, rules
 
@@ -17,7 +17,7 @@ ENTRY_FIELDS = ("kind", "where", "note", "rating", "pseudonym", "code", "place")
 
 
 @bp.route("/books/")
-@cached_page
+@cached_page(tables=BOOK_TABLES)
 def index():
     view = request.args.get("view", "shelf")
     view = view if view in rules.VIEWS else "shelf"
@@ -59,6 +59,7 @@ def find():
 
 
 @bp.route("/b/<code>")
+@cached_page(tables=BOOK_TABLES)
 def short(code):
     """The label's QR code: the book page with the catch form ready (one tap, nothing required)."""
     book = rules.get_book(code, current_actor())
@@ -68,6 +69,7 @@ def short(code):
 
 
 @bp.route("/books/<code>")
+@cached_page(tables=BOOK_TABLES)
 def book(code):
     book = rules.get_book(code, current_actor())
     if book.found_by_full_code:
@@ -186,7 +188,10 @@ def _label(book):
 def _book_page(book, errors=None, values=None, status=200):
     """The book page; found by its full code, it carries the catch form with that code."""
     entries = rules.journal(book)
-    moves = rules.allowed_moves(book, current_actor())
+    actor = current_actor()
+    # The registrant sees the label, the holder its full code: neither is served the shared page.
+    personal_to(book.device_id, rules.holder_id(book))
+    moves = rules.allowed_moves(book, actor)
     # Found by its full code, or held by this phone (it caught the book): the form carries the code.
     shows_code = book.found_by_full_code or "released" in moves
     return render_template(

@@ -2,10 +2,10 @@
 (the give-box and the shelf draw their own labels)."""
 
 from flask import render_template, request
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from .. import qr, settings
+from ..i18n import force_locale
 from ..models import Item
 from . import bp
 from .session import requires

@@ -182,20 +182,25 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     reserved now; None = every status. ``fields``: the columns to read (LISTING_FIELDS for a listing).
     Each item carries ``verified`` (its phone was verified)."""
     now = clock.now()
+    words = listing.search_words(q)
+    hidden = listing.unindexed(Item.hidden) if words else Item.hidden
     query = (
         Item.select(*fields, Device.verified_at.alias("device_verified_at"))
         .join(Device, JOIN.LEFT_OUTER, on=(Item.device == Device.id))
-        .where(Item.hidden == False)  # noqa: E712
+        .where(hidden == False)  # noqa: E712
     )
     if status:
-        query = query.where(_status_condition(status, now))
+        condition = _status_condition(status, now)
+        query = query.where(listing.unindexed(condition) if words else condition)
     if status == "current" and kind not in KINDS:
-        query = query.where(Item.kind == "offer")  # "in the box now": requests are not in the box
+        # "In the box now": requests are not in the box. Implied, not asked for: a category or words
+        # asked for pick the index (they match fewer rows than "offer").
+        implied_kind = listing.unindexed(Item.kind) if category or words else Item.kind
+        query = query.where(implied_kind == "offer")
     if kind in KINDS:
         query = query.where(Item.kind == kind)
     if category:
         query = query.where(Item.category == category)
-    words = listing.search_words(q)
     if words:
         query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words))
     rows = list(

@@ -7,7 +7,7 @@ from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
 from ..errors import Conflict, Forbidden, NotFound, RateLimited, TooLarge, UnsupportedMedia, ValidationError
 from ..listing import page_number
-from ..pagecache import cached_page
+from ..pagecache import GIVE_BOX_TABLES, cached_page, not_shared, personal_to
 from ..people.mine import hidden_reason
 from ..posting import check_rate_before_work
 from . import bp, draws, rules
@@ -36,7 +36,7 @@ def _actor(code, writing=False):
 
 
 @bp.route("/")
-@cached_page
+@cached_page(tables=GIVE_BOX_TABLES)
 def index():
     args = {key: request.args.get(key, "") for key in ("q", "category", "kind", "status")}
     status = args["status"] or "current"
@@ -96,6 +96,7 @@ def _short_url(item):
 
 
 @bp.route("/<code>")
+@cached_page(tables=GIVE_BOX_TABLES)
 def item(code):
     actor = _actor(code)
     found = rules.get_item(code, actor)
@@ -106,6 +107,7 @@ def item(code):
 
 def _item_page(item, actor, message=None, status=200, reply=None, errors=None):
     device = item.device
+    personal_to(item.device_id, item.reserved_by_id, item.taken_by_id)
     return render_template(
         "giveaway/item.html", item=item, photos=rules.photos_of(item), actor=actor,
         moves=rules.allowed_moves(item, actor), status=rules.status_of(item),
@@ -123,6 +125,7 @@ def _draw_context(item, actor):
     found = draws.draw_of(item)
     if found is None:
         return None
+    not_shared()  # each entrant reads its own outcome
     return dict(draws.outcome(found, actor), moves=draws.allowed_moves(found, actor))
 
 
