@@ -34,14 +34,19 @@ PRAGMAS = {
 
 class _Database(PooledSqliteDatabase):
     """Notes the tables each write transaction writes, so a stored page of the give-box outlives a new
-    notice (``generation(tables)``). A model query names its table; any other statement that is not a
-    read or a transaction's own counts as writing everything."""
+    notice (``generation(tables)``), and apart the tables whose existing rows it changed, so a notice's
+    page outlives another notice being posted (``generation(tables, new_rows_kept)``). A model query
+    names its table; any other statement that is not a read or a transaction's own counts as changing
+    everything."""
 
     def execute(self, query, **context_options):
         written = getattr(_pending, "tables", None)
         if written is None or not isinstance(query, peewee.Insert | peewee.Update | peewee.Delete):
             return super().execute(query, **context_options)
-        written.add(query.model._meta.table_name)
+        table = query.model._meta.table_name
+        written.add(table)
+        if not isinstance(query, peewee.Insert) or query._on_conflict is not None:  # an upsert changes rows
+            _pending.changed.add(table)
         _pending.in_model_query = True
         try:
             return super().execute(query, **context_options)
@@ -125,7 +130,7 @@ def writing():
     with _write_lock:
         outermost = getattr(_pending, "on_rollback", None) is None
         if outermost:
-            _pending.on_rollback, _pending.tables = [], set()
+            _pending.on_rollback, _pending.tables, _pending.changed = [], set(), set()
         try:
             with database.atomic("IMMEDIATE") as txn:
                 if outermost:
@@ -141,27 +146,35 @@ def writing():
             raise
         finally:
             if outermost:
-                written, _pending.on_rollback, _pending.tables = _pending.tables, None, None
-                _bump_generation(written)
+                written, changed = _pending.tables, _pending.changed
+                _pending.on_rollback, _pending.tables, _pending.changed = None, None, None
+                _bump_generation(written, changed)
 
 
 _generation = 0
-_written_at = {"*": 0}  # table name ("*": every table) -> the generation of its last write
+# Table name ("*": every table) -> the generation of its last write; and of its last write that changed
+# or removed rows, not only added some ("*" counts as both).
+_written_at = {"*": 0}
+_changed_at = {}
 
 
-def _bump_generation(tables=("*",)):
+def _bump_generation(tables=("*",), changed=()):
     global _generation
     _generation += 1  # under _write_lock
     for table in tables:
         _written_at[table] = _generation
+    for table in changed:
+        _changed_at[table] = _generation
 
 
-def generation(tables=None):
+def generation(tables=None, new_rows_kept=()):
     """A number that changes after every write transaction (``tables``: every one that wrote one of
-    these): what cached pages are checked against."""
+    these; of ``new_rows_kept``, only those that changed or removed rows, not those that only added
+    some): what cached pages are checked against."""
     if tables is None:
         return _generation
-    return max(_written_at["*"], *(_written_at.get(table, 0) for table in tables))
+    return max(_written_at["*"], *(
+        (_changed_at if table in new_rows_kept else _written_at).get(table, 0) for table in tables))
 
 
 def _disk_full(error):

@@ -58,11 +58,12 @@ _PERSONAL_HEADERS = {"set-cookie", "content-length", "etag", "content-encoding"}
 class Entry:
     """One stored page: its bytes (and gzipped copy), headers, validator and who must not get it."""
 
-    __slots__ = ("generation", "tables", "stored_at", "status", "headers", "body", "gzipped", "etag",
-                 "has_token", "personal")
+    __slots__ = ("generation", "tables", "new_rows_kept", "stored_at", "status", "headers", "body", "gzipped",
+                 "etag", "has_token", "personal")
 
-    def __init__(self, generation, tables, stored_at, status, headers, body, personal):
-        self.generation, self.tables, self.stored_at, self.status = generation, tables, stored_at, status
+    def __init__(self, generation, tables, new_rows_kept, stored_at, status, headers, body, personal):
+        self.generation, self.tables, self.new_rows_kept = generation, tables, new_rows_kept
+        self.stored_at, self.status = stored_at, status
         self.headers = [(name, value) for name, value in headers if name.lower() not in _PERSONAL_HEADERS]
         self.headers.append(("Vary", "Accept-Encoding, Cookie"))
         self.body = body
@@ -73,13 +74,20 @@ class Entry:
         self.personal = frozenset(personal)
 
     def fresh(self, now):
-        return self.generation == db.generation(self.tables) and timedelta(0) <= now - self.stored_at < MAX_AGE
+        return (self.generation == db.generation(self.tables, self.new_rows_kept)
+                and timedelta(0) <= now - self.stored_at < MAX_AGE)
 
 
 # The tables each part's pages show: a new notice keeps the give-box's and the shelf's pages.
 GIVE_BOX_TABLES = ("item", "item_photo", "photo", "device", "setting", "draw", "draw_entry")
 BOOK_TABLES = ("book", "journal_entry", "photo", "device", "setting", "net_box", "net_origin")
 BOARD_TABLES = ("notice", "reply", "device", "setting", "net_box", "net_origin", "time_entry")
+# A page of one item, book or notice is not changed by another one being posted (nor by a new phone):
+# only a change to existing rows of these tables renders it afresh. Rows under it (replies, journal
+# entries, photos) are other tables: any write there still counts.
+ONE_ITEM_KEEPS = ("item", "item_photo", "photo", "device")  # photos are added only with their new item
+ONE_BOOK_KEEPS = ("book", "device")
+ONE_NOTICE_KEEPS = ("notice", "device")
 
 _entries = OrderedDict()
 _lock = threading.Lock()
@@ -290,14 +298,19 @@ def personal_to(*device_ids):
     )
 
 
-def cached_page(view=None, tables=None):
+def cached_page(view=None, tables=None, new_rows_kept=()):
     """Decorate a view whose page depends only on its URL, the language, whether the phone has a device
     key, the data and the clock (and on who the page is ``personal_to``). ``tables``: the only tables
-    the page shows (a write elsewhere keeps it); None: any write renders it afresh. The page is stored
-    by ``finish_shared``, once every after-request hook has given it its headers."""
+    the page shows (a write elsewhere keeps it); None: any write renders it afresh. ``new_rows_kept``:
+    those of ``tables`` where only a change to existing rows matters (the page of one notice and a new
+    notice). The page is stored by ``finish_shared``, once every after-request hook has given it its
+    headers."""
     if view is None:
-        return lambda view: cached_page(view, tables)
+        return lambda view: cached_page(view, tables, new_rows_kept)
     tables = tuple(tables) if tables else None
+    new_rows_kept = tuple(new_rows_kept)
+    if new_rows_kept and not (tables and set(new_rows_kept) <= set(tables)):
+        raise ValueError("new_rows_kept must be some of the page's tables")
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -309,13 +322,13 @@ def cached_page(view=None, tables=None):
         if entry is not None and not (device_key and hash_key(device_key) in entry.personal):
             g.shared_entry = entry
             return make_response(entry.body, entry.status)
-        g.shared_render = (key, tables, db.generation(tables), clock.now())
+        g.shared_render = (key, tables, new_rows_kept, db.generation(tables, new_rows_kept), clock.now())
         # A token made earlier in this app context (tests run requests inside one) is put back after.
         g.token_before_render = g.pop("csrf_token", None)
         g.csrf_token = TOKEN_PLACEHOLDER  # what generate_csrf() returns while the page renders
         return view(*args, **kwargs)
 
-    wrapper.shared_tables = tables
+    wrapper.shared_tables, wrapper.new_rows_kept = tables, new_rows_kept
     return wrapper
 
 
@@ -331,10 +344,10 @@ def finish_shared(response):
     if g.get("token_before_render"):
         g.csrf_token = g.pop("token_before_render")
     if entry is None:
-        key, tables, generation, now = render
+        key, tables, new_rows_kept, generation, now = render
         body = response.get_data() if not response.is_streamed else b""
-        entry = Entry(generation, tables, now, response.status_code, list(response.headers.items()), body,
-                      g.get("page_personal_hashes", ()))
+        entry = Entry(generation, tables, new_rows_kept, now, response.status_code, list(response.headers.items()),
+                      body, g.get("page_personal_hashes", ()))
         if _storable(response):
             _store(key, entry)
     else:

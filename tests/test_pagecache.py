@@ -82,7 +82,8 @@ def _counting_renders(app, endpoint):
         renders.append(1)
         return original(*args, **kwargs)
 
-    app.view_functions[endpoint] = pagecache.cached_page(counting, tables=shared.shared_tables)
+    app.view_functions[endpoint] = pagecache.cached_page(counting, tables=shared.shared_tables,
+                                                         new_rows_kept=shared.new_rows_kept)
     return renders
 
 
@@ -324,3 +325,104 @@ def test_one_phones_own_never_reaches_another_phone_with_cookies(app, frozen_clo
     assert all("par vous" in seen for seen in pages["A"][f"/give/{code}"])
     assert "Je passe à 18 h" in giver_page and "Réservé par Jules" in giver_page
     assert pagecache.stats()["shared"] > 0  # B's pages were still served shared
+
+
+# Notice pages are shared like item pages: the driver's buttons, a hidden notice's reason and a manage
+# link's page stay the poster's own, whoever loads first; the neighbours' views are served shared.
+
+
+def _notice_id(response):
+    return int(re.search(r'href="http://localhost/board/(\d+)/manage/', response.get_data(as_text=True)).group(1))
+
+
+@pytest.mark.parametrize("driver_first", [True, False], ids=["the driver loads first", "a neighbour loads first"])
+def test_one_phones_own_notice_page_never_reaches_another_phone(app, frozen_clock, driver_first):
+    from boxlocale import settings
+
+    from .board_factory import post_notice
+    from .helpers import submit
+
+    with app.app_context():
+        settings.save({"moderation_words": ["montres"]})
+    driver = app.test_client()
+    posted = post_notice(driver, kind="carpool", title="Marché de Feurs", starts_at="2026-11-26T08:00",
+                         place="Mairie", destination="Feurs", seats="3")
+    carpool, manage_url = _notice_id(posted), re.search(r'href="http://localhost(/board/\d+/manage/[^"]+)"',
+                                                        posted.get_data(as_text=True)).group(1)
+    held = _notice_id(post_notice(driver, title="Vente de montres"))  # a review word: hidden, its author told
+    code = code_of(post_offer(app.test_client()).get_data(as_text=True))
+    phone_a, phone_b = (_phone_with_token_and_device(app, code) for _ in range(2))
+    asked = submit(phone_b, f"/board/{carpool}", {"body": "Je monte à la mairie", "seat": "1"},
+                   action=f"/board/{carpool}/reply")
+    assert asked.status_code == 303
+    app.test_client().get(manage_url)  # the manage link opened on another phone: its page is never stored
+    _page(phone_b, f"/board/{carpool}"), _page(driver, f"/board/{carpool}")  # the flashes are read
+    pagecache.clear()
+
+    phones = [driver, phone_a, phone_b] if driver_first else [phone_a, phone_b, driver]
+    seen = {id(phone): [] for phone in phones}
+    for _ in range(2):  # stored, then shared
+        for phone in phones:
+            seen[id(phone)].append(_page(phone, f"/board/{carpool}"))
+    before = pagecache.stats()["shared"]
+    held_answers = [phone.get(f"/board/{held}").status_code for phone in (phone_a, phone_b)]
+    held_page = _page(driver, f"/board/{held}")
+    assert pagecache.stats()["shared"] == before  # a hidden notice is its author's alone
+
+    for page in seen[id(driver)]:
+        assert "Clore : c'est fait" in page and "Accepter ce passager" in page and "Je monte à la mairie" in page
+    for phone in (phone_a, phone_b):
+        for page in seen[id(phone)]:
+            assert "Clore" not in page and "Accepter ce passager" not in page and "/manage/" not in page
+            assert "Demander une place" in page and "Je monte à la mairie" in page
+    assert held_answers == [404, 404] and "Annonce masquée" in held_page and "Vente de montres" in held_page
+    assert pagecache.stats()["shared"] > 0  # the neighbours' second views came from the stored page
+
+
+def test_a_new_notice_keeps_the_other_notices_pages_and_a_change_renders_afresh(app, frozen_clock):
+    from .board_factory import post_notice
+    from .helpers import submit
+
+    poster = app.test_client()
+    first = _notice_id(post_notice(poster, title="Je prête une échelle"))
+    code = code_of(post_offer(app.test_client()).get_data(as_text=True))
+    reader = _phone_with_token_and_device(app, code)
+    notice_renders = _counting_renders(app, "board.notice")
+    board_renders = _counting_renders(app, "board.index")
+    item_renders = _counting_renders(app, "giveaway.item")
+    pagecache.clear()
+    for _ in range(2):
+        _page(reader, f"/board/{first}"), _page(reader, "/board/"), _page(reader, f"/give/{code}")
+    assert (len(notice_renders), len(board_renders), len(item_renders)) == (1, 1, 1)
+
+    post_notice(app.test_client(), title="Cours de tricot")  # another notice, by a new phone
+    post_offer(app.test_client(), title="Table de jardin")  # another item with its photo, by a new phone
+    assert "Cours de tricot" in _page(reader, "/board/") and len(board_renders) == 2  # the listing shows it
+    _page(reader, f"/board/{first}"), _page(reader, f"/give/{code}")
+    assert (len(notice_renders), len(item_renders)) == (1, 1)  # each one's page is still the stored one
+
+    replied = submit(app.test_client(), f"/board/{first}", {"body": "Je passe la prendre"},
+                     action=f"/board/{first}/reply")
+    assert replied.status_code == 303
+    renders = len(notice_renders)
+    assert "Je passe la prendre" in _page(reader, f"/board/{first}") and len(notice_renders) == renders + 1
+    closed = submit(poster, f"/board/{first}", {}, action=f"/board/{first}/close")
+    assert closed.status_code == 303
+    _page(poster, f"/board/{first}")  # its flash is read
+    renders = len(notice_renders)
+    assert '<span class="status closed">Fait</span>' in _page(reader, f"/board/{first}")
+    assert len(notice_renders) == renders + 1  # a change to the notice itself: rendered afresh
+
+
+def test_an_upsert_counts_as_a_change_of_existing_rows(app, db):
+    from boxlocale import db as box_db
+
+    before = box_db.generation(("setting",), new_rows_kept=("setting",))
+    with writing():
+        Setting.replace(key="box_name", value='"La Boîte"').execute()  # INSERT OR REPLACE: a change
+    after_replace = box_db.generation(("setting",), new_rows_kept=("setting",))
+    with writing():
+        Setting.insert(key="not_a_setting_yet", value="1").execute()  # a new row only
+    assert after_replace > before
+    assert box_db.generation(("setting",), new_rows_kept=("setting",)) == after_replace
+    assert box_db.generation(("setting",)) > after_replace

@@ -7,7 +7,7 @@ from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
 from ..listing import QUERY_MAX, page_number
 from ..network import directory
-from ..pagecache import BOARD_TABLES, cached_page, personal_to
+from ..pagecache import BOARD_TABLES, ONE_NOTICE_KEEPS, cached_page, personal_to
 from ..people.mine import hidden_reason
 from ..posting import PSEUDONYM_MAX
 from . import bp, rules
@@ -93,7 +93,7 @@ def _notice_page(notice_id, token=None, reply_values=None, errors=None, message=
 
 
 @bp.route("/<int:notice_id>")
-@cached_page(tables=BOARD_TABLES)
+@cached_page(tables=BOARD_TABLES, new_rows_kept=ONE_NOTICE_KEEPS)
 def notice(notice_id):
     return _notice_page(notice_id)
 

@@ -8,7 +8,7 @@ from ..devices import current_actor
 from ..errors import DomainError, NotFound, RateLimited, ValidationError
 from ..listing import page_number
 from ..network import directory
-from ..pagecache import BOOK_TABLES, cached_page, personal_to
+from ..pagecache import BOOK_TABLES, ONE_BOOK_KEEPS, cached_page, personal_to
 from ..posting import check_rate_before_work
 from . import bp, rules
 
@@ -59,7 +59,7 @@ def find():
 
 
 @bp.route("/b/<code>")
-@cached_page(tables=BOOK_TABLES)
+@cached_page(tables=BOOK_TABLES, new_rows_kept=ONE_BOOK_KEEPS)
 def short(code):
     """The label's QR code: the book page with the catch form ready (one tap, nothing required)."""
     book = rules.get_book(code, current_actor())
@@ -69,7 +69,7 @@ def short(code):
 
 
 @bp.route("/books/<code>")
-@cached_page(tables=BOOK_TABLES)
+@cached_page(tables=BOOK_TABLES, new_rows_kept=ONE_BOOK_KEEPS)
 def book(code):
     book = rules.get_book(code, current_actor())
     if book.found_by_full_code:

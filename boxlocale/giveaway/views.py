@@ -7,7 +7,7 @@ from .. import photos, qr, settings
 from ..devices import Actor, current_actor, hash_key
 from ..errors import Conflict, Forbidden, NotFound, RateLimited, TooLarge, UnsupportedMedia, ValidationError
 from ..listing import page_number
-from ..pagecache import GIVE_BOX_TABLES, cached_page, not_shared, personal_to
+from ..pagecache import GIVE_BOX_TABLES, ONE_ITEM_KEEPS, cached_page, not_shared, personal_to
 from ..people.mine import hidden_reason
 from ..posting import check_rate_before_work
 from . import bp, draws, rules
@@ -96,7 +96,7 @@ def _short_url(item):
 
 
 @bp.route("/<code>")
-@cached_page(tables=GIVE_BOX_TABLES)
+@cached_page(tables=GIVE_BOX_TABLES, new_rows_kept=ONE_ITEM_KEEPS)
 def item(code):
     actor = _actor(code)
     found = rules.get_item(code, actor)
