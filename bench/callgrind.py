@@ -73,6 +73,8 @@ def main(argv=None):
     parser.add_argument("--views", type=int, default=5)
     parser.add_argument("--data-dir", default=str(BENCH / "results" / "callgrind-data"))
     parser.add_argument("--out", default=str(BENCH / "results" / "callgrind.json"))
+    parser.add_argument("--reuse-data", action="store_true",
+                        help="keep the data dir of the last run (a before/after on the same rows)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     pages = args.pages or list(dict.fromkeys(PAGES + FLAT_CASES))
@@ -84,8 +86,9 @@ def main(argv=None):
     for key in ("items", "books", "notices"):
         cfg[key] *= args.scale
     data_dir = Path(args.data_dir)
-    shutil.rmtree(data_dir, ignore_errors=True)
-    seed_box(data_dir, cfg, photos=min(cfg["photos"], 3))
+    if not (args.reuse_data and data_dir.exists()):
+        shutil.rmtree(data_dir, ignore_errors=True)
+        seed_box(data_dir, cfg, photos=min(cfg["photos"], 3))
     out_dir = data_dir.parent / "callgrind-out"
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)

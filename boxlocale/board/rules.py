@@ -1,12 +1,13 @@
 """Domain rules of the noticeboard: posting, expiry, replies, closing, the board's listings."""
 
+import functools
 import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from .. import clock, listing, settings
+from .. import clock, db, listing, settings
 from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
@@ -93,10 +94,11 @@ def expiry_for(kind, starts_at, ends_at, now):
     return now + timedelta(days=int(settings.get("notice_expiry_days")))
 
 
-def current_notices():
-    """Visible, open, not lapsed: what the board shows (a query; add filters and order)."""
+def current_notices(now=None):
+    """Visible, open, not lapsed: what the board shows (a query; add filters and order). ``now``: the
+    box clock's time (a query built once per shape takes it as a value)."""
     return Notice.select().where(
-        Notice.hidden == False, Notice.status == "open", Notice.expires_at > clock.now()  # noqa: E712
+        Notice.hidden == False, Notice.status == "open", Notice.expires_at > (now or clock.now())  # noqa: E712
     )
 
 
@@ -383,7 +385,22 @@ def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_
     ``fields``: the columns to read (CARD_FIELDS for the board page).
 
     Returns (notices, next_page); each notice carries ``verified`` for the author macro."""
-    query = current_notices().select(*fields, Device.verified_at.alias("verified_at")).join(
+    values = {"now": clock.now(), "limit": per_page + 1, "offset": (page - 1) * per_page}
+    if kind in dict(KINDS):
+        values["kind"] = kind
+    if category in dict(NOTICE_CATEGORIES):
+        values["category"] = category
+    terms = listing.search_words(words)
+    if terms:  # a search's SQL holds its words: built each time
+        rows = list(_board_query(fields, upcoming, terms, **values))
+    else:
+        rows = db.shaped(("board.board", db.columns_key(fields), upcoming),
+                         functools.partial(_board_query, fields, upcoming, terms), **values)
+    return rows[:per_page], (page + 1 if len(rows) > per_page else None)
+
+
+def _board_query(fields, upcoming, terms, now, limit, offset, kind=None, category=None):
+    query = current_notices(now).select(*fields, Device.verified_at.alias("verified_at")).join(
         Device, JOIN.LEFT_OUTER, on=(Notice.device == Device.id))
     if upcoming:
         # Dated kinds always have starts_at; saying so lets SQLite walk notice(status, starts_at) in order.
@@ -391,15 +408,13 @@ def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_
             Notice.starts_at, Notice.id)
     else:
         query = query.order_by(Notice.created_at.desc(), Notice.id.desc())
-    if kind in dict(KINDS):
+    if kind:
         query = query.where(Notice.kind == kind)
-    if category in dict(NOTICE_CATEGORIES):
+    if category:
         query = query.where(Notice.category == category)
-    terms = listing.search_words(words)
     if terms:
         query = query.where(listing.text_match(Notice.id, "notice_fts", (Notice.title, Notice.body), terms))
-    rows = list(query.limit(per_page + 1).offset((page - 1) * per_page).objects())
-    return rows[:per_page], (page + 1 if len(rows) > per_page else None)
+    return query.limit(limit).offset(offset).objects()
 
 
 def upcoming(limit=5):

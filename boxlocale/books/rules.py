@@ -6,13 +6,14 @@ the book can move it. A comment needs only the public code. The book's ``status`
 follow from its journal entries.
 """
 
+import functools
 import hmac
 from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from .. import clock, codes, listing, ratelimit, settings
+from .. import clock, codes, db, listing, ratelimit, settings
 from ..db import database, writing
 from ..errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from ..models import Book, Device, JournalEntry, Photo
@@ -451,17 +452,33 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
     ``fields``: the columns to read (SHELF_FIELDS for the shelf page); by default the whole book and
     its cover.
     """
+    words = listing.search_words(q)
+    view = view if view in ("shelf", "arrived", "travelled") else "all"
+    values = {"limit": page_size + 1, "offset": (page - 1) * page_size}
+    if status in STATUSES:
+        values["status"] = status
+    if language:
+        values["language"] = language
+    if words:  # a search's SQL holds its words: built each time
+        rows = list(_search_query(fields, view, words, **values))
+    else:
+        rows = db.shaped(("books.search", db.columns_key(fields or ()), view),
+                         functools.partial(_search_query, fields, view, words), **values)
+    next_page = page + 1 if len(rows) > page_size else None
+    return rows[:page_size], next_page
+
+
+def _search_query(fields, view, words, limit, offset, status=None, language=None):
     if fields:
         query = Book.select(*fields)
     else:
         query = Book.select(Book, Photo).join(Photo, JOIN.LEFT_OUTER, on=(Book.cover == Photo.id))
-    words = listing.search_words(q)
     hidden, status_column = (listing.unindexed(Book.hidden), listing.unindexed(Book.status)) if words else (
         Book.hidden, Book.status)
     query = query.where(hidden == False)  # noqa: E712
     if view in ("shelf", "arrived"):
         query = query.where(status_column == "on_shelf")
-    if status in STATUSES:
+    if status:
         query = query.where(Book.status == status)
     if language:
         query = query.where(Book.language == language)
@@ -472,9 +489,7 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
         "arrived": (Book.updated_at.desc(), Book.id.desc()),
         "travelled": (Book.catches.desc(), Book.updated_at.desc()),
     }.get(view, (Book.created_at.desc(), Book.id.desc()))
-    rows = list(query.order_by(*order).offset((page - 1) * page_size).limit(page_size + 1))
-    next_page = page + 1 if len(rows) > page_size else None
-    return rows[:page_size], next_page
+    return query.order_by(*order).offset(offset).limit(limit)
 
 
 def registered_today(actor):

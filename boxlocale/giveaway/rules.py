@@ -8,13 +8,14 @@ Lapses need no background job: the status people see is computed from ``clock.no
 Every move takes an ``Actor``; volunteers may do every move.
 """
 
+import functools
 import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
-from .. import clock, codes, listing, posting, settings
+from .. import clock, codes, db, listing, posting, settings
 from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
@@ -106,6 +107,9 @@ _STATUS_LABELS = {
 }
 
 
+_STATUSES_OF_NOW = ("available", "reserved", "current", "expired")  # what the box clock decides
+
+
 def _status_condition(status, now):
     """SQL for "status as it is now" (the same rule as ``status_of``)."""
     active_reservation = (Item.status == "reserved") & (Item.reserved_until > now)
@@ -181,8 +185,25 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     """Visible items, newest first: (items, next_page or None). ``status`` "current" = available or
     reserved now; None = every status. ``fields``: the columns to read (LISTING_FIELDS for a listing).
     Each item carries ``verified`` (its phone was verified)."""
-    now = clock.now()
     words = listing.search_words(q)
+    kind = kind if kind in KINDS else None
+    values = {"limit": per_page + 1, "offset": (page - 1) * per_page}
+    if status in _STATUSES_OF_NOW:
+        values["now"] = clock.now()
+    if category:
+        values["category"] = category
+    if words:  # a search's SQL holds its words: built each time
+        rows = list(_search_query(fields, status, kind, words, **values))
+    else:
+        rows = db.shaped(("giveaway.search", db.columns_key(fields), status, kind), functools.partial(
+            _search_query, fields, status, kind, words), **values)
+    for row in rows:
+        row.verified = row.device_verified_at is not None
+    next_page = page + 1 if len(rows) > per_page else None
+    return rows[:per_page], next_page
+
+
+def _search_query(fields, status, kind, words, limit, offset, now=None, category=None):
     hidden = listing.unindexed(Item.hidden) if words else Item.hidden
     query = (
         Item.select(*fields, Device.verified_at.alias("device_verified_at"))
@@ -192,27 +213,18 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     if status:
         condition = _status_condition(status, now)
         query = query.where(listing.unindexed(condition) if words else condition)
-    if status == "current" and kind not in KINDS:
+    if status == "current" and kind is None:
         # "In the box now": requests are not in the box. Implied, not asked for: a category or words
         # asked for pick the index (they match fewer rows than "offer").
         implied_kind = listing.unindexed(Item.kind) if category or words else Item.kind
         query = query.where(implied_kind == "offer")
-    if kind in KINDS:
+    if kind:
         query = query.where(Item.kind == kind)
     if category:
         query = query.where(Item.category == category)
     if words:
         query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words))
-    rows = list(
-        query.order_by(Item.created_at.desc(), Item.id.desc())
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
-        .objects()
-    )
-    for row in rows:
-        row.verified = row.device_verified_at is not None
-    next_page = page + 1 if len(rows) > per_page else None
-    return rows[:per_page], next_page
+    return query.order_by(Item.created_at.desc(), Item.id.desc()).limit(limit).offset(offset).objects()
 
 
 def latest(limit):

@@ -1,0 +1,80 @@
+"""Listing queries written once per shape (db.shaped): the same rows and pages as peewee building the
+query each time, for every filter and order; a value that would change the SQL text is refused."""
+
+import re
+
+import pytest
+
+from boxlocale import db as box_db
+from boxlocale.models import Item
+
+from .test_listing_plans import FILTERS, LISTINGS
+from .test_pagecache import TOKEN_RE
+
+PAGES = [*LISTINGS, *FILTERS, "/give/?page=2", "/give/?status=expired", "/give/?status=available&category=jardin",
+         "/board/?kind=carpool&category=bricoler", "/board/?page=2", "/books/?view=travelled&language=fr",
+         "/api/v1/books?status=travelling", "/api/v1/notices?kind=event", "/api/v1/items?page=2"]
+
+
+@pytest.fixture
+def filled(app, frozen_clock):
+    """Items, books and notices of every status, kind, category and language (some hidden, some lapsed),
+    so each filter keeps some rows and drops others."""
+    from datetime import timedelta
+
+    from boxlocale import clock
+    from boxlocale.db import writing
+    from boxlocale.models import Book, Notice
+
+    now = clock.now()
+    with app.app_context(), writing():
+        for n in range(60):
+            at = now - timedelta(hours=n)
+            Item.create(code=f"Q{n:04d}", kind=("offer", "wanted")[n % 5 == 0], title=f"Objet {n}",
+                        category=("jardin", "maison", "enfants")[n % 3], manage_hash="x", hidden=n % 17 == 0,
+                        status=("available", "reserved", "taken", "expired")[n % 4], created_at=at, updated_at=at,
+                        expires_at=now + timedelta(days=(n % 7) - 2),
+                        reserved_until=now + timedelta(hours=(n % 3) - 1) if n % 4 == 1 else None)
+            Book.create(code=f"BOX-{n + 1:04d}", check_part="K7QM", title=f"Livre {59 - n}",
+                        language=("fr", "en", "")[n % 3], status=("on_shelf", "travelling")[n % 2],
+                        catches=n % 6, hidden=n % 13 == 0, created_at=at, updated_at=now - timedelta(minutes=n * 7))
+            starts = now + timedelta(days=n % 9 - 3) if n % 5 in (2, 3) else None
+            Notice.create(kind=("offer", "request", "event", "carpool", "info")[n % 5],
+                          category=("bricoler", "vie-du-village", "")[n % 3], title=f"Annonce {n}",
+                          starts_at=starts, status=("open", "open", "closed")[n % 3], hidden=n % 11 == 0,
+                          created_at=at, updated_at=at, expires_at=now + timedelta(days=(n % 8) - 2))
+    return app
+
+
+def _pages(app):
+    phone = app.test_client()
+    phone.set_cookie("bench_fresh", "1")  # a cookie the box does not know: rendered afresh
+    return [TOKEN_RE.sub("", phone.get(path).get_data(as_text=True)) for path in PAGES]
+
+
+def test_every_listing_is_the_same_page_as_with_the_query_built_each_time(filled, monkeypatch):
+    shapes_used = []
+    shaped = box_db.shaped
+
+    def counting(key, build, **values):
+        shapes_used.append(key)
+        return shaped(key, build, **values)
+
+    monkeypatch.setattr(box_db, "shaped", counting)
+    once_per_shape = _pages(filled)
+    assert len({key[0] for key in shapes_used}) == 3  # the give-box, the shelf and the board
+    monkeypatch.setattr(box_db, "shaped", lambda key, build, **values: list(build(**values)))
+    assert _pages(filled) == once_per_shape
+    assert all(re.search(r"<(li|article)|\"items\": \[\{|\"(notices|books)\": \[\{", page) for page in once_per_shape[:6])
+
+
+def test_a_value_that_would_change_the_sql_text_is_refused(app):
+    with app.app_context():
+        with pytest.raises(ValueError, match="status"):  # a value deciding a branch: part of the shape
+            box_db.shaped(("test.branch",), lambda status: Item.select().where(
+                Item.status == "taken" if status else Item.status == "available"), status="taken")
+        with pytest.raises(ValueError, match="title"):  # a value made into other text
+            box_db.shaped(("test.text",), lambda title: Item.select().where(Item.title.contains(title)),
+                          title="chaise")
+        assert box_db.shaped(("test.plain",), lambda status: Item.select().where(Item.status == status),
+                             status="taken") == []
