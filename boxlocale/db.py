@@ -165,6 +165,12 @@ def shaped(key, build, **values):
     return list(shape.query._get_cursor_wrapper(database.execute_sql(shape.sql, params)))
 
 
+def shaped_first(key, build, **values):
+    """The first row of ``shaped(...)``, or None (build the query with its own ``.limit(1)``)."""
+    rows = shaped(key, build, **values)
+    return rows[0] if rows else None
+
+
 _pending = threading.local()
 _before_write = []
 

@@ -9,7 +9,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
-from . import ratelimit, settings
+from . import db, ratelimit, settings
 from .errors import ValidationError
 from .models import Device
 
@@ -124,10 +124,10 @@ def held_for_review(*texts):
 def visible_replies(model, parent_column, parent):
     """Visible answers under a post (notice replies, give-box answers), oldest first, each with
     ``verified_at`` of the answering phone."""
-    return list(
+    return db.shaped(("posting.visible_replies", model.__name__, parent_column.name), lambda parent: (
         model.select(model, Device.verified_at.alias("verified_at"))
         .join(Device, JOIN.LEFT_OUTER, on=(model.device == Device.id))
         .where(parent_column == parent, model.hidden == False)  # noqa: E712
         .order_by(model.created_at, model.id)
         .objects()
-    )
+    ), parent=getattr(parent, "id", parent))

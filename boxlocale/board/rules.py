@@ -247,7 +247,8 @@ def import_notice(data):
 def get_notice(notice_id, actor=None):
     """The notice with this id, or NotFound; hidden ones only for volunteers and its author (who is
     told why)."""
-    notice = Notice.get_or_none(Notice.id == notice_id)
+    notice = db.shaped_first(("board.get_notice",), lambda notice_id: (
+        Notice.select().where(Notice.id == notice_id).limit(1)), notice_id=notice_id)
     if notice is None or (notice.hidden and not (actor and (actor.is_volunteer or actor.owns(notice)))):
         raise NotFound()
     return notice
@@ -371,8 +372,11 @@ def replies_of(notice):
 
 
 def poster_verified(notice):
-    return bool(notice.device_id and Device.select(Device.verified_at).where(
-        Device.id == notice.device_id).scalar())
+    if not notice.device_id:
+        return False
+    row = db.shaped_first(("board.poster_verified",), lambda device: (
+        Device.select(Device.verified_at).where(Device.id == device).limit(1).tuples()), device=notice.device_id)
+    return bool(row and row[0])
 
 
 # What a card on the board shows: the board page reads only these columns (not the body).

@@ -401,15 +401,18 @@ def _rating(value, errors):
 def journal(book, include_hidden=False):
     """The book's entries, oldest first, with the posting device joined (the verified badge), and
     ``shown_pseudonym``: the phone's own pseudonym, so one phone reads as one person all along."""
-    query = (
-        JournalEntry.select(JournalEntry, Device.verified_at, Device.pseudonym.alias("device_pseudonym"))
-        .join(Device, JOIN.LEFT_OUTER, on=(JournalEntry.device == Device.id))
-        .where(JournalEntry.book == book)
-        .order_by(JournalEntry.created_at, JournalEntry.id)
-    )
-    if not include_hidden:
-        query = query.where(JournalEntry.hidden == False)  # noqa: E712
-    entries = list(query.objects())
+    def build(book):
+        query = (
+            JournalEntry.select(JournalEntry, Device.verified_at, Device.pseudonym.alias("device_pseudonym"))
+            .join(Device, JOIN.LEFT_OUTER, on=(JournalEntry.device == Device.id))
+            .where(JournalEntry.book == book)
+            .order_by(JournalEntry.created_at, JournalEntry.id)
+        )
+        if not include_hidden:
+            query = query.where(JournalEntry.hidden == False)  # noqa: E712
+        return query.objects()
+
+    entries = db.shaped(("books.journal", include_hidden), build, book=book.id)
     for entry in entries:
         entry.shown_pseudonym = entry.device_pseudonym or entry.pseudonym
     return entries
@@ -542,9 +545,10 @@ def held_by(device):
 
 def holder_id(book):
     """The device that caught the book last and has not released it yet, or None."""
-    last = (JournalEntry.select(JournalEntry.kind, JournalEntry.device)
-            .where(JournalEntry.book == book, JournalEntry.kind.in_(("caught", "released")))
-            .order_by(JournalEntry.id.desc()).first())
+    last = db.shaped_first(("books.holder_id",), lambda book: (
+        JournalEntry.select(JournalEntry.kind, JournalEntry.device)
+        .where(JournalEntry.book == book, JournalEntry.kind.in_(("caught", "released")))
+        .order_by(JournalEntry.id.desc()).limit(1)), book=book.id)
     return last.device_id if last is not None and last.kind == "caught" else None
 
 

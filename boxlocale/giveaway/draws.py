@@ -45,7 +45,8 @@ def new_seed():
 
 def draw_of(item):
     """The item's draw, or None."""
-    return Draw.get_or_none(Draw.item == item.id)
+    return db.shaped_first(("draws.draw_of",), lambda item: Draw.select().where(Draw.item == item).limit(1),
+                           item=item.id)
 
 
 def get_draw(code, actor):

@@ -129,7 +129,8 @@ def _status_condition(status, now):
 def get_item(code, actor=None):
     """The item with this code (typed codes are forgiving), or NotFound; hidden ones only for volunteers
     and their owner."""
-    item = Item.get_or_none(Item.code == codes.normalize(code)) if code else None
+    item = db.shaped_first(("giveaway.get_item",), lambda code: Item.select().where(Item.code == code).limit(1),
+                           code=codes.normalize(code)) if code else None
     if item is None or (item.hidden and not (actor and (actor.is_volunteer or actor.owns(item)))):
         raise NotFound()
     return item
@@ -146,12 +147,17 @@ def photos_for(items):
     found = {item.id: [] for item in items}
     if not found:
         return found
-    rows = (
-        ItemPhoto.select(ItemPhoto.item, Photo)
-        .join(Photo)
-        .where(ItemPhoto.item.in_(list(found)))
-        .order_by(ItemPhoto.item, ItemPhoto.position, ItemPhoto.id)
-    )
+    if len(found) == 1:  # an item's page: one shape
+        rows = db.shaped(("giveaway.photos_of",), lambda item: (
+            ItemPhoto.select(ItemPhoto.item, Photo).join(Photo).where(ItemPhoto.item == item)
+            .order_by(ItemPhoto.position, ItemPhoto.id)), item=next(iter(found)))
+    else:
+        rows = (
+            ItemPhoto.select(ItemPhoto.item, Photo)
+            .join(Photo)
+            .where(ItemPhoto.item.in_(list(found)))
+            .order_by(ItemPhoto.item, ItemPhoto.position, ItemPhoto.id)
+        )
     for row in rows:
         found[row.item_id].append(row.photo)
     return found

@@ -1,7 +1,7 @@
 """What pages show of the network: the village each journal entry was written in, the box a shared
 notice came from."""
 
-from .. import settings
+from .. import db, settings
 from ..models import NetBox, NetOrigin
 from . import log
 
@@ -27,7 +27,8 @@ def book_villages(book, entries):
 
 def origin_box(target):
     """The box a shared post came from, when it is not this one (else None)."""
-    origin = NetOrigin.get_or_none(NetOrigin.target == target)
+    origin = db.shaped_first(("directory.origin_box",), lambda target: (
+        NetOrigin.select().where(NetOrigin.target == target).limit(1)), target=target)
     if origin is None or origin.box == log.self_key():
         return None
     return NetBox.get_or_none(NetBox.key == origin.box)
