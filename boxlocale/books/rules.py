@@ -70,7 +70,8 @@ def _lookup(typed, include_hidden):
     books = Book.select()
     if not include_hidden:
         books = books.where(Book.hidden == False)  # noqa: E712
-    exact = books.where(Book.code == typed.upper()).first() if typed else None
+    exact = db.shaped_first(("books.exact_code", include_hidden), lambda code: (
+        books.where(Book.code == code).limit(1)), code=typed.upper()) if typed else None
     if exact is not None:
         return exact, False, False
     candidates = codes.book_code_candidates(typed)
@@ -430,16 +431,23 @@ def journey(book, entries):
     return {"hands": len(hands), "places": places}
 
 
+def _registrant(book):
+    """The registering phone's pseudonym and verification (None: no phone, or it is gone)."""
+    if book.device_id is None:
+        return None
+    return db.shaped_first(("books.registrant",), lambda device: (
+        Device.select(Device.pseudonym, Device.verified_at).where(Device.id == device).limit(1).namedtuples()),
+        device=book.device_id)
+
+
 def registrant_pseudonym(book):
     """The registering phone's pseudonym now (the one its journal entries show), else the one typed."""
-    device = Device.get_or_none(Device.id == book.device_id) if book.device_id else None
+    device = _registrant(book)
     return device.pseudonym if device is not None and device.pseudonym else book.pseudonym
 
 
 def registrant_verified(book):
-    if book.device_id is None:
-        return False
-    device = Device.get_or_none(Device.id == book.device_id)
+    device = _registrant(book)
     return device is not None and device.verified_at is not None
 
 
