@@ -83,17 +83,28 @@ def error_response(status, message, code=None, fields=None, retry_after=None):
     return response
 
 
+URLS_REMEMBERED = 4096  # a box's pages link a few thousand distinct paths (pseudonyms, notices, items)
+_HOST_ARGUMENTS = {"_external", "_scheme"}  # a URL with the host depends on the request's Host header
+
+
 def remembering_url_for():
-    """Templates' url_for: an endpoint without arguments (the menu, the listings) is built once."""
+    """Templates' url_for: a path built once per endpoint and arguments (the menu, the listings, each
+    card's author link); a path depends only on them and the box's mount point."""
     built = {}
 
     def template_url_for(endpoint, **values):
-        if values or not has_request_context():
+        if not has_request_context() or _HOST_ARGUMENTS & values.keys():
             return url_for(endpoint, **values)
-        key = (endpoint, request.blueprint if endpoint.startswith(".") else None, request.script_root)
-        url = built.get(key)
+        try:
+            key = (endpoint, request.blueprint if endpoint.startswith(".") else None, request.script_root,
+                   *values.items())  # in their order: the query string keeps it
+            url = built.get(key)
+        except TypeError:  # an argument that is not a plain value (a list): built each time
+            return url_for(endpoint, **values)
         if url is None:
-            url = built[key] = url_for(endpoint)
+            if len(built) >= URLS_REMEMBERED:
+                built.clear()
+            url = built[key] = url_for(endpoint, **values)
         return url
 
     return template_url_for
