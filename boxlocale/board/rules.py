@@ -427,7 +427,8 @@ def upcoming(limit=5):
 
 def latest(limit):
     """Newest notices for the home page's "what is new"."""
-    return list(current_notices().order_by(Notice.created_at.desc()).limit(limit))
+    return db.shaped(("board.latest",), lambda now, limit: (
+        current_notices(now).order_by(Notice.created_at.desc()).limit(limit)), now=clock.now(), limit=limit)
 
 
 # --- A phone's own notices ("my posts") ----------------------------------------------------------

@@ -535,7 +535,8 @@ def books_for_labels(actor, typed_codes):
 
 def latest(limit):
     """Newest visible books, for the home page's "what is new"."""
-    return list(Book.select().where(Book.hidden == False).order_by(Book.created_at.desc()).limit(limit))  # noqa: E712
+    return db.shaped(("books.latest",), lambda limit: (
+        Book.select().where(Book.hidden == False).order_by(Book.created_at.desc()).limit(limit)), limit=limit)  # noqa: E712
 
 
 # --- A phone's own books ("my posts") ---------------------------------------------------------------

@@ -169,13 +169,14 @@ def first_photos(items):
     found = {item.id: None for item in items}
     if not found:
         return found
-    rows = (
+    ids = {f"id{n}": item_id for n, item_id in enumerate(found)}  # a page's count of items: its shape
+    rows = db.shaped(("giveaway.first_photos", len(ids)), lambda **ids: (
         ItemPhoto.select(ItemPhoto.item, Photo.sha, Photo.thumb_width, Photo.thumb_height)
         .join(Photo)
-        .where(ItemPhoto.item.in_(list(found)))
+        .where(ItemPhoto.item.in_(list(ids.values())))
         .order_by(ItemPhoto.item, ItemPhoto.position, ItemPhoto.id)
         .namedtuples()
-    )
+    ), **ids)
     for row in rows:
         if found[row.item] is None:
             found[row.item] = row
