@@ -44,18 +44,37 @@ def text_match(key, fts_table, columns, words):
     if fts_table not in FTS_TABLES:
         raise ValueError(fts_table)
     if has_table(fts_table):
-        # Each word quoted (FTS syntax typed in a search box is taken as plain words) and a prefix.
-        match = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
         sql = f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?)"  # noqa: S608 - a name from FTS_TABLES
-        return key.in_(SQL(sql, [match]))
+        return key.in_(SQL(sql, [_fts_query(words)]))
     return reduce(operator.and_, [reduce(operator.or_, [column.contains(word) for column in columns])
                                   for word in words])
 
 
+def _fts_query(words):
+    # Each word quoted (FTS syntax typed in a search box is taken as plain words) and a prefix.
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+
+
+# A search whose words match at most this many rows reads them from the FTS table and sorts them (a word
+# nothing has reads nothing); beyond, walking the listing's index newest first finds a page's worth of
+# matches sooner than reading and sorting them all. Either way the cost stays flat at 10x the data.
+FEW_MATCHES = 200
+
+
+def few_matches(fts_table, words):
+    """Do these words match few enough rows to read them all from the search table? (False without
+    words or without FTS5: the LIKE fallback walks the listing's index.)"""
+    if not words or fts_table not in FTS_TABLES or not has_table(fts_table):
+        return False
+    sql = (f"SELECT count(*) FROM (SELECT 1 FROM {fts_table} WHERE {fts_table} MATCH ? "  # noqa: S608 - a name from FTS_TABLES
+           f"LIMIT {FEW_MATCHES + 1})")
+    return database.execute_sql(sql, (_fts_query(words),)).fetchone()[0] <= FEW_MATCHES
+
+
 def unindexed(column):
-    """``+column``: the same value, but SQLite will not walk an index for it. A search reads its few
-    matches from the FTS table and sorts them, instead of walking every visible row newest first and
-    probing each (flat at 10x: a search for a word nothing has reads nothing)."""
+    """``+column``: the same value, but SQLite will not walk an index for it. A search with
+    ``few_matches`` reads them from the FTS table and sorts them, instead of walking every visible row
+    newest first and probing each (flat at 10x: a search for a word nothing has reads nothing)."""
     return NodeList((SQL("+"), column), glue="")
 
 

@@ -58,7 +58,8 @@ def statements():
 def _plans(app, client, statements, path):
     assert client.get(path).status_code == 200
     listings = [(sql, params) for sql, params in statements
-                if sql.startswith("SELECT") and " LIMIT " in sql and 'FROM "item_photo"' not in sql]
+                if sql.startswith("SELECT") and " LIMIT " in sql and 'FROM "item_photo"' not in sql
+                and not sql.startswith("SELECT count(*)")]  # listing.few_matches: how many the words match
     assert listings
     with app.app_context(), database.connection_context():
         return [(sql, " / ".join(row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params)))
@@ -79,7 +80,8 @@ def test_a_filter_walks_an_index_of_its_column(app, client, statements, path, in
 
 
 @pytest.mark.parametrize("path", ["/give/?q=zzzz", "/give/?q=velo&status=all", "/books/?q=zzzz",
-                                  "/books/?view=all&q=zzzz", "/api/v1/items?q=zzzz"])
+                                  "/books/?view=all&q=zzzz", "/api/v1/items?q=zzzz", "/board/?q=zzzz",
+                                  "/board/?q=zzzz&kind=event", "/board/?q=zzzz&upcoming=1", "/api/v1/notices?q=zzzz"])
 def test_a_search_reads_its_matches_from_the_search_table_not_every_visible_row(app, client, statements, path):
     from boxlocale.listing import has_table
 
@@ -90,3 +92,33 @@ def test_a_search_reads_its_matches_from_the_search_table_not_every_visible_row(
     for sql, plan in _plans(app, client, statements, path):
         if "_fts" in sql:
             assert plan.startswith("SEARCH t1 USING INTEGER PRIMARY KEY"), (sql, plan)
+
+
+def test_a_search_for_a_common_word_walks_the_listing_index_and_stops_at_a_page(app, client, statements,
+                                                                                frozen_clock):
+    """More matches than listing.FEW_MATCHES: reading and sorting them all would grow with the data,
+    walking the index newest first stops after a page of matches."""
+    from datetime import timedelta
+
+    from boxlocale import clock, listing
+    from boxlocale.db import writing
+    from boxlocale.models import Book, Item, Notice
+
+    from .conftest import require
+
+    now = clock.now()
+    count = listing.FEW_MATCHES + 10
+    with app.app_context():
+        require(listing.has_table("notice_fts"), "this SQLite has no FTS5 (searches fall back to LIKE)")
+        with writing():
+            Notice.insert_many([{"kind": "offer", "title": f"Cours de tricot {n}", "created_at": now, "updated_at": now,
+                                 "expires_at": now + timedelta(days=9)} for n in range(count)]).execute()
+            Item.insert_many([{"code": f"T{n:04d}", "title": f"Pull en tricot {n}", "manage_hash": "x",
+                               "created_at": now, "updated_at": now, "expires_at": now + timedelta(days=9)}
+                              for n in range(count)]).execute()
+            Book.insert_many([{"code": f"TRI-{n:04d}", "check_part": "K7QM", "title": f"Le tricot {n}",
+                               "created_at": now, "updated_at": now} for n in range(count)]).execute()
+    for path in ["/board/?q=tricot", "/give/?q=tricot", "/books/?q=tricot", "/api/v1/notices?q=tricot"]:
+        statements.clear()
+        for sql, plan in _plans(app, client, statements, path):
+            assert "TEMP B-TREE FOR ORDER BY" not in plan, (path, sql, plan)

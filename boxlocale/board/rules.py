@@ -94,11 +94,15 @@ def expiry_for(kind, starts_at, ends_at, now):
     return now + timedelta(days=int(settings.get("notice_expiry_days")))
 
 
-def current_notices(now=None):
+def current_notices(now=None, few_matches=False):
     """Visible, open, not lapsed: what the board shows (a query; add filters and order). ``now``: the
-    box clock's time (a query built once per shape takes it as a value)."""
+    box clock's time (a query built once per shape takes it as a value). ``few_matches``: a word
+    search matching few notices (``listing.few_matches``): SQLite reads them from the FTS table and
+    sorts them instead of walking every open notice newest first and probing each."""
+    hidden, status = (listing.unindexed(Notice.hidden), listing.unindexed(Notice.status)) if few_matches else (
+        Notice.hidden, Notice.status)
     return Notice.select().where(
-        Notice.hidden == False, Notice.status == "open", Notice.expires_at > (now or clock.now())  # noqa: E712
+        hidden == False, status == "open", Notice.expires_at > (now or clock.now())  # noqa: E712
     )
 
 
@@ -396,15 +400,16 @@ def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_
         values["category"] = category
     terms = listing.search_words(words)
     if terms:  # a search's SQL holds its words: built each time
-        rows = list(_board_query(fields, upcoming, terms, **values))
+        rows = list(_board_query(fields, upcoming, terms, listing.few_matches("notice_fts", terms), **values))
     else:
         rows = db.shaped(("board.board", db.columns_key(fields), upcoming),
-                         functools.partial(_board_query, fields, upcoming, terms), **values)
+                         functools.partial(_board_query, fields, upcoming, terms, False), **values)
     return rows[:per_page], (page + 1 if len(rows) > per_page else None)
 
 
-def _board_query(fields, upcoming, terms, now, limit, offset, kind=None, category=None):
-    query = current_notices(now).select(*fields, Device.verified_at.alias("verified_at")).join(
+def _board_query(fields, upcoming, terms, few, now, limit, offset, kind=None, category=None):
+    """``few``: the words match few rows (``listing.few_matches``): read them first, then sort."""
+    query = current_notices(now, few_matches=few).select(*fields, Device.verified_at.alias("verified_at")).join(
         Device, JOIN.LEFT_OUTER, on=(Notice.device == Device.id))
     if upcoming:
         # Dated kinds always have starts_at; saying so lets SQLite walk notice(status, starts_at) in order.

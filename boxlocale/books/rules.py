@@ -471,20 +471,21 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
     if language:
         values["language"] = language
     if words:  # a search's SQL holds its words: built each time
-        rows = list(_search_query(fields, view, words, **values))
+        rows = list(_search_query(fields, view, words, listing.few_matches("book_fts", words), **values))
     else:
         rows = db.shaped(("books.search", db.columns_key(fields or ()), view),
-                         functools.partial(_search_query, fields, view, words), **values)
+                         functools.partial(_search_query, fields, view, words, False), **values)
     next_page = page + 1 if len(rows) > page_size else None
     return rows[:page_size], next_page
 
 
-def _search_query(fields, view, words, limit, offset, status=None, language=None):
+def _search_query(fields, view, words, few, limit, offset, status=None, language=None):
+    """``few``: the words match few rows (``listing.few_matches``): read them first, then sort."""
     if fields:
         query = Book.select(*fields)
     else:
         query = Book.select(Book, Photo).join(Photo, JOIN.LEFT_OUTER, on=(Book.cover == Photo.id))
-    hidden, status_column = (listing.unindexed(Book.hidden), listing.unindexed(Book.status)) if words else (
+    hidden, status_column = (listing.unindexed(Book.hidden), listing.unindexed(Book.status)) if few else (
         Book.hidden, Book.status)
     query = query.where(hidden == False)  # noqa: E712
     if view in ("shelf", "arrived"):

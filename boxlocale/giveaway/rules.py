@@ -200,18 +200,20 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     if category:
         values["category"] = category
     if words:  # a search's SQL holds its words: built each time
-        rows = list(_search_query(fields, status, kind, words, **values))
+        few = listing.few_matches("item_fts", words)
+        rows = list(_search_query(fields, status, kind, words, few, **values))
     else:
         rows = db.shaped(("giveaway.search", db.columns_key(fields), status, kind), functools.partial(
-            _search_query, fields, status, kind, words), **values)
+            _search_query, fields, status, kind, words, False), **values)
     for row in rows:
         row.verified = row.device_verified_at is not None
     next_page = page + 1 if len(rows) > per_page else None
     return rows[:per_page], next_page
 
 
-def _search_query(fields, status, kind, words, limit, offset, now=None, category=None):
-    hidden = listing.unindexed(Item.hidden) if words else Item.hidden
+def _search_query(fields, status, kind, words, few, limit, offset, now=None, category=None):
+    """``few``: the words match few rows (``listing.few_matches``): read them first, then sort."""
+    hidden = listing.unindexed(Item.hidden) if few else Item.hidden
     query = (
         Item.select(*fields, Device.verified_at.alias("device_verified_at"))
         .join(Device, JOIN.LEFT_OUTER, on=(Item.device == Device.id))
@@ -219,11 +221,11 @@ def _search_query(fields, status, kind, words, limit, offset, now=None, category
     )
     if status:
         condition = _status_condition(status, now)
-        query = query.where(listing.unindexed(condition) if words else condition)
+        query = query.where(listing.unindexed(condition) if few else condition)
     if status == "current" and kind is None:
         # "In the box now": requests are not in the box. Implied, not asked for: a category or words
         # asked for pick the index (they match fewer rows than "offer").
-        implied_kind = listing.unindexed(Item.kind) if category or words else Item.kind
+        implied_kind = listing.unindexed(Item.kind) if category or few else Item.kind
         query = query.where(implied_kind == "offer")
     if kind:
         query = query.where(Item.kind == kind)
