@@ -147,17 +147,13 @@ def photos_for(items):
     found = {item.id: [] for item in items}
     if not found:
         return found
-    if len(found) == 1:  # an item's page: one shape
-        rows = db.shaped(("giveaway.photos_of",), lambda item: (
-            ItemPhoto.select(ItemPhoto.item, Photo).join(Photo).where(ItemPhoto.item == item)
-            .order_by(ItemPhoto.position, ItemPhoto.id)), item=next(iter(found)))
-    else:
-        rows = (
-            ItemPhoto.select(ItemPhoto.item, Photo)
-            .join(Photo)
-            .where(ItemPhoto.item.in_(list(found)))
-            .order_by(ItemPhoto.item, ItemPhoto.position, ItemPhoto.id)
-        )
+    ids = {f"id{n}": item_id for n, item_id in enumerate(found)}  # the count of items: the shape
+    rows = db.shaped(("giveaway.photos_for", len(ids)), lambda **ids: (
+        ItemPhoto.select(ItemPhoto.item, Photo)
+        .join(Photo)
+        .where(ItemPhoto.item.in_(list(ids.values())))
+        .order_by(ItemPhoto.item, ItemPhoto.position, ItemPhoto.id)
+    ), **ids)
     for row in rows:
         found[row.item_id].append(row.photo)
     return found
