@@ -121,6 +121,15 @@ def held_for_review(*texts):
     return any(re.search(r"\b" + re.escape(word) + r"\b", haystack) for word in words)
 
 
+def phone_verified(device_id):
+    """Is this phone a verified neighbour (the badge beside its posts)? False without a phone."""
+    if device_id is None:
+        return False
+    row = db.shaped_first(("posting.phone_verified",), lambda device: (
+        Device.select(Device.verified_at).where(Device.id == device).limit(1).tuples()), device=device_id)
+    return row is not None and row[0] is not None
+
+
 def visible_replies(model, parent_column, parent):
     """Visible answers under a post (notice replies, give-box answers), oldest first, each with
     ``verified_at`` of the answering phone."""

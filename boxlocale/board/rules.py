@@ -19,6 +19,7 @@ from ..posting import (
     check_rate,
     clean_pseudonym,
     held_for_review,
+    phone_verified,
     resolve_pseudonym,
     visible_replies,
 )
@@ -376,11 +377,7 @@ def replies_of(notice):
 
 
 def poster_verified(notice):
-    if not notice.device_id:
-        return False
-    row = db.shaped_first(("board.poster_verified",), lambda device: (
-        Device.select(Device.verified_at).where(Device.id == device).limit(1).tuples()), device=notice.device_id)
-    return bool(row and row[0])
+    return phone_verified(notice.device_id)
 
 
 # What a card on the board shows: the board page reads only these columns (not the body).

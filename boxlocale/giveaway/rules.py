@@ -159,6 +159,11 @@ def photos_for(items):
     return found
 
 
+def poster_verified(item):
+    """Was the phone that posted it verified (the badge beside the pseudonym)?"""
+    return posting.phone_verified(item.device_id)
+
+
 def first_photos(items):
     """{item id: its first photo's sha, thumb_width, thumb_height (or None)}, in one query: what a
     listing card needs, without building whole Photo models."""

@@ -106,14 +106,13 @@ def item(code):
 
 
 def _item_page(item, actor, message=None, status=200, reply=None, errors=None):
-    device = item.device
     personal_to(item.device_id, item.reserved_by_id, item.taken_by_id)
     return render_template(
         "giveaway/item.html", item=item, photos=rules.photos_of(item), actor=actor,
         moves=rules.allowed_moves(item, actor), status=rules.status_of(item),
         status_label=rules.status_label(item), category=rules.category_label(item.category),
         conditions=dict(rules.CONDITIONS), reserved_by_me=rules.is_reserver(actor, item),
-        verified=device is not None and device.verified_at is not None, mine=rules.may_manage(actor, item),
+        verified=rules.poster_verified(item), mine=rules.may_manage(actor, item),
         message=message, replies=rules.replies_of(item), may_reply=rules.may_reply(item),
         reservation=rules.reservation_for_giver(item, actor), reply=reply or {}, errors=errors or {},
         hidden_because=hidden_reason(item, "item") if rules.may_manage(actor, item) else None,
