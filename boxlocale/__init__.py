@@ -79,6 +79,7 @@ def _register_blueprints(app, csrf):
 
 
 def _register_filters(app):
-    from . import formatting
+    from . import formatting, fragments
 
     formatting.init_app(app)
+    fragments.init_app(app)

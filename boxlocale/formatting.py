@@ -38,7 +38,7 @@ def date_text(moment, fmt=None):
     if not moment:
         return ""
     local = _local(moment)
-    return _day_text(local.date(), _this_year(), str(get_locale()))
+    return _day_text(local.date(), this_year(), str(get_locale()))
 
 
 def datetime_text(moment, fmt=None):
@@ -48,7 +48,7 @@ def datetime_text(moment, fmt=None):
         return ""
     local = _local(moment)
     language = str(get_locale())
-    return _AT.get(language, _AT["en"]).format(day=_day_text(local.date(), _this_year(), language),
+    return _AT.get(language, _AT["en"]).format(day=_day_text(local.date(), this_year(), language),
                                                time=_time_text(local.hour, local.minute, language))
 
 
@@ -60,7 +60,7 @@ def span_text(start, end):
     if local_start.date() != local_end.date():
         return f"{datetime_text(start)} – {datetime_text(end)}"
     language = str(get_locale())
-    day = _day_text(local_start.date(), _this_year(), language)
+    day = _day_text(local_start.date(), this_year(), language)
     return (f"{day}, {_time_text(local_start.hour, local_start.minute, language)} – "
             f"{_time_text(local_end.hour, local_end.minute, language)}")
 
@@ -72,7 +72,8 @@ def _local(moment):
     return moment.replace(tzinfo=UTC).astimezone(local_zone())
 
 
-def _this_year():
+def this_year():
+    """The box's local year now (a date of another year says its year)."""
     from . import clock
 
     return _local(clock.now()).year

@@ -4,7 +4,7 @@ token, and the process state a test must not inherit from the one before."""
 import secrets
 from datetime import datetime
 
-from boxlocale import clock, devices, listing, pagecache, ratelimit, settings
+from boxlocale import clock, devices, fragments, listing, pagecache, ratelimit, settings
 from boxlocale.console import accounts
 from boxlocale.devices import Actor, hash_key
 from boxlocale.models import Device
@@ -19,6 +19,7 @@ def reset_process_state():
     devices.forget_holds()
     accounts.lockout.reset()
     pagecache.clear()
+    fragments.clear()
     listing.forget_tables()
     settings.invalidate()
     clock.freeze(None)

@@ -1,0 +1,48 @@
+"""Cards remembered by what they show (boxlocale/fragments.py): a card changes as soon as anything it
+shows changes, in each language; remembering is speed only."""
+
+from datetime import datetime
+
+from boxlocale import clock, fragments
+from boxlocale.db import writing
+from boxlocale.models import Device, Item, Notice
+
+from .board_factory import post_notice
+from .test_giveaway_pages import code_of, post_offer
+
+
+def _fresh(app, path, language="fr"):
+    phone = app.test_client()
+    phone.set_cookie("bench_fresh", "1")  # a cookie the box does not know: rendered afresh, no shared page
+    return phone.get(path, headers={"Accept-Language": language}).get_data(as_text=True)
+
+
+def test_a_board_card_changes_with_what_it_shows(app, frozen_clock):
+    post_notice(app.test_client(), title="Je prête une échelle", pseudonym="Bernard")
+    assert "Je prête une échelle" in _fresh(app, "/board/") and fragments._fragments
+    with app.app_context(), writing():
+        Notice.update(title="Je prête une brouette").execute()
+    page = _fresh(app, "/board/")
+    assert "Je prête une brouette" in page and "Je prête une échelle" not in page
+    assert "voisin vérifié" not in page
+    with app.app_context(), writing():
+        Device.update(verified_at=clock.now()).execute()
+    assert "voisin vérifié" in _fresh(app, "/board/")
+    assert "verified neighbour" in _fresh(app, "/board/", language="en")
+    assert "2026" not in _fresh(app, "/board/")  # a date of this year says no year
+    with app.app_context(), writing():
+        Notice.update(expires_at=datetime(2027, 2, 1)).execute()  # still on the board next year
+    assert "2026" not in _fresh(app, "/board/")
+    clock.freeze(datetime(2027, 1, 3, 12, 0))
+    assert "2026" in _fresh(app, "/board/")  # the same card, a year later: its date says the year
+
+
+def test_a_give_box_card_changes_with_its_status(app, frozen_clock):
+    code = code_of(post_offer(app.test_client(), title="Deux chaises").get_data(as_text=True))
+    assert '<span class="status available">' in _fresh(app, "/give/")
+    with app.app_context(), writing():
+        Item.update(status="reserved", reserved_until=datetime(2026, 11, 23, 12, 0)).where(Item.code == code).execute()
+    page = _fresh(app, "/give/")
+    assert '<span class="status reserved">' in page and '<span class="status available">' not in page
+    clock.freeze(datetime(2026, 11, 24, 12, 0))  # the reservation lapsed: the box clock decides
+    assert '<span class="status available">' in _fresh(app, "/give/")
