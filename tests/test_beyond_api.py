@@ -94,6 +94,11 @@ def test_a_draw_over_the_api(client, keys, frozen_clock):
     assert client.get(path, headers=winner).get_json()["i_won"] is True
     reserved = client.get(f"/api/v1/items/{item['code']}", headers=winner).get_json()
     assert reserved["status"] == "reserved" and reserved["reserved_by_me"] is True
+    loser = max_ if winner is lili else lili
+    news = {name: [(entry["kind"], entry["title"]) for entry in client.get("/api/v1/mine", headers=headers)
+                   .get_json()["since_last_visit"] if entry["kind"].startswith("draw_")]
+            for name, headers in (("winner", winner), ("loser", loser))}
+    assert news == {"winner": [("draw_won", "Vélo enfant")], "loser": [("draw_not_drawn", "Vélo enfant")]}
     assert client.get("/api/v1/items/ZZZZ/draw").status_code == 404
     plain = client.post("/api/v1/items", json={"title": "Pull", "category": "vetements"}, headers=giver).get_json()
     assert client.get(f"/api/v1/items/{plain['code']}/draw").status_code == 404

@@ -154,15 +154,29 @@ def test_two_requests_settling_at_once_draw_once(box, app):
 
 
 def test_the_outcomes_a_phone_entered_are_listed_for_since_your_last_visit(box):
-    lili = new_actor()
+    lili, max_ = new_actor(), new_actor()
     item, draw = drawn_offer(new_actor())
     draws.interested(draw, lili, "Lili")
-    assert draws.outcomes_for(lili.device) == []  # not drawn yet
+    before = clock.now() - timedelta(hours=1)
+    assert draws.news_for(lili.device, before) == []  # not drawn yet
     clock.advance(hours=25)
     draws.settle_if_due()
-    outcomes = draws.outcomes_for(lili.device, since=clock.now() - timedelta(hours=1))
-    assert [(found.item_id, found.my_rank) for found in outcomes] == [(item.id, 0)]
-    assert draws.outcomes_for(lili.device, since=clock.now() + timedelta(hours=1)) == []
+    assert [(found.id, kind) for found, kind, _when in draws.news_for(lili.device, before)] == [(item.id, "won")]
+    assert draws.news_for(lili.device, clock.now() + timedelta(hours=1)) == []
+    assert draws.news_for(max_.device, before) == []  # a phone that did not join hears nothing
+
+    other, other_draw = drawn_offer(new_actor(), title="Trottinette")
+    for neighbour, word in ((lili, "Lili"), (max_, "Max")):
+        draws.interested(other_draw, neighbour, word)
+    clock.advance(hours=25)
+    draws.settle_if_due()
+    kinds = {kind for found, kind, _when in draws.news_for(lili.device, before) + draws.news_for(max_.device, before)
+             if found.id == other.id}
+    assert kinds == {"won", "not_drawn"}
+    other = fresh(other)
+    other.hidden = True
+    other.save()
+    assert [found.id for found, _kind, _when in draws.news_for(max_.device, before)] == []  # hidden: not told
 
 
 def test_a_draw_made_while_the_clock_was_a_year_ahead_comes_back_with_the_clock(box):

@@ -126,13 +126,23 @@ def outcome(found, actor):
     }
 
 
-def outcomes_for(device, since=None):
-    """The draws this phone entered that were drawn (since a moment): for "since your last visit"."""
-    query = (Draw.select(Draw, DrawEntry.rank.alias("my_rank")).join(DrawEntry)
-             .where(DrawEntry.device == device, Draw.drawn_at.is_null(False)))
-    if since is not None:
-        query = query.where(Draw.drawn_at >= since)
-    return list(query.order_by(Draw.drawn_at.desc()).objects())
+def news_for(device, since):
+    """What this phone's draws did since a moment, for "since your last visit": a list of
+    (item, kind, when), kind ``won`` (drawn first, the item is reserved for it), ``not_drawn``, or
+    ``passed_on`` (the winner let it lapse and the item is now reserved for this phone)."""
+    news = []
+    for mine in (DrawEntry.select(DrawEntry, Draw, Item).join(Draw).join(Item)
+                 .where(DrawEntry.device == device, Draw.drawn_at.is_null(False), Item.hidden == False)  # noqa: E712
+                 .order_by(Draw.drawn_at.desc())):
+        found, rank = mine.draw, mine.rank
+        item = found.item
+        passed_on = (0 < rank == found.position and found.finished_at is None and item.reserved_by_id == device.id)
+        if passed_on and item.updated_at > since:
+            news.append((item, "passed_on", item.updated_at))
+        elif found.drawn_at > since and not passed_on:
+            offered = not (found.finished_at is not None and found.finished_at == found.drawn_at)
+            news.append((item, "won" if rank == 0 and offered else "not_drawn", found.drawn_at))
+    return news
 
 
 # --- Moves ---------------------------------------------------------------------------------------

@@ -111,6 +111,7 @@ def recover(typed, address):
 def news_since(device):
     """What happened to this phone's posts since its last visit, newest first: a list of
     {"kind", "title", "url", "when", "who"}. Computed now, from what is stored: nothing is sent."""
+    from ..giveaway import draws
     from ..giveaway import rules as giveaway
 
     if device is None:
@@ -141,6 +142,8 @@ def news_since(device):
         news.append(_news("book_caught", entry.book.title, f"/books/{entry.book.code}", entry.created_at,
                           entry.pseudonym))
     news.extend(_offers_matching_my_wanted(device, since))
+    news.extend(_news(f"draw_{kind}", item.title, f"/give/{item.code}", when, "")
+                for item, kind, when in draws.news_for(device, since)[:NEWS_MAX])
     news.sort(key=lambda entry: entry["when"], reverse=True)
     return news[:NEWS_MAX]
 
