@@ -44,6 +44,10 @@ def test_record_confirm_by_code_and_read_the_balances(client, keys, frozen_clock
     mine = client.get("/api/v1/timebank/accounts/Margot", headers=margot).get_json()
     assert [e["id"] for e in mine["to_confirm"]] == [entry["id"]] and mine["balance_hours"] == 0
     assert "to_confirm" not in client.get("/api/v1/timebank/accounts/Margot").get_json()
+    waiting = client.get("/api/v1/mine", headers=margot).get_json()["timebank"]  # the same on "my posts"
+    assert [(e["id"], e["moves"]) for e in waiting["to_confirm"]] == [(entry["id"], ["confirm", "decline"])]
+    asked = client.get("/api/v1/mine", headers=paul).get_json()["timebank"]
+    assert [(e["id"], e["moves"]) for e in asked["recorded"]] == [(entry["id"], ["withdraw"])]
     wrong = client.post("/api/v1/timebank/confirm", json={"code": entry["confirm_code"]}, headers=zoe)
     assert wrong.status_code == 404
     confirmed = client.post("/api/v1/timebank/confirm", json={"code": entry["confirm_code"]}, headers=margot)

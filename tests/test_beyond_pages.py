@@ -43,6 +43,32 @@ def test_record_then_confirm_with_the_button_and_errors_stay_on_the_form(app):
     assert submit(margot, "/timebank/", {}, action="/timebank/1/dance").status_code == 404
 
 
+def test_my_posts_shows_the_hours_to_confirm_and_those_asked_with_their_buttons(app):
+    margot, paul = closed_request(app)
+    submit(paul, "/timebank/record/1", {"with": "Margot", "direction": "gave", "hours": "2"})
+    hers = margot.get("/mine").get_data(as_text=True)
+    section = hers[hers.index('id="h-timebank"'):hers.index("Mes livres")]
+    assert "Solde :" in section and ">0 heure<" in section
+    assert "En attente de votre confirmation" in section and "2 heures" in section and "de Paul à Margot" in section
+    assert "/timebank/1/confirm" in section and "/timebank/1/decline" in section
+    assert "/timebank/1/withdraw" not in section  # only the one who recorded it may take it back
+    his = paul.get("/mine").get_data(as_text=True)
+    section = his[his.index('id="h-timebank"'):his.index("Mes livres")]
+    assert "Notés par vous, pas encore confirmés" in section and "/timebank/1/withdraw" in section
+    assert "/timebank/1/confirm" not in section
+
+    confirmed = submit(margot, "/mine", {"next": "/mine#timebank"}, action="/timebank/1/confirm")
+    assert confirmed.status_code == 303 and confirmed.headers["Location"] == "/mine#timebank"
+    hers = margot.get("/mine").get_data(as_text=True)
+    assert 'class="balance">-2 heures<' in hers and "En attente de votre confirmation" not in hers
+    assert 'class="balance">2 heures<' in paul.get("/mine").get_data(as_text=True)
+    assert "Notés par vous" not in paul.get("/mine").get_data(as_text=True)
+    english = margot.get("/mine", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "My time bank" in english and 'class="balance">-2 hours<' in english
+    outside = submit(margot, "/mine", {"next": "//elsewhere.example/"}, action="/timebank/1/confirm")
+    assert outside.headers["Location"] == "/timebank/"  # never sent off the box
+
+
 def test_hours_cannot_be_recorded_on_an_open_notice(app, client):
     post_notice(client, kind="offer", title="Je prête une échelle", pseudonym="Margot")
     assert "/timebank/record/1" not in client.get("/board/1").get_data(as_text=True)

@@ -13,6 +13,7 @@ from .common import request_data
 from .items import item_json
 from .notices import notice_json, reply_json
 from .openapi import document, error_response, json_response
+from .timebank import account_json
 
 
 def _writer():
@@ -40,6 +41,7 @@ def my_posts():
         "books_held": [row["book"].code for row in posts["books_held"]],
         "books_registered": [row["book"].code for row in posts["books_registered"]],
         "since_last_visit": [dict(entry, when=iso(entry["when"])) for entry in mine.news_since(actor.device)],
+        "timebank": account_json(posts["timebank"], actor),
     })
 
 
@@ -106,7 +108,8 @@ document("/api/v1/mine", {"get": {
         "reserved": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
         "notices": {"type": "array", "items": {"$ref": "#/components/schemas/Notice"}},
         "books_held": {"type": "array", "items": _TEXT}, "books_registered": {"type": "array", "items": _TEXT},
-        "since_last_visit": {"type": "array", "items": _NEWS}}}),
+        "since_last_visit": {"type": "array", "items": _NEWS},
+        "timebank": {"$ref": "#/components/schemas/TimeAccount"}}}),
         "401": error_response("No device key")},
 }})
 document("/api/v1/mine/seen", {"post": {

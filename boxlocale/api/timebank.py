@@ -25,16 +25,19 @@ def _writer():
     return current_actor()
 
 
-@bp.route("/timebank/accounts/<pseudonym>")
-def timebank_account(pseudonym):
-    actor = current_actor()
-    account = rules.account_of(pseudonym, actor)
+def account_json(account, actor):
     data = {"pseudonym": account["device"].pseudonym, "balance_hours": account["balance"] / 60,
             "limit_hours": account["limit"] / 60, "history": [entry_json(e, actor) for e in account["history"]]}
     if account["own"]:
         data["to_confirm"] = [entry_json(e, actor) for e in account["to_confirm"]]
         data["recorded"] = [entry_json(e, actor) for e in account["recorded"]]
-    return jsonify(data)
+    return data
+
+
+@bp.route("/timebank/accounts/<pseudonym>")
+def timebank_account(pseudonym):
+    actor = current_actor()
+    return jsonify(account_json(rules.account_of(pseudonym, actor), actor))
 
 
 @bp.route("/notices/<int:notice_id>/hours", methods=["POST"])
@@ -91,7 +94,7 @@ SCHEMAS = {
         "confirm_code": {"type": "string", "description": "only in the answer to the recording"},
     }},
     "TimeAccount": {"type": "object", "properties": {
-        "pseudonym": {"type": "string"}, "balance_hours": {"type": "number"},
+        "pseudonym": {"type": ["string", "null"]}, "balance_hours": {"type": "number"},
         "limit_hours": {"type": "number", "description": "how far below zero a balance may go"},
         "history": {"type": "array", "items": _ENTRY},
         "to_confirm": {"type": "array", "items": _ENTRY, "description": "own account only"},

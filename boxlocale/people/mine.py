@@ -21,10 +21,12 @@ NEWS_MAX = 20
 
 
 def my_posts(actor):
-    """Everything this phone posted or holds, each with the moves it may make there."""
+    """Everything this phone posted or holds, each with the moves it may make there, and its time bank
+    (balance, the hours it must confirm and those it asked others to confirm)."""
     from ..board import rules as board
     from ..books import rules as books
     from ..giveaway import rules as giveaway
+    from ..timebank import rules as timebank
 
     device = actor.device
     if device is None:
@@ -42,6 +44,7 @@ def my_posts(actor):
         "books_held": [{"book": book, "moves": books.allowed_moves(book, actor)} for book in held],
         "books_registered": [{"book": book, "hidden_because": hidden_reason(book, "book")}
                              for book in books.registered_by(device)],
+        "timebank": timebank.account(device, actor),
         "has_recovery": device.recovery_hash is not None,
     }
 

@@ -110,7 +110,8 @@ def counterpart_id(entry):
 
 
 def account(device, actor):
-    """A neighbour's time bank: balance, confirmed history, and (for them and volunteers) what waits."""
+    """A neighbour's time bank: balance, confirmed history, and (for them and volunteers) what waits,
+    with the moves ``actor`` may make on each waiting entry."""
     own = actor.is_volunteer or (actor.device is not None and actor.device.id == device.id)
     history = list(_entries().where((TimeEntry.giver == device) | (TimeEntry.receiver == device),
                                     TimeEntry.status == "confirmed").limit(HISTORY_SIZE))
@@ -123,6 +124,7 @@ def account(device, actor):
         "history": history,
         "to_confirm": [entry for entry in waiting if counterpart_id(entry) == device.id],
         "recorded": [entry for entry in waiting if counterpart_id(entry) != device.id],
+        "moves": {entry.id: allowed_moves(entry, actor) for entry in waiting},  # what the pages' buttons offer
         "own": own,
     }
 
