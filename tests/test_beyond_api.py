@@ -56,6 +56,11 @@ def test_record_confirm_by_code_and_read_the_balances(client, keys, frozen_clock
     margot_account = client.get("/api/v1/timebank/accounts/Margot").get_json()
     assert margot_account["balance_hours"] == -1.5 and margot_account["limit_hours"] == 10
     assert client.get("/api/v1/timebank/accounts/Personne").status_code == 404
+    ledger = client.get("/api/v1/timebank/entries").get_json()
+    assert [(e["id"], e["from"], e["to"], e["hours"]) for e in ledger["entries"]] == [(entry["id"], "Paul", "Margot", 1.5)]
+    assert ledger["next_page"] is None
+    assert client.get("/api/v1/timebank/entries?page=2").get_json() == {"entries": [], "next_page": None}
+    assert client.get("/api/v1/timebank/entries?page=zéro").status_code == 400
     stats = client.get("/api/v1/stats").get_json()["since_start"]
     assert stats["hours_exchanged"] == 1.5 and stats["people_exchanged"] == 2
 

@@ -5,9 +5,10 @@ from flask import jsonify
 from ..board import rules as board_rules
 from ..devices import current_actor, require_device
 from ..formatting import iso
+from ..listing import PAGE_MAX
 from ..timebank import rules
 from . import bp
-from .common import request_data
+from .common import page_number, request_data
 from .openapi import document, error_response, json_response
 
 
@@ -47,6 +48,13 @@ def record_hours(notice_id):
     data = entry_json(entry, actor)
     data["confirm_code"] = code
     return jsonify(data), 201
+
+
+@bp.route("/timebank/entries")
+def timebank_ledger():
+    actor = current_actor()
+    entries, next_page = rules.ledger(page_number())
+    return jsonify({"entries": [entry_json(entry, actor) for entry in entries], "next_page": next_page})
 
 
 @bp.route("/timebank/entries/<int:entry_id>")
@@ -126,6 +134,13 @@ document("/api/v1/notices/{notice_id}/hours", {"post": {
         "409": error_response("Not a closed help notice, already recorded, or over the balance limit"),
         "429": error_response("Too many writes"),
     },
+}})
+document("/api/v1/timebank/entries", {"get": {
+    "summary": f"The box's ledger: confirmed entries, newest first ({rules.LEDGER_PAGE} per page)",
+    "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX}}],
+    "responses": {"200": json_response("A page of the ledger", {"type": "object", "properties": {
+        "entries": {"type": "array", "items": _ENTRY}, "next_page": {"type": ["integer", "null"]}}}),
+        "400": error_response("Not a page number")},
 }})
 _ENTRY_ID = [{"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 document("/api/v1/timebank/entries/{entry_id}", {"get": {

@@ -136,6 +136,19 @@ def account_of(pseudonym, actor):
     return account(device, actor)
 
 
+LEDGER_PAGE = 50
+
+
+def ledger(page=1):
+    """The box's ledger: confirmed entries, newest confirmation first, a page at a time.
+    Returns (entries, next page number or None)."""
+    offset = (page - 1) * LEDGER_PAGE
+    rows = list(_entries().where(TimeEntry.status == "confirmed")
+                .order_by(TimeEntry.confirmed_at.desc(), TimeEntry.id.desc())
+                .offset(offset).limit(LEDGER_PAGE + 1))
+    return rows[:LEDGER_PAGE], (page + 1 if len(rows) > LEDGER_PAGE else None)
+
+
 def recent_entries(limit=100):
     """The newest entries of every state, for the volunteers' page."""
     return list(_entries().limit(limit))
