@@ -1,5 +1,7 @@
-"""Real Chromium as phones (phone size, JavaScript off, French) on the real box: the time bank, a fair
-draw, the weekly inventory, neighbours who vouch and the letterbox code, the questions after a thanks."""
+"""Real Chromium as phones (phone size, French), with JavaScript and without, on the real box: the time
+bank (recorded on a closed notice, waiting on "my posts", confirmed by code), a fair draw and its outcome
+on "since your last visit", the weekly inventory, neighbours who vouch and the letterbox code, the
+questions after a thanks. With JavaScript, axe-core checks every page met."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,15 +12,19 @@ import requests
 from boxlocale.config import load_config
 
 from . import browser
-from .browser import expect, fits_the_phone
+from .browser import axe_violations, expect, fits_the_phone
 from .test_console_browser import log_in
 
-chromium, phones = browser.chromium, browser.phones
+chromium, phones = browser.chromium, browser.phones  # the fixtures
+WITH_AND_WITHOUT_JS = pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 
 
-@pytest.fixture
-def phone_without_js(phones):
-    return lambda: phones(javascript=False)
+def check(phone, page, javascript, name):
+    """What every page met must be: it fits the phone, and (where scripts run) axe finds nothing serious."""
+    assert fits_the_phone(page), name
+    if javascript:
+        assert axe_violations(page) == [], name
+    phone.shot(name)
 
 
 def post_notice(page, kind, title, pseudonym):
@@ -31,8 +37,26 @@ def post_notice(page, kind, title, pseudonym):
     return page.url
 
 
-def test_hours_recorded_on_a_closed_notice_confirmed_by_code_on_the_other_phone(phone_without_js):
-    margot, paul = phone_without_js(), phone_without_js()
+def record_hours(page, phone, javascript, with_whom, hours, note):
+    """On the closed notice's page: "Record the hours given", filled in; returns the code shown."""
+    page.click("a:has-text('Noter les heures données')")
+    assert page.locator("h1").inner_text() == "Noter les heures données"
+    page.select_option("#f-direction", "gave")
+    page.fill("#f-with", with_whom)
+    page.fill("#f-hours", hours)
+    page.fill("#f-note", note)
+    check(phone, page, javascript, "timebank-record")
+    page.click("form.stack button[type=submit]")
+    assert page.locator("h1").inner_text() == "Heures notées"
+    code = page.locator("#confirm-code").inner_text()
+    assert len(code) == 6
+    check(phone, page, javascript, "timebank-recorded")
+    return code
+
+
+@WITH_AND_WITHOUT_JS
+def test_hours_recorded_on_a_closed_notice_wait_on_my_posts_and_are_confirmed_by_code(phones, javascript):
+    margot, paul = phones(javascript=javascript), phones(javascript=javascript)
     page = margot.open("/")
     notice_url = post_notice(page, "request", "Aide pour tailler la haie", "Margot")
     page2 = paul.open(notice_url.split(paul.box.url)[1])
@@ -44,32 +68,44 @@ def test_hours_recorded_on_a_closed_notice_confirmed_by_code_on_the_other_phone(
     page.click("form[action$='/close'] button")
 
     page2.reload()
-    page2.click("a:has-text('Noter les heures données')")
-    assert page2.locator("h1").inner_text() == "Noter les heures données"
-    page2.select_option("#f-direction", "gave")
-    page2.fill("#f-with", "Margot")
-    page2.fill("#f-hours", "1h30")
-    page2.fill("#f-note", "La haie du jardin")
-    assert fits_the_phone(page2)
-    page2.click("form.stack button[type=submit]")
-    assert page2.locator("h1").inner_text() == "Heures notées"
-    code = page2.locator("#confirm-code").inner_text()
-    assert len(code) == 6
-    paul.shot("timebank-recorded")
+    record_hours(page2, paul, javascript, "Margot", "2", "La haie")
+    # Paul asked Margot to confirm: "my posts" says so, with the button to take it back.
+    page2.goto(paul.url("/mine"))
+    asked = page2.locator("#timebank")
+    expect(asked.locator("ul.waiting-others li", has_text="de Paul à Margot")).to_be_visible()
+    check(paul, page2, javascript, "timebank-my-posts-asked")
+    asked.locator("ul.waiting-others button", has_text="Retirer").click()
+    expect(page2.locator(".flash").first).to_have_text("Retiré : l'échange est annulé.")
+    assert page2.url.endswith("/mine#timebank")
+    expect(page2.locator("#timebank ul.waiting-others")).to_have_count(0)
+
+    page2.goto(margot.url(notice_url.split(margot.box.url)[1]))  # a mistake: 1h30, not 2 hours
+    code = record_hours(page2, paul, javascript, "Margot", "1h30", "La haie du jardin")
 
     page.goto(margot.url("/"))
-    page.click("a:has-text('Ma banque de temps')")
+    page.click("nav a[href='/mine']")
+    waiting = page.locator("#timebank")
+    expect(waiting.locator("ul.waiting-confirmation li", has_text="1,5 heures")).to_be_visible()
+    assert "En attente de votre confirmation" in waiting.inner_text() and "de Paul à Margot" in waiting.inner_text()
+    expect(waiting.locator("ul.waiting-confirmation button", has_text="Confirmer")).to_be_visible()
+    expect(waiting.locator("ul.waiting-confirmation button", has_text="Ce n'est pas juste")).to_be_visible()
+    check(margot, page, javascript, "timebank-my-posts-to-confirm")
+    waiting.locator("a", has_text="Confirmer avec un code").click()
     assert "En attente de votre confirmation" in page.content()
     page.fill("#f-code", code.lower())
+    check(margot, page, javascript, "timebank-mine")
     page.click("form[action$='/timebank/code'] button")
-    assert page.locator(".flash").first.inner_text().startswith("Confirmé : les heures comptent")
+    expect(page.locator(".flash").first).to_contain_text("Confirmé : les heures comptent")
     assert "Solde : -1,5 heures" in page.locator("main").inner_text()
-    assert fits_the_phone(page)
-    margot.shot("timebank-mine")
+    check(margot, page, javascript, "timebank-confirmed")
+    page.goto(margot.url("/mine"))
+    assert "Solde : -1,5 heures" in page.locator("#timebank").inner_text()
+    expect(page.locator("#timebank ul.waiting-confirmation")).to_have_count(0)
 
     page2.goto(paul.url("/people/Paul"))
     text = page2.locator("main").inner_text()
     assert "Banque de temps" in text and "Solde : 1,5 heures" in text and "de Paul à Margot" in text
+    check(paul, page2, javascript, "timebank-profile")
 
 
 def set_box_clock(page, phone, ahead):
