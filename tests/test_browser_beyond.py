@@ -117,26 +117,29 @@ def set_box_clock(page, phone, ahead):
     assert "horloge de la box est réglée" in page.content()
 
 
-def test_a_fair_draw_its_seed_and_the_winner_shown_to_everyone(phone_without_js):
-    giver, lili, max_, volunteer = (phone_without_js() for _ in range(4))
+@WITH_AND_WITHOUT_JS
+def test_a_fair_draw_its_seed_the_winner_and_each_ones_outcome_since_their_last_visit(phones, javascript):
+    giver, lili, max_, volunteer = (phones(javascript=javascript) for _ in range(4))
     page = giver.open("/give/offer")
     page.fill("#f-title", "Vélo enfant très demandé")
     page.fill("#f-pseudonym", "Martine")
     page.check("#f-draw")
+    check(giver, page, javascript, "draw-offer-form")
     page.click("form.stack button[type=submit]")
     page.click("main a.btn.primary")
     item_path = page.url.split(giver.box.url)[1]
     assert "Tirage au sort" in page.locator("#draw").inner_text()
     expect(page.locator("#draw form")).to_have_count(0)  # the giver does not join their own draw
+    check(giver, page, javascript, "draw-open-giver")
 
     for phone, word in ((lili, "Lili"), (max_, "Max")):
         mine = phone.open(item_path)
-        assert mine.locator("form[action$='/reserve']").count() == 0  # no first come, first served
+        expect(mine.locator("form[action$='/reserve']")).to_have_count(0)  # no first come, first served
         mine.fill("#f-word", word)
         mine.click("#draw button.primary")
-        assert mine.locator(".flash").first.inner_text().startswith("Vous êtes inscrit au tirage")
+        expect(mine.locator(".flash").first).to_contain_text("Vous êtes inscrit au tirage")
         assert f"Vous êtes inscrit au tirage sous « {word} »" in mine.locator("#draw").inner_text()
-    lili.shot("draw-joined")
+    check(lili, lili.page, javascript, "draw-joined")
 
     set_box_clock(log_in(volunteer), volunteer, timedelta(hours=25))
     seen = {}
@@ -145,15 +148,37 @@ def test_a_fair_draw_its_seed_and_the_winner_shown_to_everyone(phone_without_js)
         draw = mine.locator("#draw").inner_text()
         assert "Graine du tirage" in draw and "L'ordre du tirage" in draw
         seen[word] = [line.replace(" (vous)", "") for line in mine.locator("ol.draw-order li").all_inner_texts()]
-        assert fits_the_phone(mine)
+        check(phone, mine, javascript, f"draw-drawn-{word or 'giver'}")
     assert seen["Lili"] == seen["Max"] == seen[None]  # the same outcome for everyone
-    winner = seen[None][0].split()[0]
-    winner_page = (lili if winner == "Lili" else max_).page
-    assert "Vous avez gagné le tirage" in winner_page.locator("#draw").inner_text()
-    assert "réservé" in winner_page.locator("p .status").inner_text()
-    (lili if winner == "Lili" else max_).shot("draw-won")
-    loser_page = (max_ if winner == "Lili" else lili).page
-    assert "Vous avez gagné" not in loser_page.content()
+    winner_word = seen[None][0].split()[0]
+    winner, loser = (lili, max_) if winner_word == "Lili" else (max_, lili)
+    assert "Vous avez gagné le tirage" in winner.page.locator("#draw").inner_text()
+    assert "réservé" in winner.page.locator("p .status").inner_text()
+    assert "Vous avez gagné" not in loser.page.content()
+
+    # Everyone interested hears the outcome on "since your last visit".
+    home = winner.open("/")
+    expect(home.locator("section.since li", has_text="Vélo enfant très demandé")).to_contain_text(
+        "Vous avez gagné le tirage : il vous est réservé")
+    check(winner, home, javascript, "draw-home-won")
+    home = loser.open("/")
+    expect(home.locator("section.since li", has_text="Vélo enfant très demandé")).to_contain_text(
+        "Le tirage ne vous a pas désigné cette fois")
+    check(loser, home, javascript, "draw-home-not-drawn")
+    home.click("section.since button[type=submit]")  # "Got it"
+    expect(home.locator("#h-since")).to_have_count(0)
+
+    # The winner lets it go: the next on the list gets it, and hears so.
+    mine = winner.open("/mine")
+    mine.locator("ul.mine li", has_text="Vélo enfant très demandé").locator("button",
+                                                                          has_text="Annuler la réservation").click()
+    expect(mine.locator(".flash").first).to_be_visible()
+    home = loser.open("/")
+    expect(home.locator("section.since li", has_text="Vélo enfant très demandé")).to_contain_text(
+        "Le gagnant y a renoncé : il vous est réservé")
+    check(loser, home, javascript, "draw-home-passed-on")
+    item = loser.open(item_path)
+    assert "réservé" in item.locator("p .status").inner_text()
 
 
 def test_the_weekly_inventory_closes_what_is_not_ticked(phone_without_js, tmp_path):
