@@ -181,8 +181,9 @@ def test_a_fair_draw_its_seed_the_winner_and_each_ones_outcome_since_their_last_
     assert "réservé" in item.locator("p .status").inner_text()
 
 
-def test_the_weekly_inventory_closes_what_is_not_ticked(phone_without_js, tmp_path):
-    volunteer = phone_without_js()
+@WITH_AND_WITHOUT_JS
+def test_the_weekly_inventory_closes_what_is_not_ticked(phones, javascript, tmp_path):
+    volunteer = phones(javascript=javascript)
     neighbour = requests.Session()
     key = neighbour.post(volunteer.url("/api/v1/devices")).json()["device_key"]
     codes = {}
@@ -192,29 +193,40 @@ def test_the_weekly_inventory_closes_what_is_not_ticked(phone_without_js, tmp_pa
         codes[title] = item["code"]
     page = log_in(volunteer)
     page.click("nav.console-nav a:has-text('Inventaire')")
-    assert page.locator("ul.inventory li").count() == 3
+    expect(page.locator("ul.inventory li")).to_have_count(3)
+    check(volunteer, page, javascript, "inventory-list")
     page.fill("#f-title", "Lampe de chevet")
     page.set_input_files("#f-photo", str(browser.camera_photo(tmp_path / "lampe.jpg")))
+    if javascript:  # the photo is made lighter in the phone first, with a preview
+        expect(page.locator("#f-photo-preview img")).to_have_count(1)
     page.click("form[action*='/inventory/add'] button")
-    assert page.locator(".flash").first.inner_text().startswith("Ajouté : Lampe de chevet")
-    assert page.locator("ul.inventory li").count() == 4
-    assert page.locator("ul.inventory li", has_text="Lampe de chevet").locator("input[type=checkbox]").is_checked()
+    expect(page.locator(".flash").first).to_contain_text("Ajouté : Lampe de chevet")
+    expect(page.locator("ul.inventory li")).to_have_count(4)
+    found = page.locator("ul.inventory li", has_text="Lampe de chevet")
+    expect(found.locator("input[type=checkbox]")).to_be_checked()
+    expect(found.locator("img.thumb")).to_have_count(1)  # its small picture, like the others'
     page.locator("ul.inventory li", has_text="Pull rouge").locator("input[type=checkbox]").check()
     page.set_input_files("#f-box_photo", str(browser.camera_photo(tmp_path / "boite.jpg")))
-    assert fits_the_phone(page)
-    volunteer.shot("inventory")
+    if javascript:
+        expect(page.locator("#f-box_photo-preview img")).to_have_count(1)
+    check(volunteer, page, javascript, "inventory-ticked")
     page.click("form[action$='/console/inventory'] button.primary, form[action*='/console/inventory?'] button.primary")
-    assert page.locator(".flash").first.inner_text() == (
-        "Inventaire enregistré : 2 encore là, 2 partis (comptés comme donnés), 1 ajoutés.")
+    expect(page.locator(".flash").first).to_have_text(
+        "Inventaire enregistré : 2 encore là, 2 partis (comptés comme donnés), 1 ajouté.")
     statuses = {title: neighbour.get(volunteer.url(f"/api/v1/items/{code}")).json()["status"]
                 for title, code in codes.items()}
     assert statuses == {"Pull rouge": "available", "Casserole": "taken", "Puzzle": "taken"}
-    assert page.locator("a:has-text('Photo de la boîte')").count() == 1
+    expect(page.locator("a:has-text('Photo de la boîte')")).to_have_count(1)
+    check(volunteer, page, javascript, "inventory-done")
+    box_photo = page.locator("a:has-text('Photo de la boîte')").get_attribute("href")
+    assert neighbour.get(volunteer.url(box_photo)).status_code == 404  # for the volunteers only
+    assert page.request.get(volunteer.url(box_photo)).headers["content-type"] == "image/jpeg"  # with the cookie
     page.goto(volunteer.url(f"/give/{codes['Casserole']}"))
     assert "plus dans la boîte à l'inventaire de la semaine" in page.locator("main").inner_text()
     page.goto(volunteer.url("/console/stats"))
     row = page.locator("#inventory ~ table tbody tr").first.inner_text().split("\t")
     assert row[1:] == ["1", "2", "2", "1"]
+    check(volunteer, page, javascript, "inventory-stats")
 
 
 def test_neighbours_vouch_and_a_letterbox_code_gives_the_badge(phone_without_js):
