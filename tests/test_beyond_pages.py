@@ -92,6 +92,22 @@ def test_a_moderator_corrects_and_cancels_entries_from_the_console(app):
             "timebank_correct", "timebank_cancel"]
 
 
+def test_each_correction_form_of_the_console_has_its_own_labelled_fields(app):
+    import re
+
+    margot, paul = closed_request(app)
+    submit(paul, "/timebank/record/1", {"with": "Margot", "direction": "gave", "hours": "2"})
+    post_notice(margot, kind="offer", title="Je prête une échelle", pseudonym="Margot")
+    submit(paul, "/board/2", {"body": "Je la prends"}, action="/board/2/reply")
+    submit(margot, "/board/2", {}, action="/board/2/close")
+    submit(paul, "/timebank/record/2", {"with": "Margot", "direction": "received", "hours": "1"})
+    page = logged_in(app, app.test_client(), role="moderator").get("/console/timebank").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert [name for name in set(ids) if ids.count(name) > 1] == []
+    fields = re.findall(r'<input id="([^"]+)" name="(hours|reason)"', page)
+    assert len(fields) == 4 and all(f'<label for="{field_id}">' in page for field_id, _name in fields)
+
+
 def test_the_new_settings_are_saved_and_checked(app, client):
     logged_in(app, client)
     form = current_form(app)
