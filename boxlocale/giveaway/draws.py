@@ -132,7 +132,8 @@ def news_for(device, since):
     ``passed_on`` (the winner let it lapse and the item is now reserved for this phone)."""
     news = []
     for mine in (DrawEntry.select(DrawEntry, Draw, Item).join(Draw).join(Item)
-                 .where(DrawEntry.device == device, Draw.drawn_at.is_null(False), Item.hidden == False)  # noqa: E712
+                 .where(DrawEntry.device == device, Draw.drawn_at.is_null(False), Item.hidden == False,  # noqa: E712
+                        (Draw.drawn_at > since) | Draw.finished_at.is_null())  # news, or still passing on
                  .order_by(Draw.drawn_at.desc())):
         found, rank = mine.draw, mine.rank
         item = found.item
