@@ -35,6 +35,7 @@ def test_record_confirm_by_code_and_read_the_balances(client, keys, frozen_clock
     assert client.post(f"/api/v1/notices/{notice['id']}/hours", json=hours).status_code == 401
     bad = client.post(f"/api/v1/notices/{notice['id']}/hours", json={**hours, "hours": "lots"}, headers=paul)
     assert bad.status_code == 400 and "hours" in bad.get_json()["error"]["fields"]
+    clock.advance(minutes=5)
     recorded = client.post(f"/api/v1/notices/{notice['id']}/hours", json=hours, headers=paul)
     assert recorded.status_code == 201
     entry = recorded.get_json()
@@ -44,7 +45,10 @@ def test_record_confirm_by_code_and_read_the_balances(client, keys, frozen_clock
     mine = client.get("/api/v1/timebank/accounts/Margot", headers=margot).get_json()
     assert [e["id"] for e in mine["to_confirm"]] == [entry["id"]] and mine["balance_hours"] == 0
     assert "to_confirm" not in client.get("/api/v1/timebank/accounts/Margot").get_json()
-    waiting = client.get("/api/v1/mine", headers=margot).get_json()["timebank"]  # the same on "my posts"
+    hers = client.get("/api/v1/mine", headers=margot).get_json()
+    assert [(n["kind"], n["title"], n["who"]) for n in hers["since_last_visit"] if n["kind"] == "hours_to_confirm"] == [
+        ("hours_to_confirm", "Aide pour la haie", "Paul")]
+    waiting = hers["timebank"]  # the same on "my posts"
     assert [(e["id"], e["moves"]) for e in waiting["to_confirm"]] == [(entry["id"], ["confirm", "decline"])]
     asked = client.get("/api/v1/mine", headers=paul).get_json()["timebank"]
     assert [(e["id"], e["moves"]) for e in asked["recorded"]] == [(entry["id"], ["withdraw"])]

@@ -69,6 +69,22 @@ def test_my_posts_shows_the_hours_to_confirm_and_those_asked_with_their_buttons(
     assert outside.headers["Location"] == "/timebank/"  # never sent off the box
 
 
+def test_hours_to_confirm_show_on_the_other_ones_home_page_since_the_last_visit(app):
+    margot, paul = closed_request(app)
+    submit(margot, "/", {"next": "/"}, action="/seen")  # Paul's reply was news: read
+    assert "h-since" not in margot.get("/").get_data(as_text=True)
+    submit(paul, "/timebank/record/1", {"with": "Margot", "direction": "gave", "hours": "2"})
+    home = margot.get("/").get_data(as_text=True)
+    since = home[home.index('id="h-since"'):home.index("</section>", home.index('id="h-since"'))]
+    assert "Des heures d'entraide attendent votre confirmation" in since and "Aide pour la haie" in since
+    assert "Paul" in since and 'href="/mine#timebank"' in since
+    assert "attendent votre confirmation" not in paul.get("/").get_data(as_text=True)  # he recorded them
+    english = margot.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Hours of help wait for your confirmation" in english
+    submit(margot, "/", {"next": "/"}, action="/seen")
+    assert "h-since" not in margot.get("/").get_data(as_text=True)
+
+
 def test_hours_cannot_be_recorded_on_an_open_notice(app, client):
     post_notice(client, kind="offer", title="Je prête une échelle", pseudonym="Margot")
     assert "/timebank/record/1" not in client.get("/board/1").get_data(as_text=True)

@@ -136,6 +136,16 @@ def account_of(pseudonym, actor):
     return account(device, actor)
 
 
+def waiting_for(device, since):
+    """Entries recorded since a moment that wait for this device's confirmation, newest first."""
+    recorder = Device.alias()
+    return list(_entries().switch(TimeEntry)
+                .join(recorder, JOIN.LEFT_OUTER, on=(TimeEntry.recorded_by == recorder.id), attr="recorded_by")
+                .where(TimeEntry.status == "pending", TimeEntry.created_at > since,
+                       (TimeEntry.giver == device) | (TimeEntry.receiver == device),
+                       (TimeEntry.recorded_by.is_null()) | (TimeEntry.recorded_by != device)))
+
+
 LEDGER_PAGE = 50
 
 
