@@ -83,6 +83,9 @@ def test_hours_recorded_on_a_closed_notice_wait_on_my_posts_and_are_confirmed_by
     code = record_hours(page2, paul, javascript, "Margot", "1h30", "La haie du jardin")
 
     page.goto(margot.url("/"))
+    expect(page.locator("section.since li", has_text="attendent votre confirmation")).to_contain_text(
+        "Aide pour tailler la haie")
+    check(margot, page, javascript, "timebank-home-since")
     page.click("nav a[href='/mine']")
     waiting = page.locator("#timebank")
     expect(waiting.locator("ul.waiting-confirmation li", has_text="1,5 heures")).to_be_visible()
