@@ -81,6 +81,10 @@ def test_hours_to_confirm_show_on_the_other_ones_home_page_since_the_last_visit(
     assert "attendent votre confirmation" not in paul.get("/").get_data(as_text=True)  # he recorded them
     english = margot.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Hours of help wait for your confirmation" in english
+    with app.app_context():  # the notice deleted for good meanwhile: the entry stays, with no title
+        TimeEntry.update(notice=None).execute()
+    home = margot.get("/").get_data(as_text=True)
+    assert '<a href="/mine#timebank">Ma banque de temps</a>' in home
     submit(margot, "/", {"next": "/"}, action="/seen")
     assert "h-since" not in margot.get("/").get_data(as_text=True)
 

@@ -148,7 +148,8 @@ def news_since(device):
     news.extend(_offers_matching_my_wanted(device, since))
     news.extend(_news(f"draw_{kind}", item.title, f"/give/{item.code}", when, "")
                 for item, kind, when in draws.news_for(device, since)[:NEWS_MAX])
-    news.extend(_news("hours_to_confirm", entry.notice.title if entry.notice else "", "/mine#timebank",
+    news.extend(_news("hours_to_confirm", entry.notice.title if entry.notice_id else str(_l("My time bank")),
+                      "/mine#timebank",
                       entry.created_at, entry.recorded_by.pseudonym if entry.recorded_by else "")
                 for entry in timebank.waiting_for(device, since)[:NEWS_MAX])
     news.sort(key=lambda entry: entry["when"], reverse=True)
