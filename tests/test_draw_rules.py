@@ -97,6 +97,46 @@ def test_during_the_draw_nobody_reserves_or_takes_it_first_come_first_served(box
     assert rules.mark_taken(fresh(item), neighbour).status == "taken"
 
 
+def test_a_winner_who_already_holds_the_most_reservations_lets_the_next_one_have_it(box, monkeypatch):
+    """A draw obeys the cap on reservations per phone (one phone must not empty the give-box)."""
+    monkeypatch.setattr(draws, "new_seed", lambda: "seed-0")  # the order it gives: entry 1, then 2
+    assert draws.draw_order("seed-0", [1, 2]) == [1, 2]
+    greedy, patient = new_actor(), new_actor()
+    item, draw = drawn_offer(new_actor())
+    since = clock.now()
+    draws.interested(draw, greedy, "Gérard")
+    draws.interested(draw, patient, "Paule")
+    clock.advance(hours=25)
+    for number in range(rules.RESERVATIONS_MAX):  # just before the first request after the window
+        other, _token = rules.post_item(new_actor(), {"title": f"Objet {number}", "where": "in_box"})
+        rules.reserve(other, greedy)
+    draws.settle_if_due()
+    assert fresh(item).reserved_by_id == patient.device.id and fresh(draw).position == 1
+    assert [kind for _item, kind, _when in draws.news_for(greedy.device, since)] == ["turn_passed"]
+    assert [kind for _item, kind, _when in draws.news_for(patient.device, since)] == ["passed_on"]
+
+
+def test_a_winner_who_lets_it_lapse_hears_that_the_turn_passed(box, monkeypatch):
+    monkeypatch.setattr(draws, "new_seed", lambda: "seed-0")
+    first, second = new_actor(), new_actor()
+    item, draw = drawn_offer(new_actor())
+    since = clock.now()
+    draws.interested(draw, first, "Lili")
+    draws.interested(draw, second, "Max")
+    clock.advance(hours=25)
+    draws.settle_if_due()
+    assert [kind for _item, kind, _when in draws.news_for(first.device, since)] == ["won"]
+    assert [kind for _item, kind, _when in draws.news_for(second.device, since)] == ["not_drawn"]
+    seen = clock.now()
+    clock.advance(hours=float(settings.get("hold_hours")), seconds=1)  # the winner did not come
+    draws.settle_if_due()
+    assert [kind for _item, kind, _when in draws.news_for(first.device, seen)] == ["turn_passed"]
+    assert [kind for _item, kind, _when in draws.news_for(second.device, seen)] == ["passed_on"]
+    rules.mark_taken(fresh(item), second)
+    draws.settle_if_due()  # the draw is finished: what happened since still shows
+    assert [kind for _item, kind, _when in draws.news_for(second.device, seen)] == ["passed_on"]
+
+
 def test_nobody_interested_gives_first_come_first_served_again(box):
     item, draw = drawn_offer(new_actor())
     clock.advance(hours=25)

@@ -253,3 +253,5 @@ def test_a_phone_that_joined_a_draw_sees_whether_it_won_since_its_last_visit(app
     assert Item.get(Item.code == code).reserved_by_id == device_id_of(loser)
     english = loser.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "The winner let it go: it is reserved for you" in english
+    gone = winner.get("/").get_data(as_text=True)
+    assert "Votre tour au tirage est passé : l'objet est allé au suivant de la liste" in gone

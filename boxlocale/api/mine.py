@@ -93,7 +93,8 @@ _ITEM_REPLY = {"type": "object", "properties": {
     "held_for_review": {"type": "boolean"}}}
 _NEWS = {"type": "object", "properties": {
     "kind": {"type": "string", "enum": ["notice_reply", "item_reply", "reserved", "reservation_ends", "book_caught",
-                                        "match", "draw_won", "draw_not_drawn", "draw_passed_on", "hours_to_confirm"]},
+                                        "match", "draw_won", "draw_not_drawn", "draw_passed_on", "draw_turn_passed",
+                                        "hours_to_confirm"]},
     "title": _TEXT, "url": _TEXT, "when": {"type": "string", "format": "date-time"}, "who": _TEXT}}
 _WITH_MOVES = {"moves": {"type": "array", "items": _TEXT}}
 

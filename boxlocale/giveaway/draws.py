@@ -128,21 +128,25 @@ def outcome(found, actor):
 
 def news_for(device, since):
     """What this phone's draws did since a moment, for "since your last visit": a list of
-    (item, kind, when), kind ``won`` (drawn first, the item is reserved for it), ``not_drawn``, or
-    ``passed_on`` (the winner let it lapse and the item is now reserved for this phone)."""
+    (item, kind, when). kind: ``won`` (drawn first, the item is its), ``not_drawn``, ``passed_on`` (the
+    ones before it let it go: the item is reserved for it now) or ``turn_passed`` (its turn came and went:
+    it let the reservation lapse, or already held as many reservations as a phone may)."""
     news = []
     for mine in (DrawEntry.select(DrawEntry, Draw, Item).join(Draw).join(Item)
                  .where(DrawEntry.device == device, Draw.drawn_at.is_null(False), Item.hidden == False,  # noqa: E712
-                        (Draw.drawn_at > since) | Draw.finished_at.is_null())  # news, or still passing on
+                        (Draw.drawn_at > since) | Draw.finished_at.is_null() | (Draw.finished_at > since))
                  .order_by(Draw.drawn_at.desc())):
         found, rank = mine.draw, mine.rank
         item = found.item
-        passed_on = (0 < rank == found.position and found.finished_at is None and item.reserved_by_id == device.id)
-        if passed_on and item.updated_at > since:
-            news.append((item, "passed_on", item.updated_at))
-        elif found.drawn_at > since and not passed_on:
-            offered = not (found.finished_at is not None and found.finished_at == found.drawn_at)
-            news.append((item, "won" if rank == 0 and offered else "not_drawn", found.drawn_at))
+        holds = device.id in (item.reserved_by_id, item.taken_by_id)
+        if holds and rank == found.position:
+            kind, when = ("won", found.drawn_at) if rank == 0 else ("passed_on", item.updated_at)
+        elif rank < found.position:
+            kind, when = "turn_passed", item.updated_at
+        else:
+            kind, when = "not_drawn", found.drawn_at
+        if when > since:
+            news.append((item, kind, when))
     return news
 
 
@@ -284,13 +288,18 @@ def _settle(found, now):
 
 
 def _offer(found, item, now):
-    """Reserve the item for the entry at ``found.position`` (skipping phones that are gone)."""
+    """Reserve the item for the entry at ``found.position`` (skipping phones that are gone, and those
+    that already hold as many reservations as a phone may)."""
+    from . import rules
+
     hold = timedelta(hours=float(settings.get("hold_hours")))
     while True:
         entry = _current_entry(found)
         if entry is None:
             return _finish(found, now)  # nobody left: first come, first served again
-        if entry.device_id is not None and Device.get_or_none(Device.id == entry.device_id) is not None:
+        device = Device.get_or_none(Device.id == entry.device_id) if entry.device_id is not None else None
+        # A phone that holds as many reservations as a phone may is passed over, as it could not reserve.
+        if device is not None and rules.reservations_held(device, now) < rules.RESERVATIONS_MAX:
             break
         found.position += 1
     item.status, item.reserved_by, item.reserved_until, item.updated_at = "reserved", entry.device_id, now + hold, now
