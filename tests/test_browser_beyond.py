@@ -197,6 +197,9 @@ def test_a_fair_draw_its_seed_the_winner_and_each_ones_outcome_since_their_last_
     expect(home.locator("section.since li", has_text="Vélo enfant très demandé")).to_contain_text(
         "Le gagnant y a renoncé : il vous est réservé")
     check(loser, home, javascript, "draw-home-passed-on")
+    home = winner.open("/")
+    expect(home.locator("section.since li", has_text="Vélo enfant très demandé")).to_contain_text(
+        "Votre tour au tirage est passé")
     item = loser.open(item_path)
     assert "réservé" in item.locator("p .status").inner_text()
 
