@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from . import clock
+from . import clock, db
 from .db import before_write, on_rollback, writing
 from .errors import Forbidden, Unauthorized
 from .models import Device
@@ -49,7 +49,8 @@ def create_device():
 def device_for_key(key):
     if not key or len(key) > 200:
         return None
-    return Device.get_or_none(Device.key_hash == hash_key(key))
+    return db.shaped_first(("devices.device_for_key",), lambda key_hash: (
+        Device.select().where(Device.key_hash == key_hash).limit(1)), key_hash=hash_key(key))
 
 
 def is_api_request():

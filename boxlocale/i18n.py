@@ -1,11 +1,10 @@
 """Languages: French first, English second."""
 
-import contextlib
 import functools
 
 import flask_babel
 from babel import Locale
-from flask import g, has_app_context, has_request_context, request
+from flask import has_app_context, has_request_context, request
 from flask_babel import Babel, get_translations
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -44,35 +43,31 @@ def _best_language(header):
 
 class _RequestDomain(flask_babel.Domain):
     """Flask-Babel's domain, with this request's translations looked up once: Flask-Babel looks them up
-    again on every call (5 µs, and a page makes 40 to 100 calls: templates, views, lazy labels)."""
+    again on every call (5 µs, and a page makes 40 to 100 calls: templates, views, lazy labels). They
+    are kept where Flask-Babel keeps a request's translations (``babel_translations`` of its context),
+    which its ``force_locale`` and ``refresh`` empty and put back."""
 
     def get_translations(self):
-        if not has_app_context():
+        context = _babel_context()
+        if context is None:
             return super().get_translations()
-        try:
-            return g.babel_catalog
-        except AttributeError:
-            g.babel_catalog = super().get_translations()
-            return g.babel_catalog
+        translations = getattr(context, "babel_translations", None)
+        if translations is None:
+            translations = context.babel_translations = super().get_translations()
+        return translations
+
+
+def _babel_context():
+    return flask_babel._get_current_context() if has_app_context() else None
 
 
 def _catalog():
     """The templates' translations: this request's, remembered by the domain."""
-    try:
-        return g.babel_catalog
-    except AttributeError:
-        return get_translations()
+    return get_translations()
 
 
-@contextlib.contextmanager
-def force_locale(code):
-    """Flask-Babel's force_locale, forgetting this request's remembered translations on the way in and out."""
-    g.pop("babel_catalog", None)
-    try:
-        with flask_babel.force_locale(code):
-            yield
-    finally:
-        g.pop("babel_catalog", None)
+# Flask-Babel's own: it empties the request's remembered translations on the way in and puts them back.
+force_locale = flask_babel.force_locale
 
 
 def init_app(app):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from .. import clock, codes, ratelimit
+from .. import clock, codes, db, ratelimit
 from ..db import writing
 from ..devices import hash_key, new_key
 from ..errors import NotFound, ValidationError
@@ -122,27 +122,32 @@ def news_since(device):
         return []
     since, now = device.seen_at or device.created_at, clock.now()
     news = []
-    for reply in (Reply.select(Reply, Notice).join(Notice)
-                  .where(Notice.device == device, Reply.created_at > since, Reply.hidden == False,  # noqa: E712
-                         (Reply.device.is_null()) | (Reply.device != device)).limit(NEWS_MAX)):
+    values = {"device": device.id, "since": since, "limit": NEWS_MAX}
+    for reply in db.shaped(("mine.notice_replies",), lambda device, since, limit: (
+            Reply.select(Reply, Notice).join(Notice)
+            .where(Notice.device == device, Reply.created_at > since, Reply.hidden == False,  # noqa: E712
+                   (Reply.device.is_null()) | (Reply.device != device)).limit(limit)), **values):
         news.append(_news("notice_reply", reply.notice.title, f"/board/{reply.notice.id}#reply-{reply.id}",
                           reply.created_at, reply.pseudonym))
-    for reply in (ItemReply.select(ItemReply, Item).join(Item)
-                  .where(Item.device == device, ItemReply.created_at > since, ItemReply.hidden == False,  # noqa: E712
-                         (ItemReply.device.is_null()) | (ItemReply.device != device)).limit(NEWS_MAX)):
+    for reply in db.shaped(("mine.item_replies",), lambda device, since, limit: (
+            ItemReply.select(ItemReply, Item).join(Item)
+            .where(Item.device == device, ItemReply.created_at > since, ItemReply.hidden == False,  # noqa: E712
+                   (ItemReply.device.is_null()) | (ItemReply.device != device)).limit(limit)), **values):
         news.append(_news("item_reply", reply.item.title, f"/give/{reply.item.code}#reply-{reply.id}",
                           reply.created_at, reply.pseudonym))
-    for item in Item.select().where(Item.device == device, Item.status == "reserved", Item.reserved_until > now,
-                                    Item.updated_at > since).limit(NEWS_MAX):
+    for item in db.shaped(("mine.reserved_from_me",), lambda device, since, limit, now: (
+            Item.select().where(Item.device == device, Item.status == "reserved", Item.reserved_until > now,
+                                Item.updated_at > since).limit(limit)), now=now, **values):
         reserver = Device.get_or_none(Device.id == item.reserved_by_id)
         news.append(_news("reserved", item.title, f"/give/{item.code}", item.updated_at,
                           reserver.pseudonym if reserver else ""))
     for item in giveaway.reserved_by(device):
         if item.reserved_until - now <= ENDS_SOON:
             news.append(_news("reservation_ends", item.title, f"/give/{item.code}", item.reserved_until, ""))
-    for entry in (JournalEntry.select(JournalEntry, Book).join(Book)
-                  .where(Book.device == device, JournalEntry.kind == "caught", JournalEntry.created_at > since,
-                         (JournalEntry.device.is_null()) | (JournalEntry.device != device)).limit(NEWS_MAX)):
+    for entry in db.shaped(("mine.books_caught",), lambda device, since, limit: (
+            JournalEntry.select(JournalEntry, Book).join(Book)
+            .where(Book.device == device, JournalEntry.kind == "caught", JournalEntry.created_at > since,
+                   (JournalEntry.device.is_null()) | (JournalEntry.device != device)).limit(limit)), **values):
         news.append(_news("book_caught", entry.book.title, f"/books/{entry.book.code}", entry.created_at,
                           entry.pseudonym))
     news.extend(_offers_matching_my_wanted(device, since))
