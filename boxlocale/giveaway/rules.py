@@ -687,14 +687,16 @@ def posted_by(device):
 
 def reserved_by(device):
     """The offers this phone holds a reservation on now."""
-    now = clock.now()
-    return list(Item.select().where(Item.reserved_by == device, _status_condition("reserved", now),
-                                    Item.hidden == False)  # noqa: E712
-                .order_by(Item.reserved_until))
+    return db.shaped(("giveaway.reserved_by",), lambda device, now: (
+        Item.select().where(Item.reserved_by == device, _status_condition("reserved", now),
+                            Item.hidden == False)  # noqa: E712
+        .order_by(Item.reserved_until)), device=device.id, now=clock.now())
 
 
 def still_wanted(device, limit):
     """This phone's wanted posts that are still looking."""
-    return list(Item.select().where(Item.device == device, Item.kind == "wanted", Item.hidden == False,  # noqa: E712
-                                    _status_condition("available", clock.now())).limit(limit))
+    return db.shaped(("giveaway.still_wanted",), lambda device, now, limit: (
+        Item.select().where(Item.device == device, Item.kind == "wanted", Item.hidden == False,  # noqa: E712
+                            _status_condition("available", now)).limit(limit)),
+        device=device.id, now=clock.now(), limit=limit)
 

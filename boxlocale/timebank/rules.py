@@ -15,7 +15,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from .. import clock, codes, settings
+from .. import clock, codes, db, settings
 from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
@@ -138,12 +138,15 @@ def account_of(pseudonym, actor):
 
 def waiting_for(device, since):
     """Entries recorded since a moment that wait for this device's confirmation, newest first."""
-    recorder = Device.alias()
-    return list(_entries().switch(TimeEntry)
+    def build(device, since):
+        recorder = Device.alias()
+        return (_entries().switch(TimeEntry)
                 .join(recorder, JOIN.LEFT_OUTER, on=(TimeEntry.recorded_by == recorder.id), attr="recorded_by")
                 .where(TimeEntry.status == "pending", TimeEntry.created_at > since,
                        (TimeEntry.giver == device) | (TimeEntry.receiver == device),
                        (TimeEntry.recorded_by.is_null()) | (TimeEntry.recorded_by != device)))
+
+    return db.shaped(("timebank.waiting_for",), build, device=device.id, since=since)
 
 
 LEDGER_PAGE = 50
