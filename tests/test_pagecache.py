@@ -428,3 +428,27 @@ def test_an_upsert_counts_as_a_change_of_existing_rows(app, db):
     assert after_replace > before
     assert box_db.generation(("setting",), new_rows_kept=("setting",)) == after_replace
     assert box_db.generation(("setting",)) > after_replace
+
+
+def test_a_shared_item_page_is_the_page_each_phone_would_get_from_flask(app, frozen_clock):
+    """Phones with a device key share the item page whether or not their phone has a pseudonym: the
+    page must not depend on it (the reserve form's pseudonym field is there for both)."""
+    code = code_of(post_offer(app.test_client(), title="Deux chaises").get_data(as_text=True))
+    named = app.test_client()
+    post_offer(named, title="Un vélo", pseudonym="Jules")  # a device key and a pseudonym
+    unnamed = _phone_with_token_and_device(app, code)  # a device key, no pseudonym
+    named.get(f"/give/{code}")  # its session holds a token now
+    pagecache.clear()
+    for first, second in ((named, unnamed), (unnamed, named)):
+        pagecache.clear()
+        stored = TOKEN_RE.sub("", _page(first, f"/give/{code}"))
+        before = pagecache.stats()["shared"]
+        shared = TOKEN_RE.sub("", _page(second, f"/give/{code}"))
+        assert pagecache.stats()["shared"] == before + 1
+        wsgi = app.wsgi_app
+        app.wsgi_app = wsgi.next  # Flask renders, no stored page
+        try:
+            fresh = TOKEN_RE.sub("", _page(second, f"/give/{code}"))
+        finally:
+            app.wsgi_app = wsgi
+        assert shared == fresh == stored and 'name="reserver_name"' in fresh

@@ -108,7 +108,7 @@ def item(code):
 def _item_page(item, actor, message=None, status=200, reply=None, errors=None):
     personal_to(item.device_id, item.reserved_by_id, item.taken_by_id)
     return render_template(
-        "giveaway/item.html", item=item, photos=rules.photos_of(item), actor=actor,
+        "giveaway/item.html", item=item, photos=rules.photos_of(item),
         moves=rules.allowed_moves(item, actor), status=rules.status_of(item),
         status_label=rules.status_label(item), category=rules.category_label(item.category),
         conditions=dict(rules.CONDITIONS), reserved_by_me=rules.is_reserver(actor, item),
