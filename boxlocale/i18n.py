@@ -4,8 +4,8 @@ import functools
 
 import flask_babel
 from babel import Locale
-from flask import has_app_context, has_request_context, request
-from flask_babel import Babel, get_translations
+from flask import g, has_app_context, has_request_context, request
+from flask_babel import Babel
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -48,22 +48,21 @@ class _RequestDomain(flask_babel.Domain):
     which its ``force_locale`` and ``refresh`` empty and put back."""
 
     def get_translations(self):
-        context = _babel_context()
-        if context is None:
+        if not has_app_context():
             return super().get_translations()
-        translations = getattr(context, "babel_translations", None)
+        translations = getattr(g.get("_flask_babel"), "babel_translations", None)
         if translations is None:
-            translations = context.babel_translations = super().get_translations()
+            translations = super().get_translations()
+            flask_babel._get_current_context().babel_translations = translations
         return translations
 
 
-def _babel_context():
-    return flask_babel._get_current_context() if has_app_context() else None
+_DOMAIN = _RequestDomain()  # holds no request's state: one for every app
 
 
 def _catalog():
     """The templates' translations: this request's, remembered by the domain."""
-    return get_translations()
+    return _DOMAIN.get_translations()
 
 
 # Flask-Babel's own: it empties the request's remembered translations on the way in and puts them back.
@@ -74,7 +73,7 @@ def init_app(app):
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "fr")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     babel = Babel(app, locale_selector=select_locale)
-    babel.domain_instance = _RequestDomain()  # gettext, lazy_gettext and the templates' callables use it
+    babel.domain_instance = _DOMAIN  # gettext, lazy_gettext and the templates' callables use it
     # The same callables as Flask-Babel's, on the translations remembered for the request.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _catalog().ugettext(s),
