@@ -7,7 +7,7 @@ from datetime import datetime
 from boxlocale import clock, devices, listing, pagecache, ratelimit, settings
 from boxlocale.console import accounts
 from boxlocale.devices import Actor, hash_key
-from boxlocale.models import Device
+from boxlocale.models import Device, Volunteer
 
 from .conftest import csrf_token
 
@@ -36,6 +36,12 @@ def new_device(pseudonym=None, verified=False, created_at=None, key=None):
 def new_actor(pseudonym=None, verified=False):
     """A phone as the rules see it: an Actor with its own device row (call with the database open)."""
     return Actor(device=new_device(pseudonym, verified))
+
+
+def volunteer_actor(name="Claire"):
+    """A volunteer as the rules see it, with their row (call with the database open; no password: rules
+    never log in)."""
+    return Actor(volunteer=Volunteer.create(name=name, password_hash="-", role="admin", created_at=clock.now()))
 
 
 def api_headers(client, language="en"):

@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
+from ..audit import write_audit
 from ..db import writing
 from ..errors import Conflict, NotFound, RateLimited, ValidationError
-from ..models import Audit, Volunteer
+from ..models import Volunteer
 
 ROLES = ("admin", "moderator")
 PASSWORD_MIN = 8
@@ -24,6 +25,7 @@ NAME_MAX = 40
 FREE_FAILURES = 5
 FREE_FAILURES_PER_ADDRESS = 20
 FIRST_DELAY, MAX_DELAY = 30, 3600  # seconds; the delay doubles with each further failure
+COMMAND_LINE = "command line"  # who the audit log names for `boxlocale admin`
 
 
 @functools.cache
@@ -50,7 +52,7 @@ def add(name, password, role="admin"):
         if Volunteer.get_or_none(Volunteer.name == name) is not None:
             raise Conflict(_l("A volunteer with this name already exists."))
         volunteer = Volunteer.create(name=name, password_hash=password_hash, role=role, created_at=clock.now())
-        _note(None, "volunteer_added", f"volunteer:{name}", role)
+        write_audit("volunteer_added", f"volunteer:{name}", role, volunteer=None, by=COMMAND_LINE)
     return volunteer
 
 
@@ -73,7 +75,7 @@ def remove(name):
     with writing():
         volunteer = find(name)
         volunteer.delete_instance()
-        _note(None, "volunteer_removed", f"volunteer:{volunteer.name}")
+        write_audit("volunteer_removed", f"volunteer:{volunteer.name}", volunteer=None, by=COMMAND_LINE)
 
 
 def set_password(name, password):
@@ -82,13 +84,7 @@ def set_password(name, password):
         volunteer = find(name)
         volunteer.password_hash = password_hash
         volunteer.save(only=[Volunteer.password_hash])
-        _note(None, "password_changed", f"volunteer:{volunteer.name}")
-
-
-def _note(volunteer, action, target="", detail=""):
-    """An audit line for account changes (the command line acts without a volunteer)."""
-    Audit.create(volunteer=volunteer, volunteer_name=volunteer.name if volunteer else "command line",
-                 action=action, target=target, detail=detail, created_at=clock.now())
+        write_audit("password_changed", f"volunteer:{volunteer.name}", volunteer=None, by=COMMAND_LINE)
 
 
 class Lockout:
@@ -158,5 +154,5 @@ def authenticate(name, password, address):
     with writing():
         volunteer.last_login_at = clock.now()
         volunteer.save(only=[Volunteer.last_login_at])
-        _note(volunteer, "login")
+        write_audit("login", volunteer=volunteer)
     return volunteer

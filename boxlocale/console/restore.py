@@ -9,13 +9,14 @@ restored database (upgraded if it is older).
 import secrets
 from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import backup, db, settings
+from ..audit import write_audit
 from ..db import writing
 from . import bp
-from .session import audit, requires
+from .session import requires
 
 BACKUP_GLOB = "boxlocale-backup-*.tar.gz"
 UPLOAD_LIMIT = 200 * 1024 * 1024  # an archive with photos outgrows the 25 MB of a post (waitress caps it too)
@@ -67,7 +68,7 @@ def restore_backup():
         if temporary is not None:
             temporary.unlink(missing_ok=True)
     with writing():
-        audit("restore_backup", shown)
+        write_audit("restore_backup", shown, volunteer=g.volunteer)
     flash(_("Backup restored: the box now has the data of %(name)s. The previous data is kept aside on the box.",
             name=shown), "ok")
     return redirect(url_for("console.backups"), 303)

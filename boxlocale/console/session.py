@@ -17,8 +17,8 @@ import time
 from flask import abort, current_app, g, redirect, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import clock, settings
-from ..models import Audit, Volunteer
+from .. import settings
+from ..models import Volunteer
 
 COOKIE = "bl_console"
 IDLE_SECONDS = 12 * 3600
@@ -110,15 +110,6 @@ def requires(permission):
         return wrapper
 
     return decorate
-
-
-def audit(action, target="", detail="", volunteer=None, by=None):
-    """One line of the audit log for what the logged-in volunteer just did (inside the write).
-    ``by``: who acted when it was no volunteer (a neighbour's vouch, a letterbox code)."""
-    volunteer = volunteer or g.get("volunteer")
-    name = volunteer.name if volunteer else (by or "?")
-    Audit.create(volunteer=volunteer, volunteer_name=name, action=action,
-                 target=target, detail=str(detail)[:500], created_at=clock.now())
 
 
 # "Console only from the Pi itself or its wired network": the wifi is open, so a volunteer's
