@@ -44,10 +44,15 @@ def volunteer_actor(name="Claire"):
     return Actor(volunteer=Volunteer.create(name=name, password_hash="-", role="admin", created_at=clock.now()))
 
 
+def bearer(key):
+    """The headers of an API request made with this device key."""
+    return {"Authorization": f"Bearer {key}"}
+
+
 def api_headers(client, language="en"):
     """A new phone on the API: the headers that carry its device key."""
     key = client.post("/api/v1/devices").get_json()["device_key"]
-    return {"Authorization": f"Bearer {key}", "Accept-Language": language}
+    return {**bearer(key), "Accept-Language": language}
 
 
 def submit(phone, page, data, action=None):

@@ -11,6 +11,7 @@ from boxlocale.config import load_config
 
 from . import browser
 from .browser import expect, fits_the_phone
+from .helpers import bearer
 from .test_console_browser import log_in
 
 chromium, phones = browser.chromium, browser.phones
@@ -127,7 +128,7 @@ def test_the_weekly_inventory_closes_what_is_not_ticked(phone_without_js, tmp_pa
     codes = {}
     for title in ("Pull rouge", "Casserole", "Puzzle"):
         item = neighbour.post(volunteer.url("/api/v1/items"), json={"title": title, "where": "in_box"},
-                              headers={"Authorization": f"Bearer {key}"}).json()
+                              headers=bearer(key)).json()
         codes[title] = item["code"]
     page = log_in(volunteer)
     page.click("nav.console-nav a:has-text('Inventaire')")

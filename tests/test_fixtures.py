@@ -34,9 +34,10 @@ def test_process_state_is_reset_for_each_app(app):
 
 
 def test_phones_and_form_posts_come_from_the_helpers_module():
-    """One way to make a phone or post a form: tests/helpers.py, not a factory per test file."""
+    """One way to make a phone, its API headers or post a form: tests/helpers.py, not a factory per test
+    file (``bearer``, ``api_headers``)."""
     own_factories = ("Device.create(", "create_device(", "def post_form(", "def new_device(",
-                     "def phone(client", "def phone():", "return app.test_client  #")
+                     "def phone(client", "def phone():", "return app.test_client  #", "def auth(", 'f"Bearer ')
     tests = Path(__file__).parent
     found = {path.name: marker for path in tests.glob("*.py") if path.name not in ("helpers.py", "test_fixtures.py")
              for marker in own_factories if marker in path.read_text()}

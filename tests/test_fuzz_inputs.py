@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from boxlocale import clock, create_app, devices, ratelimit
 from boxlocale.console import accounts
 
+from .helpers import bearer
+
 pytestmark = pytest.mark.slow
 
 FUZZ = settings(max_examples=25, deadline=None, database=None, derandomize=True,
@@ -72,7 +74,7 @@ def test_the_api_answers_every_generated_request_without_a_5xx(fuzz_app, operati
     @FUZZ
     @given(strategy)
     def check(case):
-        response = case.call(app=fuzz_app, headers={"Authorization": f"Bearer {fuzz_app.device_key}"})
+        response = case.call(app=fuzz_app, headers=bearer(fuzz_app.device_key))
         _no_server_error(response, f"{case.method} {case.formatted_path} {case.query} {case.body!r}")
 
     check()

@@ -6,6 +6,7 @@ from boxlocale.models import Device, Item
 
 from .conftest import csrf_token
 from .console_helpers import logged_in, post
+from .helpers import bearer
 from .test_giveaway_pages import code_of, post_offer
 
 
@@ -104,7 +105,7 @@ def test_a_blocked_phone_dropping_its_cookie_is_held_by_its_address(app):
 def test_the_api_undoes_a_false_taken_for_the_giver_only(app, client):
     giver_key = client.post("/api/v1/devices").get_json()["device_key"]
     other_key = client.post("/api/v1/devices").get_json()["device_key"]
-    giver, other = ({"Authorization": f"Bearer {key}"} for key in (giver_key, other_key))
+    giver, other = (bearer(key) for key in (giver_key, other_key))
     code = client.post("/api/v1/items", json={"title": "Chaise en bois", "category": "maison"}, headers=giver
                        ).get_json()["code"]
     assert client.post(f"/api/v1/items/{code}/taken", headers=other).status_code == 200
