@@ -96,6 +96,7 @@ def test_the_figures_page_draws_svg_charts_and_explains_the_method(app, client, 
     assert "style=" not in html and "<script" not in html
     assert "WRAP" in html and "ADEME" in html and "estimations" in html
     assert "18,8" in html and "18.8" not in html and "67 %" in html
+    assert '<th scope="row">novembre 2026</th>' in html  # a month, not its first day's weekday
 
 
 def test_empty_box(app, db, frozen_clock):
