@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 
+from boxlocale.config import DEFAULTS
+
 from .conftest import ROOT, require_tool
 
 PI = ROOT / "deploy" / "pi"
@@ -172,6 +174,28 @@ def test_uninstall_keeps_the_data_unless_purged(fake_root):
     subprocess.run(["bash", str(PI / "uninstall.sh"), "--root", str(fake_root), "--purge"], check=True,
                    capture_output=True, timeout=60)
     assert not data.exists()
+
+
+def test_the_firewall_cap_is_the_apps_own_constant(fake_root, tmp_path):
+    """`ct count` is written from CONNECTIONS_PER_ADDRESS (boxlocale/config.py), never typed twice: a
+    checkout with another value installs a rule with that value."""
+    install(fake_root)
+    cap = DEFAULTS["CONNECTIONS_PER_ADDRESS"]
+    rule = (fake_root / "etc/boxlocale/dns-redirect.nft").read_text()
+    assert f"ip saddr ct count over {cap} }}" in rule and "@" not in rule.replace("@phone_connections", "")
+    checkout = tmp_path / "checkout"
+    for folder in ("deploy", "systemd"):
+        shutil.copytree(ROOT / folder, checkout / folder)
+    (checkout / "boxlocale").mkdir()
+    config = (ROOT / "boxlocale" / "config.py").read_text()
+    (checkout / "boxlocale" / "config.py").write_text(
+        config.replace(f'"CONNECTIONS_PER_ADDRESS": {cap},', '"CONNECTIONS_PER_ADDRESS": 7,'))
+    other_root = tmp_path / "other"
+    other_root.mkdir()
+    result = subprocess.run(["bash", str(checkout / "deploy/pi/install.sh"), "--country", "FR", "--root",
+                             str(other_root)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "ip saddr ct count over 7 }" in (other_root / "etc/boxlocale/dns-redirect.nft").read_text()
 
 
 def test_shell_scripts_pass_shellcheck():

@@ -117,8 +117,26 @@ run() {
   fi
 }
 
+# The firewall's cap of open connections per phone address is the app's own cap (waitress's), one
+# constant: CONNECTIONS_PER_ADDRESS in boxlocale/config.py, read from the code being installed.
+connections_per_address() {
+  python3 - "$REPO_DIR/boxlocale/config.py" <<'PYTHON'
+import ast, sys
+tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+for node in tree.body:
+    if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["DEFAULTS"]:
+        for key, value in zip(node.value.keys, node.value.values):
+            if getattr(key, "value", None) == "CONNECTIONS_PER_ADDRESS":
+                print(ast.literal_eval(value))
+PYTHON
+}
+CONNECTIONS_PER_ADDRESS=$(connections_per_address)
+[[ "$CONNECTIONS_PER_ADDRESS" =~ ^[1-9][0-9]*$ ]] \
+  || die "cannot read CONNECTIONS_PER_ADDRESS (a number above 0) from $REPO_DIR/boxlocale/config.py"
+
 render() {  # fill in the @...@ of a template
-  sed -e "s|@BOX_ADDRESS@|$BOX_ADDRESS|g" -e "s|@HOST_NAME@|$HOST_NAME|g" -e "s|@INTERFACE@|$INTERFACE|g" "$1"
+  sed -e "s|@BOX_ADDRESS@|$BOX_ADDRESS|g" -e "s|@HOST_NAME@|$HOST_NAME|g" -e "s|@INTERFACE@|$INTERFACE|g" \
+    -e "s|@CONNECTIONS_PER_ADDRESS@|$CONNECTIONS_PER_ADDRESS|g" "$1"
 }
 
 # --- system packages -------------------------------------------------------------------------
