@@ -10,8 +10,14 @@ fires). Two bounds, per connection:
 
 On the Pi, nftables caps new connections per address before they reach the process (see
 deploy/pi/dns-redirect.nft); this is the same bound where nftables is not there.
+
+A connection over the cap gets a short 503 with ``Retry-After`` at once, then is closed, without a
+byte of its request read. Its text is in French and English, the box's two languages, both: the
+phone's language is in its request headers, and waiting for them would let the refused connections
+hold the box as long as the ones the cap refuses them for (a laptop trickles its headers for 10 s).
 """
 
+import socket
 import threading
 import time
 from collections import Counter
@@ -20,6 +26,14 @@ from waitress import create_server
 from waitress.channel import HTTPChannel
 
 HEADER_SECONDS = 10
+RETRY_AFTER_SECONDS = 5
+_BUSY_TEXT = ("La boîte est très demandée en ce moment : réessayez dans quelques secondes.\n"
+              "The box is very busy right now: please try again in a few seconds.\n").encode()
+# Made once: a refused connection costs one send of these bytes.
+BUSY_ANSWER = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: %d\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               b"Content-Language: fr, en\r\nContent-Length: %d\r\nConnection: close\r\n"
+               b"Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n"
+               % (RETRY_AFTER_SECONDS, len(_BUSY_TEXT))) + _BUSY_TEXT
 BODY_BASE_SECONDS = 30
 BODY_MIN_BYTES_PER_SECOND = 16 * 1024
 
@@ -42,7 +56,21 @@ class BoundedChannel(HTTPChannel):
         super().__init__(server, sock, addr, adj, map)
         if over:
             server.logger.warning("too many connections from %s: one refused", self._address)
-            self.handle_close()
+            self._refuse()
+
+    def _refuse(self):
+        """Answer the 503 and close. A fresh socket's send buffer takes the few bytes whole; what the
+        phone already sent is read and dropped, so the close is a FIN after the answer, not a reset
+        that could make the phone lose it."""
+        try:
+            self.socket.send(BUSY_ANSWER)
+            self.socket.shutdown(socket.SHUT_WR)
+            for _ in range(4):  # a bounded read: a flood must not keep the event loop here
+                if not self.socket.recv(65536, socket.MSG_DONTWAIT):
+                    break
+        except OSError:  # nothing arrived yet (BlockingIOError), or the phone is gone
+            pass
+        self.handle_close()
 
     def received(self, data):
         if data and self.request is None and self.request_started is None:
