@@ -4,8 +4,7 @@ token, and the process state a test must not inherit from the one before."""
 import secrets
 from datetime import datetime
 
-from boxlocale import clock, devices, listing, pagecache, ratelimit, settings
-from boxlocale.console import accounts
+from boxlocale import clock, listing, pagecache, ratelimit, settings
 from boxlocale.devices import Actor, hash_key
 from boxlocale.models import Device, Volunteer
 
@@ -13,11 +12,9 @@ from .conftest import csrf_token
 
 
 def reset_process_state():
-    """Rate limits, the login lockout, address holds, the page cache, the settings cache, remembered
-    tables, the clock."""
+    """Rate limits, the page cache, the settings cache, remembered tables, the clock. (The login lockout
+    and the address holds are in the database: each app has its own.)"""
     ratelimit.reset()
-    devices.forget_holds()
-    accounts.lockout.reset()
     pagecache.clear()
     listing.forget_tables()
     settings.invalidate()

@@ -4,16 +4,11 @@ blocking a phone, verified neighbours; every action leaves its audit line."""
 import pytest
 
 from boxlocale import clock, settings
-from boxlocale.console import accounts
 from boxlocale.models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply, Vouch
 
 from .conftest import csrf_token
 from .console_helpers import book, device, item, journal, logged_in, notice, post, reply
 from .helpers import new_device, volunteer_actor
-
-
-def setup_function():
-    accounts.lockout.reset()
 
 
 def flag(target, reason="Arnaque", by=None, weight=1):

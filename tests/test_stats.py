@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from boxlocale import stats
-from boxlocale.console import accounts
 from boxlocale.models import Thanks
 
 from .console_helpers import book, device, item, journal, logged_in, notice, reply
@@ -21,7 +20,6 @@ LONG_AGO = THIS_WEEK - timedelta(weeks=40)
 
 @pytest.fixture
 def history(app, db, frozen_clock):
-    accounts.lockout.reset()
     ana, ben, cleo = device("Ana"), device("Ben"), device("Cleo")
     item(ana, "Pull", category="vetements", created_at=THIS_WEEK, taken_at=THIS_WEEK + timedelta(days=1),
          taken_by=ben, status="taken", would_have_bought=True)

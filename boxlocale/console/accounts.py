@@ -4,8 +4,7 @@ Used by the console's login and by ``boxlocale admin``. Passwords are hashed wit
 """
 
 import functools
-import threading
-import time
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -14,7 +13,7 @@ from .. import clock
 from ..audit import write_audit
 from ..db import writing
 from ..errors import Conflict, NotFound, RateLimited, ValidationError
-from ..models import Volunteer
+from ..models import LoginFailure, Volunteer
 
 ROLES = ("admin", "moderator")
 PASSWORD_MIN = 8
@@ -25,6 +24,7 @@ NAME_MAX = 40
 FREE_FAILURES = 5
 FREE_FAILURES_PER_ADDRESS = 20
 FIRST_DELAY, MAX_DELAY = 30, 3600  # seconds; the delay doubles with each further failure
+FORGET_AFTER = timedelta(days=1)  # failures older than this are forgotten
 COMMAND_LINE = "command line"  # who the audit log names for `boxlocale admin`
 
 
@@ -88,46 +88,44 @@ def set_password(name, password):
 
 
 class Lockout:
-    """Failed logins per key, in memory: restarting the box forgives.
+    """Failed logins per key, in the database: a restart forgives nothing (the watchdog restarts the box,
+    and a laptop must not win fresh guesses by that). A key quiet for FORGET_AFTER starts again.
 
-    A login takes its failure slot BEFORE the password is hashed (``take``) and gives it back only
-    when the password was right, so parallel guesses cannot all be checked before the first fails."""
+    A login takes its failure slot BEFORE the password is hashed (``take``, one write transaction: the
+    box's write lock orders parallel guesses) and gives it back only when the password was right, so
+    parallel guesses cannot all be checked before the first fails. Times are the box clock's; a wait
+    is never longer than its delay, whatever the clock did since."""
 
-    def __init__(self):
-        self._failures = {}  # key -> (count, time of the last failure)
-        self._lock = threading.Lock()
-
-    def _wait(self, key, free):
-        count, last = self._failures.get(key, (0, 0.0))
-        if count < free:
+    def _wait(self, key, free, now):
+        row = LoginFailure.get_or_none(LoginFailure.key == key)
+        if row is None or row.failures < free or now - row.last_failure_at > FORGET_AFTER:
             return 0
-        delay = min(MAX_DELAY, FIRST_DELAY * 2 ** (count - free))
-        remaining = last + delay - time.monotonic()
+        delay = min(MAX_DELAY, FIRST_DELAY * 2 ** (row.failures - free))
+        remaining = min(delay, (row.last_failure_at + timedelta(seconds=delay) - now).total_seconds())
         return int(remaining) + 1 if remaining > 0 else 0
 
     def wait_seconds(self, key, free=FREE_FAILURES):
-        with self._lock:
-            return self._wait(key, free)
+        return self._wait(key, free, clock.now())
 
     def take(self, keys):
         """Count one attempt against each (key, free failures); raise RateLimited while one is paused."""
-        with self._lock:
-            wait = max(self._wait(key, free) for key, free in keys)
+        with writing():
+            now = clock.now()
+            wait = max(self._wait(key, free, now) for key, free in keys)
             if wait:
                 raise RateLimited(retry_after=wait, message=_l(
                     "Too many wrong passwords: the login is paused for a while. Please wait and try again."))
-            now = time.monotonic()
+            LoginFailure.delete().where(LoginFailure.last_failure_at < now - FORGET_AFTER).execute()
             for key, _free in keys:
-                count, _last = self._failures.get(key, (0, 0.0))
-                self._failures[key] = (count + 1, now)
+                (LoginFailure.insert(key=key, failures=1, last_failure_at=now)
+                 .on_conflict(conflict_target=[LoginFailure.key],
+                              update={LoginFailure.failures: LoginFailure.failures + 1,
+                                      LoginFailure.last_failure_at: now})
+                 .execute())
 
-    def forgive(self, key):
-        with self._lock:
-            self._failures.pop(key, None)
-
-    def reset(self):
-        with self._lock:
-            self._failures.clear()
+    def forgive(self, keys):
+        """The password was right: these keys start again (call inside the login's write)."""
+        LoginFailure.delete().where(LoginFailure.key.in_(list(keys))).execute()
 
 
 lockout = Lockout()
@@ -149,9 +147,8 @@ def authenticate(name, password, address):
     good = check_password_hash(volunteer.password_hash if volunteer else _dummy_hash(), password or "")
     if volunteer is None or not good:
         raise ValidationError(fields={"password": _l("Wrong name or password.")})
-    for key, _free in keys:
-        lockout.forgive(key)
     with writing():
+        lockout.forgive(key for key, _free in keys)
         volunteer.last_login_at = clock.now()
         volunteer.save(only=[Volunteer.last_login_at])
         write_audit("login", volunteer=volunteer)

@@ -241,7 +241,7 @@ def block(phone, actor, reason):
         phone.blocked_at, phone.blocked_reason = clock.now(), reason
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
         write_audit("block", _device_target(phone), reason, volunteer=actor.volunteer)
-    hold_address_of(phone)
+        hold_address_of(phone)
 
 
 def unblock(phone, actor):
@@ -250,7 +250,7 @@ def unblock(phone, actor):
         phone.blocked_at, phone.blocked_reason = None, None
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
         write_audit("unblock", _device_target(phone), volunteer=actor.volunteer)
-    release_address_of(phone)
+        release_address_of(phone)
 
 
 def _device_target(phone):
