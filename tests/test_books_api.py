@@ -40,6 +40,8 @@ def test_writes_need_a_device_key_and_errors_have_the_contract_shape(client, key
     assert bad.status_code == 400
     error = bad.get_json()["error"]
     assert error["code"] == "validation" and set(error["fields"]) == {"title", "isbn"}
+    for isbn in (True, 9.5, 9782253004615):  # not a string: the same clear 400, never a 500
+        assert register(client, key, isbn=isbn).status_code == (201 if isbn == 9782253004615 else 400)
     assert client.get("/api/v1/books/CHV-0404").status_code == 404
     assert client.get("/api/v1/books?status=lost").status_code == 400
 
