@@ -17,6 +17,7 @@ phone's language is in its request headers, and waiting for them would let the r
 hold the box as long as the ones the cap refuses them for (a laptop trickles its headers for 10 s).
 """
 
+import copy
 import socket
 import threading
 import time
@@ -24,6 +25,9 @@ from collections import Counter
 
 from waitress import create_server
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+
+from .console import session
 
 HEADER_SECONDS = 10
 RETRY_AFTER_SECONDS = 5
@@ -107,9 +111,32 @@ class BoundedChannel(HTTPChannel):
         super().del_channel(map)
 
 
+class LargerUploadParser(HTTPRequestParser):
+    """waitress's body limit (a little over the app's 25 MB) for every request but one: a backup sent to
+    the console's restore page with a console cookie this box signed may be as large as that page
+    takes. An anonymous phone never gets more than the 25 MB; the app checks the volunteer as always."""
+
+    upload_path = None
+    upload_limit = 0
+    secret_key = None
+
+    def parse_header(self, header_plus):
+        super().parse_header(header_plus)
+        if self.command == "POST" and self.path == self.upload_path \
+                and session.signed_by_this_box(self.headers.get("COOKIE"), self.secret_key):
+            self.adj = copy.copy(self.adj)  # this request's own limits; received() reads them next
+            self.adj.max_request_body_size = self.upload_limit
+
+
 def make_server(app, where, threads, per_address, header_seconds):
     """A waitress server for ``app`` (``where``: host and port, or the sockets systemd passed)."""
-    channel = type("BoxChannel", (BoundedChannel,), {"per_address": per_address, "header_seconds": header_seconds})
+    from .console import restore
+
+    parser = type("BoxParser", (LargerUploadParser,), {
+        "upload_path": restore.UPLOAD_PATH, "upload_limit": restore.UPLOAD_LIMIT + 1024 * 1024,
+        "secret_key": app.config["SECRET_KEY"]})
+    channel = type("BoxChannel", (BoundedChannel,), {"per_address": per_address, "header_seconds": header_seconds,
+                                                     "parser_class": parser})
     server = create_server(
         app,
         **where,

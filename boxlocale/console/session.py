@@ -16,6 +16,7 @@ import time
 
 from flask import abort, current_app, g, redirect, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.http import parse_cookie
 
 from .. import settings
 from ..models import Volunteer
@@ -26,8 +27,8 @@ REFRESH_AFTER = 300  # re-sign the cookie at most every 5 minutes of activity
 # What a moderator may do; an admin may do everything.
 MODERATOR_CAN = {"moderate", "print"}
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="boxlocale-console")
+def _serializer(secret_key=None):
+    return URLSafeTimedSerializer(secret_key or current_app.config["SECRET_KEY"], salt="boxlocale-console")
 
 
 def _fingerprint(volunteer):
@@ -52,8 +53,31 @@ def _read_cookie():
     return volunteer, signed_at.timestamp()
 
 
+def signed_by_this_box(cookie_header, secret_key):
+    """True when ``cookie_header`` carries a console cookie this box signed less than 12 hours ago.
+    Only the signature: no database, no request (the server asks it before the app runs, see
+    serving.py); the app then checks the volunteer, their role and their session as always."""
+    token = parse_cookie(cookie_header or "").get(COOKIE)
+    if not token or len(token) > 300:
+        return False
+    try:
+        _serializer(secret_key).loads(token, max_age=IDLE_SECONDS)
+    except (BadSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def current_volunteer():
+    """The logged-in volunteer of this request, or None (loaded now if no hook has yet)."""
+    if "volunteer" not in g:
+        load_volunteer()
+    return g.volunteer
+
+
 def load_volunteer():
     """before_app_request: set g.volunteer for every request of a logged-in volunteer."""
+    if "volunteer" in g:
+        return  # loaded already, to size the request's body (web.BoxRequest)
     g.volunteer = None
     if COOKIE not in request.cookies:
         return

@@ -187,11 +187,11 @@ def accept_clock_jump():
 def backups():
     data_dir = current_app.config["DATA_DIR"]
     free, total = backup.disk_space(data_dir)
-    from .restore import box_backups
+    from .restore import UPLOAD_LIMIT, box_backups
 
     return render_template("console/backups.html", last_backup=backup.last_backup(data_dir), free=free,
                            total=total, low_disk=free < total * LOW_DISK_SHARE, data_dir=data_dir,
-                           box_backups=box_backups(data_dir))
+                           box_backups=box_backups(data_dir), upload_limit=UPLOAD_LIMIT)
 
 
 @bp.route("/backups/download", methods=["POST"])
