@@ -100,10 +100,10 @@ def hold_address(address):
         hold = _hold(address, now)
         if hold is not None and hold.held_until - now > BLOCK_HOLD - HOLD_REFRESH:
             return  # made or renewed within the hour
-        (AddressHold.insert(address=address, held_since=hold.held_since if hold else now, held_until=now + BLOCK_HOLD)
+        since, until = (hold.held_since if hold else now), now + BLOCK_HOLD
+        (AddressHold.insert(address=address, held_since=since, held_until=until)
          .on_conflict(conflict_target=[AddressHold.address],
-                      update={AddressHold.held_since: hold.held_since if hold else now,
-                              AddressHold.held_until: now + BLOCK_HOLD})
+                      update={AddressHold.held_since: since, AddressHold.held_until: until})
          .execute())
 
 
