@@ -1,8 +1,10 @@
 """One phone (or one laptop dropping its cookie) must not grief the give-box and the noticeboard."""
 
-from boxlocale import settings
+from datetime import timedelta
+
+from boxlocale import clock, devices, settings
 from boxlocale.giveaway import rules
-from boxlocale.models import Device, Item
+from boxlocale.models import AddressHold, Device, Item
 
 from .conftest import csrf_token
 from .console_helpers import logged_in, post
@@ -112,3 +114,20 @@ def test_the_api_undoes_a_false_taken_for_the_giver_only(app, client):
     assert client.post(f"/api/v1/items/{code}/untake", headers=other).status_code == 403
     back = client.post(f"/api/v1/items/{code}/untake", headers=giver)
     assert back.status_code == 200 and back.get_json()["status"] == "available"
+
+
+def test_an_address_hold_keeps_its_start_and_is_rewritten_at_most_once_an_hour(app, frozen_clock):
+    """A blocked phone trying again and again costs one write an hour, and never moves the hold's start
+    (a phone made after the block stays refused); a clock set back never makes a hold longer than 12 h."""
+    with app.app_context():
+        devices.hold_address("10.42.0.66")
+        first = AddressHold.get_by_id("10.42.0.66")
+        frozen_clock.advance(minutes=30)
+        devices.hold_address("10.42.0.66")
+        assert AddressHold.get_by_id("10.42.0.66").held_until == first.held_until
+        frozen_clock.advance(hours=2)
+        devices.hold_address("10.42.0.66")
+        again = AddressHold.get_by_id("10.42.0.66")
+        assert again.held_since == first.held_since and again.held_until == clock.now() + devices.BLOCK_HOLD
+        clock.freeze(clock.now() - timedelta(days=365))
+        assert devices._hold("10.42.0.66", clock.now()).held_until == clock.now() + devices.BLOCK_HOLD
