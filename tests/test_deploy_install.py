@@ -268,7 +268,8 @@ def _bring_up(tmp_path, root, previous, *options):
     log.unlink(missing_ok=True)
     temporary.mkdir(exist_ok=True)
     script = (f'source "{PI / "install.sh"}" --country FR --root "{root}" {" ".join(options)}\n'
-              "LIVE=1\nkeep_network_files\ninstall_files\nbring_up_network\necho 'network up'\n")
+              "read_connections_per_address\nLIVE=1\nkeep_network_files\ninstall_files\nbring_up_network\n"
+              "echo 'network up'\n")
     result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120,
                             env=dict(os.environ, PATH=f"{shims}:{os.environ['PATH']}", FAKE_LOG=str(log),
                                      FAKE_ROOT=str(root), PREVIOUS=previous, REFUSED_SSID="Refusee",

@@ -118,9 +118,15 @@ run() {
 }
 
 # The firewall's cap of open connections per phone address is the app's own cap (waitress's), one
-# constant: CONNECTIONS_PER_ADDRESS in boxlocale/config.py, read from the code being installed.
-connections_per_address() {
-  python3 - "$REPO_DIR/boxlocale/config.py" <<'PYTHON'
+# constant: CONNECTIONS_PER_ADDRESS in boxlocale/config.py. Read from the code just installed in the
+# venv, or, before there is one (--root, --dry-run), from the checkout.
+CONNECTIONS_PER_ADDRESS=""
+read_connections_per_address() {
+  if [ "$LIVE" = 1 ] && [ -x "$PREFIX/venv/bin/python" ]; then
+    CONNECTIONS_PER_ADDRESS=$("$PREFIX/venv/bin/python" -c \
+      'from boxlocale.config import DEFAULTS; print(DEFAULTS["CONNECTIONS_PER_ADDRESS"])') || true
+  elif [ -f "$REPO_DIR/boxlocale/config.py" ]; then
+    CONNECTIONS_PER_ADDRESS=$(python3 - "$REPO_DIR/boxlocale/config.py" <<'PYTHON'
 import ast, sys
 tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
 for node in tree.body:
@@ -129,10 +135,11 @@ for node in tree.body:
             if getattr(key, "value", None) == "CONNECTIONS_PER_ADDRESS":
                 print(ast.literal_eval(value))
 PYTHON
+    ) || true
+  fi
+  [[ "$CONNECTIONS_PER_ADDRESS" =~ ^[1-9][0-9]*$ ]] \
+    || die "cannot read CONNECTIONS_PER_ADDRESS (a number above 0) from boxlocale (the venv or $REPO_DIR/boxlocale/config.py)"
 }
-CONNECTIONS_PER_ADDRESS=$(connections_per_address)
-[[ "$CONNECTIONS_PER_ADDRESS" =~ ^[1-9][0-9]*$ ]] \
-  || die "cannot read CONNECTIONS_PER_ADDRESS (a number above 0) from $REPO_DIR/boxlocale/config.py"
 
 render() {  # fill in the @...@ of a template
   sed -e "s|@BOX_ADDRESS@|$BOX_ADDRESS|g" -e "s|@HOST_NAME@|$HOST_NAME|g" -e "s|@INTERFACE@|$INTERFACE|g" \
@@ -378,6 +385,7 @@ main() {
   else
     echo "skipped    packages, user and venv (--root: the running system is not touched)"
   fi
+  read_connections_per_address
   keep_network_files
   install_files
   [ -n "$ROOT" ] || install_host_name
