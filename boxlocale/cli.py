@@ -31,7 +31,6 @@ def _two_malloc_arenas():
 
 
 def cmd_serve(args):
-    import tempfile
     import time
 
     started = time.perf_counter()
@@ -46,10 +45,6 @@ def cmd_serve(args):
     args.data_dir_lock = hold_data_dir(_data_dir(args))
     app = _app(args)
     _clean_at_start(app)
-    # Large request bodies (a backup sent to the console) spill to temporary files: on the box's own
-    # disk, not in /tmp, which is memory on Debian 13 (and inside MemoryMax). They have no name
-    # (O_TMPFILE), so nothing is left behind by a kill.
-    tempfile.tempdir = str(app.config["DATA_DIR"])
     from . import server_errors
     from .serving import make_server
 

@@ -19,11 +19,13 @@ hold the box as long as the ones the cap refuses them for (a laptop trickles its
 
 import copy
 import socket
+import tempfile
 import threading
 import time
 from collections import Counter
 
 from waitress import create_server
+from waitress.buffers import OverflowableBuffer, TempfileBasedBuffer
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 
@@ -111,21 +113,51 @@ class BoundedChannel(HTTPChannel):
         super().del_channel(map)
 
 
+class DataDirFile(TempfileBasedBuffer):
+    """The file part of a request buffer: a file without a name in the data dir."""
+
+    def __init__(self, data_dir, from_buffer=None):
+        self.data_dir = data_dir
+        super().__init__(from_buffer)
+
+    def newfile(self):
+        return tempfile.TemporaryFile("w+b", dir=self.data_dir)
+
+
+class DataDirBuffer(OverflowableBuffer):
+    """waitress's request buffer, spilling past its memory part into the data dir, not /tmp (memory on
+    Debian 13, and counted in the unit's MemoryMax): for a backup upload."""
+
+    def __init__(self, overflow, data_dir):
+        super().__init__(overflow)
+        self.data_dir = data_dir
+
+    def _set_large_buffer(self):
+        old = self.buf
+        self.buf = DataDirFile(self.data_dir, old)
+        if hasattr(old, "close"):
+            old.close()
+        self.overflowed = True
+
+
 class LargerUploadParser(HTTPRequestParser):
     """waitress's body limit (a little over the app's 25 MB) for every request but one: a backup sent to
     the console's restore page with a console cookie this box signed may be as large as that page
-    takes. An anonymous phone never gets more than the 25 MB; the app checks the volunteer as always."""
+    takes, and is buffered on the data dir's disk. An anonymous phone never gets more than the 25 MB;
+    the app checks the volunteer as always."""
 
     upload_path = None
     upload_limit = 0
     secret_key = None
+    data_dir = None
 
     def parse_header(self, header_plus):
         super().parse_header(header_plus)
-        if self.command == "POST" and self.path == self.upload_path \
+        if self.command == "POST" and self.path == self.upload_path and self.body_rcv is not None \
                 and session.signed_by_this_box(self.headers.get("COOKIE"), self.secret_key):
             self.adj = copy.copy(self.adj)  # this request's own limits; received() reads them next
             self.adj.max_request_body_size = self.upload_limit
+            self.body_rcv.buf = DataDirBuffer(self.adj.inbuf_overflow, self.data_dir)
 
 
 def make_server(app, where, threads, per_address, header_seconds):
@@ -134,7 +166,7 @@ def make_server(app, where, threads, per_address, header_seconds):
 
     parser = type("BoxParser", (LargerUploadParser,), {
         "upload_path": restore.UPLOAD_PATH, "upload_limit": restore.UPLOAD_LIMIT + 1024 * 1024,
-        "secret_key": app.config["SECRET_KEY"]})
+        "secret_key": app.config["SECRET_KEY"], "data_dir": str(app.config["DATA_DIR"])})
     channel = type("BoxChannel", (BoundedChannel,), {"per_address": per_address, "header_seconds": header_seconds,
                                                      "parser_class": parser})
     server = create_server(

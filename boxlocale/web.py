@@ -5,7 +5,7 @@ import sqlite3
 import time
 from urllib.parse import urlsplit
 
-from flask import Request, g, jsonify, make_response, render_template, request
+from flask import Request, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -115,6 +115,16 @@ class BoxRequest(Request):
         return Request.max_content_length.fget(self)
 
     max_content_length = property(_body_limit, Request.max_content_length.fset)
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        """A backup upload's file is parsed into the data dir, not /tmp (memory on Debian 13)."""
+        from .console import restore
+
+        if self._max_content_length == restore.UPLOAD_LIMIT:
+            import tempfile
+
+            return tempfile.TemporaryFile("rb+", dir=current_app.config["DATA_DIR"])
+        return super()._get_file_stream(total_content_length, content_type, filename, content_length)
 
 
 def init_app(app):

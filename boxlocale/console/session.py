@@ -69,15 +69,17 @@ def signed_by_this_box(cookie_header, secret_key):
 
 def current_volunteer():
     """The logged-in volunteer of this request, or None (loaded now if no hook has yet)."""
-    if "volunteer" not in g:
-        load_volunteer()
+    load_volunteer()
     return g.volunteer
 
 
 def load_volunteer():
-    """before_app_request: set g.volunteer for every request of a logged-in volunteer."""
-    if "volunteer" in g:
-        return  # loaded already, to size the request's body (web.BoxRequest)
+    """before_app_request: set g.volunteer for every request of a logged-in volunteer. Once per request
+    (the request's body limit may have asked first, see web.BoxRequest); marked on the request, not on
+    ``g``, which a test's app context shares between requests."""
+    if getattr(request, "console_session_read", False):
+        return
+    request.console_session_read = True
     g.volunteer = None
     if COOKIE not in request.cookies:
         return
