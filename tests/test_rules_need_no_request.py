@@ -16,11 +16,12 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "boxlocale"
 # Every domain's rules, and the modules of rules shared by several views (the console's moderation and
-# accounts, posting, listings, impact figures, the audit log, the time bank's and the badges' rules).
+# accounts, posting, listings, impact figures, the audit log) and the modules that extend a domain (draws,
+# inventory, vouches, a phone's own corner).
 RULE_MODULES = sorted(
     ["boxlocale.posting", "boxlocale.listing", "boxlocale.stats", "boxlocale.console.moderation",
-     "boxlocale.console.accounts", "boxlocale.audit", "boxlocale.people.vouching", "boxlocale.giveaway.inventory",
-     "boxlocale.giveaway.draws"]
+     "boxlocale.console.accounts", "boxlocale.audit", "boxlocale.giveaway.draws", "boxlocale.giveaway.inventory",
+     "boxlocale.people.vouching", "boxlocale.people.mine"]
     + [f"boxlocale.{path.parent.name}.rules" for path in PACKAGE.glob("*/rules.py")]
 )
 FORBIDDEN_NAMES = {"url_for", "request", "g", "session"}
