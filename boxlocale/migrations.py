@@ -329,7 +329,7 @@ ALTER TABLE reply ADD COLUMN accepted_at DATETIME;
 # restarts the box, and a laptop must not win fresh guesses, or a blocked phone a fresh start, by that.
 # A device keeps the address of its last write, which a block then holds. (Named after the filter
 # indexes of another branch, V9: the integrator numbers the two.)
-V10_LASTING_LIMITS = """
+V9_LASTING_LIMITS = """
 CREATE TABLE login_failure (
     key TEXT PRIMARY KEY,
     failures INTEGER NOT NULL,
@@ -463,7 +463,7 @@ STEPS = [
     lambda database: _run_script(database, V6_HOSTILE_WIFI),
     lambda database: _run_script(database, V7_BEYOND_THE_GIFT),
     lambda database: _run_script(database, V8_MY_POSTS),
-    lambda database: _run_script(database, V10_LASTING_LIMITS),
+    lambda database: _run_script(database, V9_LASTING_LIMITS),
 ]
 LATEST = len(STEPS)
 
