@@ -325,9 +325,28 @@ ALTER TABLE reply ADD COLUMN accepted_at DATETIME;
 """
 
 
+# Volunteer login failures and the address holds of blocked phones outlive a restart: the watchdog
+# restarts the box, and a laptop must not win fresh guesses, or a blocked phone a fresh start, by that.
+# A device keeps the address of its last write, which a block then holds. (Named after the filter
+# indexes of another branch, V9: the integrator numbers the two.)
+V9_LASTING_LIMITS = """
+CREATE TABLE login_failure (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_failure_at DATETIME NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE address_hold (
+    address TEXT PRIMARY KEY,
+    held_since DATETIME NOT NULL,
+    held_until DATETIME NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE device ADD COLUMN last_address TEXT NOT NULL DEFAULT '';
+"""
+
+
 # Flat at 10x the data: a filter walks an index that has its column, so a rare value (or none) costs the
 # few rows that match, not every visible row. Each ends in created_at: still newest first, no sort.
-V9_FILTER_INDEXES = """
+V10_FILTER_INDEXES = """
 CREATE INDEX item_visible_status_created ON item(hidden, status, created_at);
 CREATE INDEX item_visible_category_created ON item(hidden, category, created_at);
 CREATE INDEX item_visible_kind_created ON item(hidden, kind, created_at);
@@ -458,7 +477,8 @@ STEPS = [
     lambda database: _run_script(database, V6_HOSTILE_WIFI),
     lambda database: _run_script(database, V7_BEYOND_THE_GIFT),
     lambda database: _run_script(database, V8_MY_POSTS),
-    lambda database: _run_script(database, V9_FILTER_INDEXES),
+    lambda database: _run_script(database, V9_LASTING_LIMITS),
+    lambda database: _run_script(database, V10_FILTER_INDEXES),
 ]
 LATEST = len(STEPS)
 
