@@ -205,8 +205,9 @@ def test_the_api_listings_are_shared_with_anonymous_readers_only(app, frozen_clo
     again = app.test_client().get("/api/v1/items", headers={"Accept-Encoding": "gzip"})
     assert pagecache.stats()["shared"] == before + 1
     assert json.loads(gzip.decompress(again.data)) == first.get_json() and first.get_json()["items"]
-    key = app.test_client().post("/api/v1/devices").get_json()["device_key"]
-    app.test_client().get("/api/v1/items", headers={"Authorization": f"Bearer {key}"})
+    from .helpers import api_headers
+
+    app.test_client().get("/api/v1/items", headers=api_headers(app.test_client()))
     app.test_client().get("/api/v1/items", headers={"X-Manage-Token": "some-token"})
     assert pagecache.stats()["shared"] == before + 1  # a bearer key or a manage token: the phone's own
 
