@@ -115,12 +115,11 @@ def _new_events(events, tombstones):
     ids = list(by_id)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for row in NetEvent.select(NetEvent.id, NetEvent.payload, NetEvent.target).where(NetEvent.id.in_(chunk)):
+        for row in NetEvent.select(NetEvent.id, NetEvent.payload, NetEvent.state).where(NetEvent.id.in_(chunk)):
             known.add(row.id)
             event = by_id[row.id]
-            if row.payload is None and event.payload is not None and not _deleted(row, tombstones):
-                NetEvent.update(payload=event.payload).where(NetEvent.id == row.id).execute()
-                filled.append(row.id)
+            if row.payload is None and event.payload is not None and row.state not in ("fork", "refused"):
+                _fill_in(row, event, tombstones, filled)
     fresh = [event for event in by_id.values() if event.id not in known]
     per_box = {}
     for event in fresh:
@@ -131,8 +130,18 @@ def _new_events(events, tombstones):
     return sorted(fresh, key=lambda e: (e.hlc, e.box, e.seq)), filled
 
 
-def _deleted(row, tombstones):
-    return row.id in tombstones or (row.target and row.target in tombstones)
+def _fill_in(row, event, tombstones, filled):
+    """An event held without its content gets it from another copy, unless it was deleted here. Its
+    target is read from the content (without it, what it belongs to is unknown) and it is tried
+    again."""
+    from . import apply
+
+    target = apply.target_of(event)
+    if apply.is_deleted(event.id, target, tombstones):
+        return
+    state = "pending" if row.state == "applied" else row.state  # applied with nothing to show: try it now
+    NetEvent.update(payload=event.payload, target=target, state=state).where(NetEvent.id == row.id).execute()
+    filled.append(row.id)
 
 
 def _neighbours(fresh):
