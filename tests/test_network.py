@@ -361,6 +361,34 @@ def test_an_event_claiming_a_time_far_ahead_waits(network, tmp_path):
         clock.freeze(None)
 
 
+def test_news_waiting_for_a_box_whose_clock_is_behind_is_passed_on_and_the_console_says_so(network, tmp_path):
+    """Feurs' clock is 10 days behind (a Pi with no clock battery): Chavenay's news is more than a
+    week ahead of it, so it waits there; Feurs still carries it on to Lyon, and its console says
+    why the news waits and where to set the clock."""
+    from boxlocale import clock
+
+    from .console_helpers import logged_in
+
+    a, b, c = network
+    with at(a):
+        books.register(villager(), {"title": "En avance sur Feurs"})
+    carry(tmp_path / "from-a", a)
+    with at(b) as app:
+        clock.set_offset(-10 * 86400)
+        try:
+            assert sync.sync_folder(tmp_path / "from-a").problems == []
+            assert not Book.select().exists()
+            assert NetEvent.select().where(NetEvent.state == "future").exists()
+            assert sync.sync_folder(tmp_path / "from-b").problems == []
+            text = logged_in(app, app.test_client()).get("/console/network/").get_data(as_text=True)
+            assert "En attente de l'horloge de cette box" in text and "/console/clock" in text
+        finally:
+            clock.set_offset(0)
+    carry(tmp_path / "from-b", c)
+    with at(c):
+        assert Book.select().where(Book.title == "En avance sur Feurs").exists()
+
+
 def test_a_restored_box_starts_a_new_key_its_old_one_announces(network, tmp_path):
     from boxlocale.network import restore
 

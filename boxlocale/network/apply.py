@@ -137,10 +137,10 @@ def _unblocked(applied):
 def _try(row, known):
     from . import format as fmt
 
-    if row.state == "future" and fmt.hlc_ms(row.hlc) > log._utc_ms(log.clock.now() + log.MAX_AHEAD):
-        return "future"
     if row.box not in known.admitted:
-        return "aside"
+        return "aside"  # first: what waits for the clock is passed on, and only trusted boxes' news is
+    if fmt.hlc_ms(row.hlc) > log._utc_ms(log.clock.now() + log.MAX_AHEAD):
+        return "future"
     handler = HANDLERS.get(row.kind)
     if handler is None:
         return "unknown"

@@ -20,7 +20,9 @@ from . import identity
 MAX_AHEAD = timedelta(days=7)
 # At most this many new events of one box in one import: more is a flood, refused whole.
 MAX_NEW_PER_BOX = 20_000
-PASSABLE = ("applied", "unknown", "pending")
+# What a box passes on: what it applied, kinds it does not know, and what waits here (for a book, or
+# for this box's clock: each receiver checks the time against its own clock).
+PASSABLE = ("applied", "unknown", "pending", "future")
 
 _self = {"key": None}
 
@@ -180,7 +182,8 @@ def _note_news(box):
 # --- What to pass on ------------------------------------------------------------------------------
 
 def passable():
-    """Events this box passes on: its own and those of admitted boxes, known kinds or not."""
+    """Events this box passes on: its own and those of admitted boxes, known kinds or not, applied or
+    waiting."""
     return NetEvent.select().where(NetEvent.state.in_(PASSABLE))
 
 

@@ -21,6 +21,9 @@ def overview(now):
         "waiting": waiting,
         "news_days": (now - news).days if news else None,
         "aside": NetEvent.select().where(NetEvent.state == "aside").count(),
+        # News dated more than a week after this box's clock: it waits for that time to come, which a
+        # box whose clock is behind reaches only late (the clock page sets it).
+        "future": NetEvent.select().where(NetEvent.state == "future").count(),
         "refused": NetEvent.select().where(NetEvent.state.in_(("refused", "fork"))).count(),
         "forked": list(NetBox.select().where(NetBox.forked_at_seq.is_null(False))),
         "syncs": list(NetSync.select().order_by(NetSync.at.desc(), NetSync.id.desc()).limit(10)),
