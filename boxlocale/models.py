@@ -310,7 +310,8 @@ class NetBox(BaseModel):
     successor = CharField(null=True)
     forked_at_seq = IntegerField(null=True)
     blocked = BooleanField(default=False)  # blocked network-wide by a volunteer: its content is hidden
-    last_news = DateTimeField(null=True)
+    last_news = DateTimeField(null=True)  # when this box's latest news arrived here (this box's clock)
+    news_written_hlc = IntegerField(default=0)  # the signed time of that box's latest event
     last_contact = DateTimeField(null=True)
 
 
@@ -327,6 +328,13 @@ class NetTombstone(BaseModel):
     event_id = CharField()
 
 
+class NetSegment(BaseModel):
+    """A folder's file this box has read whole: its name (``<box>/<first>-<last>-<hash>.jsonl``) says
+    what it holds, and files are immutable, so a sync does not read it again."""
+
+    name = CharField(primary_key=True)
+
+
 class NetSync(BaseModel):
     at = DateTimeField()
     via = CharField()  # folder | http
@@ -339,6 +347,6 @@ class NetSync(BaseModel):
 
 ALL_MODELS = [
     Setting, Volunteer, Device, Audit, Photo, Item, ItemPhoto, Book, JournalEntry, Notice, Reply,
-    ItemReply, Flag, Thanks, NetEvent, NetBox, NetOrigin, NetTombstone, NetSync, TimeEntry, Draw, DrawEntry,
+    ItemReply, Flag, Thanks, NetEvent, NetBox, NetOrigin, NetTombstone, NetSegment, NetSync, TimeEntry, Draw, DrawEntry,
     Inventory, Vouch, LetterboxCode,
 ]
