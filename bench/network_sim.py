@@ -214,7 +214,13 @@ class World:
         forged_dir = self.root / "forged"
         shutil.copytree(self.sticks[0], forged_dir)
         segment = next(p for p in sorted((forged_dir / sync.FOLDER_NAME).glob("*/*.jsonl")) if "Livre" in p.read_text())
-        segment.write_text(segment.read_text().replace("Livre", "Spam!", 1))  # a payload changed on the stick
+        forged = segment.read_text().replace("Livre", "Spam!", 1)  # a payload changed on the stick
+        segment.write_text(forged)  # in place: a file read whole before is not read again
+        report = self.run(self.boxes[-1], day, lambda: sync.sync_folder(forged_dir))
+        if report.came or self.run(self.boxes[-1], day, state.digest) != expected:
+            failures.append("a forged event changed a box")
+        segment.unlink()  # as a new file: read, and refused whole
+        segment.with_name(segment.name[:22] + "f" * 12 + ".jsonl").write_text(forged)
         report = self.run(self.boxes[-1], day, lambda: sync.sync_folder(forged_dir))
         if not report.problems or self.run(self.boxes[-1], day, state.digest) != expected:
             failures.append("a forged event was not refused")
