@@ -451,11 +451,21 @@ def serve_pull(data):
     return answer(data, have=log.seq_ranges(), events=events, more=more)
 
 
-def serve_push(data):
+def serve_push(data, address, per_hour):
+    """Take in one page pushed by another box. Pages are small, so the flood rule counts the events
+    pushed by that box and from that address over an hour (``per_hour``): a page that would go over
+    either is refused whole (ratelimit.RateLimited)."""
+    from .. import ratelimit
+
     records = data.get("events", [])
     if not isinstance(records, list) or len(records) > PAGE_EVENTS:
         raise TooLarge(f"at most {PAGE_EVENTS} events in one push")
     events = [fmt.parse_record(record) for record in records]
+    limits = [("network_push_box", data["from"]), ("network_push_address", address)]
+    for bucket, key in limits:
+        ratelimit.check(bucket, key, per_hour, count=len(events))
+    for bucket, key in limits:
+        ratelimit.hit(bucket, key, per_hour, count=len(events))
     came = log.import_events(events)
     report = Report(came=came)
     _record(report, "http", "pushed by " + data["from"][:16], box_key=data["from"])
