@@ -95,8 +95,12 @@ def import_events(events):
             rows.append(_row(event, target, _first_state(event, neighbours), now))
         for start in range(0, len(rows), 500):
             NetEvent.insert_many(rows[start:start + 500]).execute()
-        for box in {event.box for event in fresh}:
-            _note_news(box)
+        written = {}
+        for row in rows:
+            if row["state"] != "fork":
+                written[row["box"]] = max(written.get(row["box"], 0), row["hlc"])
+        for box, hlc in written.items():
+            _note_news(box, hlc)
         apply.settle([row["id"] for row in rows if row["state"] != "fork"] + filled)
     return len(fresh)
 
@@ -174,9 +178,13 @@ def _first_state(event, neighbours):
     return "pending"
 
 
-def _note_news(box):
-    NetBox.insert(key=box, last_news=clock.now()).on_conflict(
-        conflict_target=[NetBox.key], update={NetBox.last_news: clock.now()}).execute()
+def _note_news(box, hlc):
+    """News of ``box`` arrived now; ``hlc``: the latest time it signed among them (when it wrote it)."""
+    from peewee import fn
+
+    NetBox.insert(key=box, last_news=clock.now(), news_written_hlc=hlc).on_conflict(
+        conflict_target=[NetBox.key], update={
+            NetBox.last_news: clock.now(), NetBox.news_written_hlc: fn.MAX(NetBox.news_written_hlc, hlc)}).execute()
 
 
 # --- What to pass on ------------------------------------------------------------------------------
