@@ -378,12 +378,13 @@ def referenced_by(record):
 def forget_unreferenced(photo_ids):
     """Delete the Photo rows nothing uses any more (inside the write); return their shas, whose files
     ``remove_files`` deletes once the transaction is committed."""
-    from .models import Book, ItemPhoto
+    from .models import Book, Inventory, ItemPhoto
 
     gone = []
     for photo in Photo.select().where(Photo.id.in_(list(photo_ids))):
         used = (ItemPhoto.select().where(ItemPhoto.photo == photo).exists()
-                or Book.select().where(Book.cover == photo).exists())
+                or Book.select().where(Book.cover == photo).exists()
+                or Inventory.select().where(Inventory.photo == photo).exists())  # the same picture as the box's
         if not used:
             gone.append(photo.sha)
             photo.delete_instance()

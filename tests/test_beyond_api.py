@@ -35,6 +35,7 @@ def test_record_confirm_by_code_and_read_the_balances(client, keys, frozen_clock
     assert client.post(f"/api/v1/notices/{notice['id']}/hours", json=hours).status_code == 401
     bad = client.post(f"/api/v1/notices/{notice['id']}/hours", json={**hours, "hours": "lots"}, headers=paul)
     assert bad.status_code == 400 and "hours" in bad.get_json()["error"]["fields"]
+    clock.advance(minutes=5)
     recorded = client.post(f"/api/v1/notices/{notice['id']}/hours", json=hours, headers=paul)
     assert recorded.status_code == 201
     entry = recorded.get_json()
@@ -44,6 +45,13 @@ def test_record_confirm_by_code_and_read_the_balances(client, keys, frozen_clock
     mine = client.get("/api/v1/timebank/accounts/Margot", headers=margot).get_json()
     assert [e["id"] for e in mine["to_confirm"]] == [entry["id"]] and mine["balance_hours"] == 0
     assert "to_confirm" not in client.get("/api/v1/timebank/accounts/Margot").get_json()
+    hers = client.get("/api/v1/mine", headers=margot).get_json()
+    assert [(n["kind"], n["title"], n["who"]) for n in hers["since_last_visit"] if n["kind"] == "hours_to_confirm"] == [
+        ("hours_to_confirm", "Aide pour la haie", "Paul")]
+    waiting = hers["timebank"]  # the same on "my posts"
+    assert [(e["id"], e["moves"]) for e in waiting["to_confirm"]] == [(entry["id"], ["confirm", "decline"])]
+    asked = client.get("/api/v1/mine", headers=paul).get_json()["timebank"]
+    assert [(e["id"], e["moves"]) for e in asked["recorded"]] == [(entry["id"], ["withdraw"])]
     wrong = client.post("/api/v1/timebank/confirm", json={"code": entry["confirm_code"]}, headers=zoe)
     assert wrong.status_code == 404
     confirmed = client.post("/api/v1/timebank/confirm", json={"code": entry["confirm_code"]}, headers=margot)
@@ -52,6 +60,11 @@ def test_record_confirm_by_code_and_read_the_balances(client, keys, frozen_clock
     margot_account = client.get("/api/v1/timebank/accounts/Margot").get_json()
     assert margot_account["balance_hours"] == -1.5 and margot_account["limit_hours"] == 10
     assert client.get("/api/v1/timebank/accounts/Personne").status_code == 404
+    ledger = client.get("/api/v1/timebank/entries").get_json()
+    assert [(e["id"], e["from"], e["to"], e["hours"]) for e in ledger["entries"]] == [(entry["id"], "Paul", "Margot", 1.5)]
+    assert ledger["next_page"] is None
+    assert client.get("/api/v1/timebank/entries?page=2").get_json() == {"entries": [], "next_page": None}
+    assert client.get("/api/v1/timebank/entries?page=zéro").status_code == 400
     stats = client.get("/api/v1/stats").get_json()["since_start"]
     assert stats["hours_exchanged"] == 1.5 and stats["people_exchanged"] == 2
 
@@ -94,6 +107,11 @@ def test_a_draw_over_the_api(client, keys, frozen_clock):
     assert client.get(path, headers=winner).get_json()["i_won"] is True
     reserved = client.get(f"/api/v1/items/{item['code']}", headers=winner).get_json()
     assert reserved["status"] == "reserved" and reserved["reserved_by_me"] is True
+    loser = max_ if winner is lili else lili
+    news = {name: [(entry["kind"], entry["title"]) for entry in client.get("/api/v1/mine", headers=headers)
+                   .get_json()["since_last_visit"] if entry["kind"].startswith("draw_")]
+            for name, headers in (("winner", winner), ("loser", loser))}
+    assert news == {"winner": [("draw_won", "Vélo enfant")], "loser": [("draw_not_drawn", "Vélo enfant")]}
     assert client.get("/api/v1/items/ZZZZ/draw").status_code == 404
     plain = client.post("/api/v1/items", json={"title": "Pull", "category": "vetements"}, headers=giver).get_json()
     assert client.get(f"/api/v1/items/{plain['code']}/draw").status_code == 404

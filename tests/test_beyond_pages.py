@@ -43,6 +43,52 @@ def test_record_then_confirm_with_the_button_and_errors_stay_on_the_form(app):
     assert submit(margot, "/timebank/", {}, action="/timebank/1/dance").status_code == 404
 
 
+def test_my_posts_shows_the_hours_to_confirm_and_those_asked_with_their_buttons(app):
+    margot, paul = closed_request(app)
+    submit(paul, "/timebank/record/1", {"with": "Margot", "direction": "gave", "hours": "2"})
+    hers = margot.get("/mine").get_data(as_text=True)
+    section = hers[hers.index('id="h-timebank"'):hers.index("Mes livres")]
+    assert "Solde :" in section and ">0 heure<" in section
+    assert "En attente de votre confirmation" in section and "2 heures" in section and "de Paul à Margot" in section
+    assert "/timebank/1/confirm" in section and "/timebank/1/decline" in section
+    assert "/timebank/1/withdraw" not in section  # only the one who recorded it may take it back
+    his = paul.get("/mine").get_data(as_text=True)
+    section = his[his.index('id="h-timebank"'):his.index("Mes livres")]
+    assert "Notés par vous, pas encore confirmés" in section and "/timebank/1/withdraw" in section
+    assert "/timebank/1/confirm" not in section
+
+    confirmed = submit(margot, "/mine", {"next": "/mine#timebank"}, action="/timebank/1/confirm")
+    assert confirmed.status_code == 303 and confirmed.headers["Location"] == "/mine#timebank"
+    hers = margot.get("/mine").get_data(as_text=True)
+    assert 'class="balance">-2 heures<' in hers and "En attente de votre confirmation" not in hers
+    assert 'class="balance">2 heures<' in paul.get("/mine").get_data(as_text=True)
+    assert "Notés par vous" not in paul.get("/mine").get_data(as_text=True)
+    english = margot.get("/mine", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "My time bank" in english and 'class="balance">-2 hours<' in english
+    outside = submit(margot, "/mine", {"next": "//elsewhere.example/"}, action="/timebank/1/confirm")
+    assert outside.headers["Location"] == "/timebank/"  # never sent off the box
+
+
+def test_hours_to_confirm_show_on_the_other_ones_home_page_since_the_last_visit(app):
+    margot, paul = closed_request(app)
+    submit(margot, "/", {"next": "/"}, action="/seen")  # Paul's reply was news: read
+    assert "h-since" not in margot.get("/").get_data(as_text=True)
+    submit(paul, "/timebank/record/1", {"with": "Margot", "direction": "gave", "hours": "2"})
+    home = margot.get("/").get_data(as_text=True)
+    since = home[home.index('id="h-since"'):home.index("</section>", home.index('id="h-since"'))]
+    assert "Des heures d'entraide attendent votre confirmation" in since and "Aide pour la haie" in since
+    assert "Paul" in since and 'href="/mine#timebank"' in since
+    assert "attendent votre confirmation" not in paul.get("/").get_data(as_text=True)  # he recorded them
+    english = margot.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Hours of help wait for your confirmation" in english
+    with app.app_context():  # the notice deleted for good meanwhile: the entry stays, with no title
+        TimeEntry.update(notice=None).execute()
+    home = margot.get("/").get_data(as_text=True)
+    assert '<a href="/mine#timebank">Ma banque de temps</a>' in home
+    submit(margot, "/", {"next": "/"}, action="/seen")
+    assert "h-since" not in margot.get("/").get_data(as_text=True)
+
+
 def test_hours_cannot_be_recorded_on_an_open_notice(app, client):
     post_notice(client, kind="offer", title="Je prête une échelle", pseudonym="Margot")
     assert "/timebank/record/1" not in client.get("/board/1").get_data(as_text=True)
@@ -64,6 +110,22 @@ def test_a_moderator_corrects_and_cancels_entries_from_the_console(app):
         assert (entry.minutes, entry.status) == (90, "cancelled")
         assert [a.action for a in Audit.select().where(Audit.action.startswith("timebank"))] == [
             "timebank_correct", "timebank_cancel"]
+
+
+def test_each_correction_form_of_the_console_has_its_own_labelled_fields(app):
+    import re
+
+    margot, paul = closed_request(app)
+    submit(paul, "/timebank/record/1", {"with": "Margot", "direction": "gave", "hours": "2"})
+    post_notice(margot, kind="offer", title="Je prête une échelle", pseudonym="Margot")
+    submit(paul, "/board/2", {"body": "Je la prends"}, action="/board/2/reply")
+    submit(margot, "/board/2", {}, action="/board/2/close")
+    submit(paul, "/timebank/record/2", {"with": "Margot", "direction": "received", "hours": "1"})
+    page = logged_in(app, app.test_client(), role="moderator").get("/console/timebank").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert [name for name in set(ids) if ids.count(name) > 1] == []
+    fields = re.findall(r'<input id="([^"]+)" name="(hours|reason)"', page)
+    assert len(fields) == 4 and all(f'<label for="{field_id}">' in page for field_id, _name in fields)
 
 
 def test_the_new_settings_are_saved_and_checked(app, client):

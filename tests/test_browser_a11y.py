@@ -39,7 +39,7 @@ def test_no_serious_accessibility_violation_on_any_page(phone):
         "/", "/welcome", "/give/", "/give/?status=all&kind=wanted", "/give/offer", "/give/wanted", f"/give/{item}",
         f"/give/{item}/label", "/books/", "/books/new", "/books/BOX-0001", "/books/find?code=ZZZ-9999",
         "/board/", "/board/?upcoming=1", "/board/new", f"/board/{notice}", "/people/Martine", "/kiosk",
-        f"/report?target=item:{item}", "/mine", "/mine/recover", "/nothing-here",
+        f"/report?target=item:{item}", "/mine", "/mine/recover", "/timebank/", "/letterbox", "/nothing-here",
     ]
     found, statuses = {}, {}
     for path in villagers:
@@ -57,7 +57,8 @@ def test_no_serious_accessibility_violation_on_any_page(phone):
 
     page = log_in(phone)
     console = ["/console/", "/console/moderation", "/console/neighbours", "/console/settings", "/console/clock",
-               "/console/backups", "/console/audit", "/console/stats", "/console/prints", "/console/prints/poster",
+               "/console/backups", "/console/audit", "/console/stats", "/console/timebank", "/console/inventory",
+               "/console/letterbox", "/console/prints", "/console/prints/poster",
                "/console/prints/shelf", "/console/behalf/item", "/console/behalf/notice", "/console/phones/1"]
     for path in console:
         page = phone.open(path)

@@ -97,6 +97,46 @@ def test_during_the_draw_nobody_reserves_or_takes_it_first_come_first_served(box
     assert rules.mark_taken(fresh(item), neighbour).status == "taken"
 
 
+def test_a_winner_who_already_holds_the_most_reservations_lets_the_next_one_have_it(box, monkeypatch):
+    """A draw obeys the cap on reservations per phone (one phone must not empty the give-box)."""
+    monkeypatch.setattr(draws, "new_seed", lambda: "seed-0")  # the order it gives: entry 1, then 2
+    assert draws.draw_order("seed-0", [1, 2]) == [1, 2]
+    greedy, patient = new_actor(), new_actor()
+    item, draw = drawn_offer(new_actor())
+    since = clock.now()
+    draws.interested(draw, greedy, "Gérard")
+    draws.interested(draw, patient, "Paule")
+    clock.advance(hours=25)
+    for number in range(rules.RESERVATIONS_MAX):  # just before the first request after the window
+        other, _token = rules.post_item(new_actor(), {"title": f"Objet {number}", "where": "in_box"})
+        rules.reserve(other, greedy)
+    draws.settle_if_due()
+    assert fresh(item).reserved_by_id == patient.device.id and fresh(draw).position == 1
+    assert [kind for _item, kind, _when in draws.news_for(greedy.device, since)] == ["turn_passed"]
+    assert [kind for _item, kind, _when in draws.news_for(patient.device, since)] == ["passed_on"]
+
+
+def test_a_winner_who_lets_it_lapse_hears_that_the_turn_passed(box, monkeypatch):
+    monkeypatch.setattr(draws, "new_seed", lambda: "seed-0")
+    first, second = new_actor(), new_actor()
+    item, draw = drawn_offer(new_actor())
+    since = clock.now()
+    draws.interested(draw, first, "Lili")
+    draws.interested(draw, second, "Max")
+    clock.advance(hours=25)
+    draws.settle_if_due()
+    assert [kind for _item, kind, _when in draws.news_for(first.device, since)] == ["won"]
+    assert [kind for _item, kind, _when in draws.news_for(second.device, since)] == ["not_drawn"]
+    seen = clock.now()
+    clock.advance(hours=float(settings.get("hold_hours")), seconds=1)  # the winner did not come
+    draws.settle_if_due()
+    assert [kind for _item, kind, _when in draws.news_for(first.device, seen)] == ["turn_passed"]
+    assert [kind for _item, kind, _when in draws.news_for(second.device, seen)] == ["passed_on"]
+    rules.mark_taken(fresh(item), second)
+    draws.settle_if_due()  # the draw is finished: what happened since still shows
+    assert [kind for _item, kind, _when in draws.news_for(second.device, seen)] == ["passed_on"]
+
+
 def test_nobody_interested_gives_first_come_first_served_again(box):
     item, draw = drawn_offer(new_actor())
     clock.advance(hours=25)
@@ -154,15 +194,29 @@ def test_two_requests_settling_at_once_draw_once(box, app):
 
 
 def test_the_outcomes_a_phone_entered_are_listed_for_since_your_last_visit(box):
-    lili = new_actor()
+    lili, max_ = new_actor(), new_actor()
     item, draw = drawn_offer(new_actor())
     draws.interested(draw, lili, "Lili")
-    assert draws.outcomes_for(lili.device) == []  # not drawn yet
+    before = clock.now() - timedelta(hours=1)
+    assert draws.news_for(lili.device, before) == []  # not drawn yet
     clock.advance(hours=25)
     draws.settle_if_due()
-    outcomes = draws.outcomes_for(lili.device, since=clock.now() - timedelta(hours=1))
-    assert [(found.item_id, found.my_rank) for found in outcomes] == [(item.id, 0)]
-    assert draws.outcomes_for(lili.device, since=clock.now() + timedelta(hours=1)) == []
+    assert [(found.id, kind) for found, kind, _when in draws.news_for(lili.device, before)] == [(item.id, "won")]
+    assert draws.news_for(lili.device, clock.now() + timedelta(hours=1)) == []
+    assert draws.news_for(max_.device, before) == []  # a phone that did not join hears nothing
+
+    other, other_draw = drawn_offer(new_actor(), title="Trottinette")
+    for neighbour, word in ((lili, "Lili"), (max_, "Max")):
+        draws.interested(other_draw, neighbour, word)
+    clock.advance(hours=25)
+    draws.settle_if_due()
+    kinds = {kind for found, kind, _when in draws.news_for(lili.device, before) + draws.news_for(max_.device, before)
+             if found.id == other.id}
+    assert kinds == {"won", "not_drawn"}
+    other = fresh(other)
+    other.hidden = True
+    other.save()
+    assert [found.id for found, _kind, _when in draws.news_for(max_.device, before)] == []  # hidden: not told
 
 
 def test_a_draw_made_while_the_clock_was_a_year_ahead_comes_back_with_the_clock(box):

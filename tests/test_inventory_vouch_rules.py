@@ -75,6 +75,19 @@ def test_the_inventory_keeps_a_photo_of_the_box_and_counts_week_by_week(box, vol
     assert [(count, seen, gone) for _monday, count, seen, gone, _added in weeks] == [(1, 0, 1), (1, 1, 0)]
 
 
+def test_deleting_an_item_keeps_the_same_photo_kept_as_the_box_photo(box, volunteer):
+    from boxlocale import photos
+    from boxlocale.console import moderation
+
+    picture = jpeg()
+    found = inventory.add_found(volunteer, {"title": "Lampe"}, [photos.process_one(io.BytesIO(picture))])
+    done = inventory.record(volunteer, [found.id], [found.id], box_photo=photos.process_one(io.BytesIO(picture)))
+    assert done.photo_id == Item.get_by_id(found.id).item_photos.get().photo_id  # one photo, stored once
+    moderation.delete(moderation.get_post(f"item:{found.code}", volunteer), volunteer)
+    kept = fresh(done).photo
+    assert photos.display_path(kept.sha).exists() and photos.small_path(kept.sha).exists()
+
+
 def test_only_volunteers_make_an_inventory_and_ticks_must_be_listed(box, volunteer):
     item, _token = giveaway.post_item(new_actor(), {"title": "Objet"})
     with pytest.raises(Forbidden):

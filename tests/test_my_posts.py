@@ -211,3 +211,47 @@ def test_my_reservation_ends_soon_shows_on_the_home_page(app, frozen_clock):
     clock.advance(hours=23)
     home = taker.get("/").get_data(as_text=True)
     assert "Votre réservation finit bientôt" in home and "Chaise paillée" in home
+
+
+def device_id_of(client):
+    """The device behind a test client's key cookie."""
+    from boxlocale.devices import COOKIE, hash_key
+
+    return Device.get(Device.key_hash == hash_key(client.get_cookie(COOKIE).value)).id
+
+
+def test_a_phone_that_joined_a_draw_sees_whether_it_won_since_its_last_visit(app, frozen_clock):
+    giver, lili, max_ = phone(app), phone(app), phone(app)
+    code = code_of(post_offer(giver, title="Vélo très demandé", draw="1").get_data(as_text=True))
+    for neighbour, word in ((lili, "Lili"), (max_, "Max")):
+        assert submit_fields(neighbour, f"/give/{code}/draw/interested", f"/give/{code}", word=word).status_code == 303
+        neighbour.get("/")  # (the flash of joining)
+        assert "h-since" not in neighbour.get("/").get_data(as_text=True)  # not drawn yet: no news
+    clock.advance(hours=25)
+    giver.get("/")  # the first request after the window draws
+    won_by = Item.get(Item.code == code).reserved_by_id
+    winner, loser = (lili, max_) if won_by == device_id_of(lili) else (max_, lili)
+    marks = [device.seen_at for device in Device.select().order_by(Device.id)]
+
+    won = winner.get("/").get_data(as_text=True)
+    assert "Vous avez gagné le tirage : il vous est réservé" in won and "Vélo très demandé" in won
+    lost = loser.get("/").get_data(as_text=True)
+    assert "Le tirage ne vous a pas désigné cette fois" in lost and "Vous avez gagné" not in lost
+    english = winner.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "You won the draw: it is reserved for you" in english
+    # Reading writes nothing: the marks have not moved and the news is still there; "Got it" clears it.
+    assert [device.seen_at for device in Device.select().order_by(Device.id)] == marks
+    assert "Vous avez gagné le tirage" in winner.get("/").get_data(as_text=True)
+    submit_fields(winner, "/seen", "/", next="/")
+    assert "h-since" not in winner.get("/").get_data(as_text=True)
+
+    submit_fields(loser, "/seen", "/", next="/")
+    clock.advance(minutes=5)
+    assert submit_fields(winner, f"/give/{code}/release", f"/give/{code}").status_code == 303  # the winner lets go
+    passed = loser.get("/").get_data(as_text=True)
+    assert "Le gagnant y a renoncé : il vous est réservé" in passed and "Vélo très demandé" in passed
+    assert Item.get(Item.code == code).reserved_by_id == device_id_of(loser)
+    english = loser.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The winner let it go: it is reserved for you" in english
+    gone = winner.get("/").get_data(as_text=True)
+    assert "Votre tour au tirage est passé : l'objet est allé au suivant de la liste" in gone

@@ -33,7 +33,7 @@ def test_listings_and_record_pages_get_values_not_functions(app, client):
     assert post_notice(client).status_code == 201
     with app.app_context():
         code = Item.select(Item.code).scalar()
-    pages = ["/give/", f"/give/{code}", "/board/", "/board/1", "/books/", "/people/Martine"]
+    pages = ["/give/", f"/give/{code}", "/board/", "/board/1", "/books/", "/people/Martine", "/mine", "/timebank/"]
     for path in pages:
         for template, values in contexts_of(app, client, path):
             callables = [key for key, value in values.items() if callable(value) or inspect.ismodule(value)]

@@ -8,10 +8,12 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "boxlocale"
 # Every domain's rules, and the modules of rules shared by several views (the console's moderation and
-# accounts, posting, listings, impact figures).
+# accounts, posting, listings, impact figures) and the modules that extend a domain (draws, inventory,
+# vouches, a phone's own corner).
 RULE_MODULES = sorted(
     ["boxlocale.posting", "boxlocale.listing", "boxlocale.stats", "boxlocale.console.moderation",
-     "boxlocale.console.accounts"]
+     "boxlocale.console.accounts", "boxlocale.giveaway.draws", "boxlocale.giveaway.inventory",
+     "boxlocale.people.vouching", "boxlocale.people.mine"]
     + [f"boxlocale.{path.parent.name}.rules" for path in PACKAGE.glob("*/rules.py")]
 )
 

@@ -156,3 +156,25 @@ def test_a_pending_entry_is_private_to_its_two_people(ctx):
         rules.get_entry(entry.id, Actor(device=new_device("Zoé")))
     assert rules.account_of("Margot", Actor())["to_confirm"] == []  # not shown to others
     assert [e.id for e in rules.account_of("Margot", margot)["to_confirm"]] == [entry.id]
+
+
+def test_the_ledger_lists_confirmed_entries_newest_first_a_page_at_a_time(ctx, monkeypatch):
+    from boxlocale import clock
+
+    monkeypatch.setattr(rules, "LEDGER_PAGE", 2)
+    margot, paul = people()
+    confirmed = []
+    for number in range(3):
+        entry, _code = rules.record(closed_help(margot, paul, title=f"Aide numéro {number}"), paul,
+                                    {"with": "Margot", "direction": "gave", "hours": "1"})
+        clock.advance(minutes=1)
+        confirmed.append(rules.confirm(entry, margot))
+    rules.record(closed_help(margot, paul, title="Pas encore confirmée"), paul,
+                 {"with": "Margot", "direction": "gave", "hours": "1"})
+    withdrawn, _code = rules.record(closed_help(margot, paul, title="Retirée"), paul,
+                                    {"with": "Margot", "direction": "gave", "hours": "1"})
+    rules.withdraw(withdrawn, paul)
+    first, next_page = rules.ledger(1)
+    assert [e.id for e in first] == [confirmed[2].id, confirmed[1].id] and next_page == 2
+    second, next_page = rules.ledger(2)
+    assert [e.id for e in second] == [confirmed[0].id] and next_page is None

@@ -13,6 +13,7 @@ from .common import request_data
 from .items import item_json
 from .notices import notice_json, reply_json
 from .openapi import document, error_response, json_response
+from .timebank import account_json
 
 
 def _writer():
@@ -40,6 +41,7 @@ def my_posts():
         "books_held": [row["book"].code for row in posts["books_held"]],
         "books_registered": [row["book"].code for row in posts["books_registered"]],
         "since_last_visit": [dict(entry, when=iso(entry["when"])) for entry in mine.news_since(actor.device)],
+        "timebank": account_json(posts["timebank"], actor),
     })
 
 
@@ -91,7 +93,8 @@ _ITEM_REPLY = {"type": "object", "properties": {
     "held_for_review": {"type": "boolean"}}}
 _NEWS = {"type": "object", "properties": {
     "kind": {"type": "string", "enum": ["notice_reply", "item_reply", "reserved", "reservation_ends", "book_caught",
-                                        "match"]},
+                                        "match", "draw_won", "draw_not_drawn", "draw_passed_on", "draw_turn_passed",
+                                        "hours_to_confirm"]},
     "title": _TEXT, "url": _TEXT, "when": {"type": "string", "format": "date-time"}, "who": _TEXT}}
 _WITH_MOVES = {"moves": {"type": "array", "items": _TEXT}}
 
@@ -106,7 +109,8 @@ document("/api/v1/mine", {"get": {
         "reserved": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
         "notices": {"type": "array", "items": {"$ref": "#/components/schemas/Notice"}},
         "books_held": {"type": "array", "items": _TEXT}, "books_registered": {"type": "array", "items": _TEXT},
-        "since_last_visit": {"type": "array", "items": _NEWS}}}),
+        "since_last_visit": {"type": "array", "items": _NEWS},
+        "timebank": {"$ref": "#/components/schemas/TimeAccount"}}}),
         "401": error_response("No device key")},
 }})
 document("/api/v1/mine/seen", {"post": {

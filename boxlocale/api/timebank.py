@@ -5,9 +5,10 @@ from flask import jsonify
 from ..board import rules as board_rules
 from ..devices import current_actor, require_device
 from ..formatting import iso
+from ..listing import PAGE_MAX
 from ..timebank import rules
 from . import bp
-from .common import request_data
+from .common import page_number, request_data
 from .openapi import document, error_response, json_response
 
 
@@ -25,16 +26,19 @@ def _writer():
     return current_actor()
 
 
-@bp.route("/timebank/accounts/<pseudonym>")
-def timebank_account(pseudonym):
-    actor = current_actor()
-    account = rules.account_of(pseudonym, actor)
+def account_json(account, actor):
     data = {"pseudonym": account["device"].pseudonym, "balance_hours": account["balance"] / 60,
             "limit_hours": account["limit"] / 60, "history": [entry_json(e, actor) for e in account["history"]]}
     if account["own"]:
         data["to_confirm"] = [entry_json(e, actor) for e in account["to_confirm"]]
         data["recorded"] = [entry_json(e, actor) for e in account["recorded"]]
-    return jsonify(data)
+    return data
+
+
+@bp.route("/timebank/accounts/<pseudonym>")
+def timebank_account(pseudonym):
+    actor = current_actor()
+    return jsonify(account_json(rules.account_of(pseudonym, actor), actor))
 
 
 @bp.route("/notices/<int:notice_id>/hours", methods=["POST"])
@@ -44,6 +48,13 @@ def record_hours(notice_id):
     data = entry_json(entry, actor)
     data["confirm_code"] = code
     return jsonify(data), 201
+
+
+@bp.route("/timebank/entries")
+def timebank_ledger():
+    actor = current_actor()
+    entries, next_page = rules.ledger(page_number())
+    return jsonify({"entries": [entry_json(entry, actor) for entry in entries], "next_page": next_page})
 
 
 @bp.route("/timebank/entries/<int:entry_id>")
@@ -91,7 +102,7 @@ SCHEMAS = {
         "confirm_code": {"type": "string", "description": "only in the answer to the recording"},
     }},
     "TimeAccount": {"type": "object", "properties": {
-        "pseudonym": {"type": "string"}, "balance_hours": {"type": "number"},
+        "pseudonym": {"type": ["string", "null"]}, "balance_hours": {"type": "number"},
         "limit_hours": {"type": "number", "description": "how far below zero a balance may go"},
         "history": {"type": "array", "items": _ENTRY},
         "to_confirm": {"type": "array", "items": _ENTRY, "description": "own account only"},
@@ -123,6 +134,13 @@ document("/api/v1/notices/{notice_id}/hours", {"post": {
         "409": error_response("Not a closed help notice, already recorded, or over the balance limit"),
         "429": error_response("Too many writes"),
     },
+}})
+document("/api/v1/timebank/entries", {"get": {
+    "summary": f"The box's ledger: confirmed entries, newest first ({rules.LEDGER_PAGE} per page)",
+    "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX}}],
+    "responses": {"200": json_response("A page of the ledger", {"type": "object", "properties": {
+        "entries": {"type": "array", "items": _ENTRY}, "next_page": {"type": ["integer", "null"]}}}),
+        "400": error_response("Not a page number")},
 }})
 _ENTRY_ID = [{"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 document("/api/v1/timebank/entries/{entry_id}", {"get": {

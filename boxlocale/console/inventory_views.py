@@ -2,6 +2,7 @@
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import photos
 from ..devices import Actor
@@ -44,8 +45,10 @@ def inventory_page():
         return _page({"box_photo": error.message}, status=error.status)
     except ValidationError as error:
         return _page({"box_photo": error.message}, status=400)
-    flash(_("Inventory saved: %(seen)d still there, %(gone)d gone (counted as taken), %(added)d added.",
-            seen=done.seen, gone=done.gone, added=done.added), "ok")
+    flash(_("Inventory saved: %(seen)s, %(gone)s, %(added)s.",
+            seen=ngettext("%(num)d still there", "%(num)d still there", done.seen),
+            gone=ngettext("%(num)d gone (counted as taken)", "%(num)d gone (counted as taken)", done.gone),
+            added=ngettext("%(num)d added", "%(num)d added", done.added)), "ok")
     return redirect(url_for("console.inventory_page") + "#history", 303)
 
 

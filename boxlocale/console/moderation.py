@@ -283,13 +283,8 @@ def verify(phone, actor):
 
 
 def unverify(phone, actor):
-    with writing():
-        phone = get_phone(phone.id, actor)
-        how = phone.verified_how or "volunteer"
-        phone.verified_at, phone.verified_by, phone.verified_how, phone.badge_street = None, None, "", ""
-        phone.save(only=[Device.verified_at, Device.verified_by, Device.verified_how, Device.badge_street])
-        audit("unverify", _device_target(phone), str(vouching.WAYS.get(how, how)))
-        vouching.badge_removed(phone)  # their vouches go, and the badges that rested on them
+    """Take a badge back, whichever way it was given (its vouches go, and the badges resting on them)."""
+    return vouching.revoke(get_phone(phone.id, actor), actor)
 
 
 def verified_devices():

@@ -19,8 +19,9 @@ def _volunteer():
 @bp.route("/timebank")
 @requires("moderate")
 def timebank_entries():
-    return render_template("console/timebank.html", entries=timebank.recent_entries(),
-                           moves=lambda entry: timebank.allowed_moves(entry, _volunteer()),
+    entries, actor = timebank.recent_entries(), _volunteer()
+    return render_template("console/timebank.html", entries=entries,
+                           moves={entry.id: timebank.allowed_moves(entry, actor) for entry in entries},
                            limit=timebank.limit_minutes(), limits=timebank.FIELD_LIMITS)
 
 

@@ -126,13 +126,28 @@ def outcome(found, actor):
     }
 
 
-def outcomes_for(device, since=None):
-    """The draws this phone entered that were drawn (since a moment): for "since your last visit"."""
-    query = (Draw.select(Draw, DrawEntry.rank.alias("my_rank")).join(DrawEntry)
-             .where(DrawEntry.device == device, Draw.drawn_at.is_null(False)))
-    if since is not None:
-        query = query.where(Draw.drawn_at >= since)
-    return list(query.order_by(Draw.drawn_at.desc()).objects())
+def news_for(device, since):
+    """What this phone's draws did since a moment, for "since your last visit": a list of
+    (item, kind, when). kind: ``won`` (drawn first, the item is its), ``not_drawn``, ``passed_on`` (the
+    ones before it let it go: the item is reserved for it now) or ``turn_passed`` (its turn came and went:
+    it let the reservation lapse, or already held as many reservations as a phone may)."""
+    news = []
+    for mine in (DrawEntry.select(DrawEntry, Draw, Item).join(Draw).join(Item)
+                 .where(DrawEntry.device == device, Draw.drawn_at.is_null(False), Item.hidden == False,  # noqa: E712
+                        (Draw.drawn_at > since) | Draw.finished_at.is_null() | (Draw.finished_at > since))
+                 .order_by(Draw.drawn_at.desc())):
+        found, rank = mine.draw, mine.rank
+        item = found.item
+        holds = device.id in (item.reserved_by_id, item.taken_by_id)
+        if holds and rank == found.position:
+            kind, when = ("won", found.drawn_at) if rank == 0 else ("passed_on", item.updated_at)
+        elif rank < found.position:
+            kind, when = "turn_passed", item.updated_at
+        else:
+            kind, when = "not_drawn", found.drawn_at
+        if when > since:
+            news.append((item, kind, when))
+    return news
 
 
 # --- Moves ---------------------------------------------------------------------------------------
@@ -273,13 +288,18 @@ def _settle(found, now):
 
 
 def _offer(found, item, now):
-    """Reserve the item for the entry at ``found.position`` (skipping phones that are gone)."""
+    """Reserve the item for the entry at ``found.position`` (skipping phones that are gone, and those
+    that already hold as many reservations as a phone may)."""
+    from . import rules
+
     hold = timedelta(hours=float(settings.get("hold_hours")))
     while True:
         entry = _current_entry(found)
         if entry is None:
             return _finish(found, now)  # nobody left: first come, first served again
-        if entry.device_id is not None and Device.get_or_none(Device.id == entry.device_id) is not None:
+        device = Device.get_or_none(Device.id == entry.device_id) if entry.device_id is not None else None
+        # A phone that holds as many reservations as a phone may is passed over, as it could not reserve.
+        if device is not None and rules.reservations_held(device, now) < rules.RESERVATIONS_MAX:
             break
         found.position += 1
     item.status, item.reserved_by, item.reserved_until, item.updated_at = "reserved", entry.device_id, now + hold, now

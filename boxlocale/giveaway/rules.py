@@ -443,7 +443,7 @@ def reserve(item, actor, message="", pseudonym=""):
         _require_status(status, ("available",))
         if actor.owns(item) and not actor.is_volunteer:
             raise Conflict(_l("This is your own item."))
-        if not actor.is_volunteer and _reservations_held(actor.device, now) >= RESERVATIONS_MAX:
+        if not actor.is_volunteer and reservations_held(actor.device, now) >= RESERVATIONS_MAX:
             raise Conflict(_l("You already have %(count)d things reserved: collect or cancel one first.",
                               count=RESERVATIONS_MAX))
         if pseudonym:
@@ -457,7 +457,8 @@ def reserve(item, actor, message="", pseudonym=""):
     return item
 
 
-def _reservations_held(device, now):
+def reservations_held(device, now):
+    """How many offers this phone holds a reservation on now (a phone may hold RESERVATIONS_MAX)."""
     if device is None or device.id is None:
         return 0
     return Item.select().where(Item.reserved_by == device, Item.status == "reserved",

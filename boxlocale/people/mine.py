@@ -21,10 +21,12 @@ NEWS_MAX = 20
 
 
 def my_posts(actor):
-    """Everything this phone posted or holds, each with the moves it may make there."""
+    """Everything this phone posted or holds, each with the moves it may make there, and its time bank
+    (balance, the hours it must confirm and those it asked others to confirm)."""
     from ..board import rules as board
     from ..books import rules as books
     from ..giveaway import rules as giveaway
+    from ..timebank import rules as timebank
 
     device = actor.device
     if device is None:
@@ -42,6 +44,7 @@ def my_posts(actor):
         "books_held": [{"book": book, "moves": books.allowed_moves(book, actor)} for book in held],
         "books_registered": [{"book": book, "hidden_because": hidden_reason(book, "book")}
                              for book in books.registered_by(device)],
+        "timebank": timebank.account(device, actor),
         "has_recovery": device.recovery_hash is not None,
     }
 
@@ -111,7 +114,9 @@ def recover(typed, address):
 def news_since(device):
     """What happened to this phone's posts since its last visit, newest first: a list of
     {"kind", "title", "url", "when", "who"}. Computed now, from what is stored: nothing is sent."""
+    from ..giveaway import draws
     from ..giveaway import rules as giveaway
+    from ..timebank import rules as timebank
 
     if device is None:
         return []
@@ -141,6 +146,12 @@ def news_since(device):
         news.append(_news("book_caught", entry.book.title, f"/books/{entry.book.code}", entry.created_at,
                           entry.pseudonym))
     news.extend(_offers_matching_my_wanted(device, since))
+    news.extend(_news(f"draw_{kind}", item.title, f"/give/{item.code}", when, "")
+                for item, kind, when in draws.news_for(device, since)[:NEWS_MAX])
+    news.extend(_news("hours_to_confirm", entry.notice.title if entry.notice_id else str(_l("My time bank")),
+                      "/mine#timebank",
+                      entry.created_at, entry.recorded_by.pseudonym if entry.recorded_by else "")
+                for entry in timebank.waiting_for(device, since)[:NEWS_MAX])
     news.sort(key=lambda entry: entry["when"], reverse=True)
     return news[:NEWS_MAX]
 

@@ -110,7 +110,8 @@ def counterpart_id(entry):
 
 
 def account(device, actor):
-    """A neighbour's time bank: balance, confirmed history, and (for them and volunteers) what waits."""
+    """A neighbour's time bank: balance, confirmed history, and (for them and volunteers) what waits,
+    with the moves ``actor`` may make on each waiting entry."""
     own = actor.is_volunteer or (actor.device is not None and actor.device.id == device.id)
     history = list(_entries().where((TimeEntry.giver == device) | (TimeEntry.receiver == device),
                                     TimeEntry.status == "confirmed").limit(HISTORY_SIZE))
@@ -123,6 +124,7 @@ def account(device, actor):
         "history": history,
         "to_confirm": [entry for entry in waiting if counterpart_id(entry) == device.id],
         "recorded": [entry for entry in waiting if counterpart_id(entry) != device.id],
+        "moves": {entry.id: allowed_moves(entry, actor) for entry in waiting},  # what the pages' buttons offer
         "own": own,
     }
 
@@ -132,6 +134,29 @@ def account_of(pseudonym, actor):
     if device is None:
         raise NotFound()
     return account(device, actor)
+
+
+def waiting_for(device, since):
+    """Entries recorded since a moment that wait for this device's confirmation, newest first."""
+    recorder = Device.alias()
+    return list(_entries().switch(TimeEntry)
+                .join(recorder, JOIN.LEFT_OUTER, on=(TimeEntry.recorded_by == recorder.id), attr="recorded_by")
+                .where(TimeEntry.status == "pending", TimeEntry.created_at > since,
+                       (TimeEntry.giver == device) | (TimeEntry.receiver == device),
+                       (TimeEntry.recorded_by.is_null()) | (TimeEntry.recorded_by != device)))
+
+
+LEDGER_PAGE = 50
+
+
+def ledger(page=1):
+    """The box's ledger: confirmed entries, newest confirmation first, a page at a time.
+    Returns (entries, next page number or None)."""
+    offset = (page - 1) * LEDGER_PAGE
+    rows = list(_entries().where(TimeEntry.status == "confirmed")
+                .order_by(TimeEntry.confirmed_at.desc(), TimeEntry.id.desc())
+                .offset(offset).limit(LEDGER_PAGE + 1))
+    return rows[:LEDGER_PAGE], (page + 1 if len(rows) > LEDGER_PAGE else None)
 
 
 def recent_entries(limit=100):

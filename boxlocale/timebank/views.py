@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..board import rules as board_rules
 from ..devices import current_actor
 from ..errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
+from ..web import safe_next
 from . import bp, rules
 
 MOVES = {
@@ -38,8 +39,7 @@ def _mine_page(code_errors=None, typed_code="", status=200):
     actor = current_actor()
     account = rules.account(actor.device, actor) if actor.device is not None else None
     return render_template("timebank/mine.html", account=account, errors=code_errors or {}, typed_code=typed_code,
-                           moves=lambda entry: rules.allowed_moves(entry, actor),
-                           counterpart_id=rules.counterpart_id, limits=rules.FIELD_LIMITS), status
+                           limits=rules.FIELD_LIMITS), status
 
 
 @bp.route("/")
@@ -79,7 +79,7 @@ def act(entry_id, move):
         flash(error.message, "error")
     else:
         flash(str(done_message), "ok")
-    return redirect(url_for("timebank.mine"), 303)
+    return redirect(safe_next(request.form.get("next"), url_for("timebank.mine")), 303)
 
 
 def _record_page(notice, values, errors=None, message=None, status=200):
