@@ -61,6 +61,7 @@ class World:
         self.sticks = [self.root / f"stick{number}" for number in range(max(2, boxes // 5))]
         self.meetings = self.imported = 0
         self.ingest_seconds = 0.0
+        self.sync_seconds = []  # each meeting's whole sync (an app on the box's data dir, then sync_folder)
         self.power_cuts = 0
         self.deleted_words = []
         self.snapshot = None
@@ -144,7 +145,9 @@ class World:
 
         if kill:
             self.power_cut(box, stick, day)
+        started = time.perf_counter()
         report = self.run(box, day, lambda: sync.sync_folder(stick))
+        self.sync_seconds.append(time.perf_counter() - started)
         self.ingest_seconds += report.ingest_seconds
         self.imported += report.came
         self.meetings += 1
@@ -274,6 +277,8 @@ def report(world, rounds, seconds):
 
     events = world.run(world.boxes[0], world.converged_on + 1, lambda: NetEvent.select().count())
     stick_bytes = sum(p.stat().st_size for p in world.sticks[0].rglob("*.jsonl"))
+    sticks = sorted(sum(p.stat().st_size for p in stick.rglob("*.jsonl")) for stick in world.sticks)
+    syncs = sorted(world.sync_seconds)
     sizes = [sum(p.stat().st_size for p in box.dir.glob("boxlocale.sqlite3*")) for box in world.boxes]
     print(f"boxes: {len(world.boxes)}, days: {world.days}")
     print(f"events: {events}")
@@ -281,6 +286,10 @@ def report(world, rounds, seconds):
     print(f"meetings (syncs) in the year and to converge: {world.meetings}; rounds of every box to converge: {rounds}")
     print(f"ingest time per imported event: {1000 * world.ingest_seconds / max(world.imported, 1):.2f} ms "
           f"(reading the stick, checking, storing, applying; {world.imported} events imported)")
+    print(f"bytes per stick at the end: median {sticks[len(sticks) // 2] / 1024:.0f} KB, max {sticks[-1] / 1024:.0f} KB "
+          f"({len(sticks)} sticks)")
+    print(f"time per sync (whole meeting, wall): median {syncs[len(syncs) // 2] * 1000:.0f} ms, "
+          f"90th percentile {syncs[int(len(syncs) * 0.9)] * 1000:.0f} ms, max {syncs[-1] * 1000:.0f} ms")
     print(f"database size per box: median {sorted(sizes)[len(sizes) // 2] / 1024:.0f} KB, max {max(sizes) / 1024:.0f} KB")
     print(f"power cuts mid-sync: {world.power_cuts}; simulation took {seconds:.0f} s")
 
