@@ -15,6 +15,7 @@ them apart; they are wrong by less than the error and harm nothing.
 from .board.rules import DATED_KINDS
 from .db import writing
 from .models import (
+    AddressHold,
     Audit,
     Book,
     Device,
@@ -25,6 +26,7 @@ from .models import (
     Item,
     JournalEntry,
     LetterboxCode,
+    LoginFailure,
     Notice,
     Photo,
     Reply,
@@ -53,11 +55,14 @@ WRITTEN = {
     Inventory: ("created_at",),
     Vouch: ("created_at", "withdrawn_at"),
     LetterboxCode: ("created_at", "used_at"),
+    LoginFailure: ("last_failure_at",),
+    AddressHold: ("held_since",),
 }
 # Deadlines the last write computed from the clock.
-DEADLINES = {Item: ("expires_at", "reserved_until"), Notice: ("expires_at",), Draw: ("ends_at",)}
+DEADLINES = {Item: ("expires_at", "reserved_until"), Notice: ("expires_at",), Draw: ("ends_at",),
+             AddressHold: ("held_until",)}
 # The time of a row's last write, when it is not ``updated_at`` (a draw's window is set when it is made).
-LAST_WRITE = {Draw: "created_at"}
+LAST_WRITE = {Draw: "created_at", AddressHold: "held_since"}
 
 
 def _deadlines_of(row):

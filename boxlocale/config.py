@@ -32,7 +32,8 @@ DEFAULTS = {
     # dnsmasq's lease file (captive portal: a phone with a new lease sees the welcome page again).
     "LEASES_FILE": "",
     # One laptop must not hold every connection: open connections per address (0: no cap), and the
-    # seconds a request may take to send its headers (see serving.py).
+    # seconds a request may take to send its headers (see serving.py). deploy/pi/install.sh writes this
+    # default into the Pi's nftables rule too (`ct count`): change it here and run install.sh again.
     "CONNECTIONS_PER_ADDRESS": 24,
     "REQUEST_HEADER_SECONDS": 10,
     # The network(s) that serve phones (written by the installer, e.g. 10.42.0.0/24): never "local"

@@ -8,26 +8,24 @@ transaction of its request (after the checks and the limits), and its cookie is 
 
 import hashlib
 import secrets
-import threading
-import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import g, request
 
 from . import clock
 from .db import before_write, on_rollback, writing
 from .errors import Forbidden, Unauthorized
-from .models import Device
+from .models import AddressHold, Device
 
 COOKIE = "bl_device"
 COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
 # A blocked phone that drops its cookie comes back as a new phone: its address is held this long,
 # refusing phones new since the block (the neighbours' known phones on that address still post).
-# In memory, like the rate limits: nothing is written for it, and a restart forgives.
-BLOCK_HOLD_SECONDS = 12 * 3600
-_last_address = {}  # device id -> the address of its last write
-_held = {}  # address -> (held since, until), monotonic seconds and box time of the hold
-_memory_lock = threading.Lock()
+# In the database (address_hold), so a restart does not forgive it; read only by writes, never by a
+# page view, and written again at most once an hour however often a blocked phone tries.
+BLOCK_HOLD = timedelta(hours=12)
+HOLD_REFRESH = timedelta(hours=1)
 
 
 def hash_key(key):
@@ -82,70 +80,83 @@ def require_device():
         device = Device(key_hash=hash_key(key), created_at=clock.now())
         g.device = device
         g.new_device_key = key
-    address = request.remote_addr
+    address = request.remote_addr or ""
     if device.blocked_at is not None:
         hold_address(address)
         raise Forbidden(_blocked_message())
     if _held_against(address, device):
         raise Forbidden(_blocked_message())
-    if device.id is not None:
-        with _memory_lock:
-            _last_address[device.id] = address
+    g.device_address = address  # kept by the request's write (_save_new_device)
     return device
 
 
 def hold_address(address):
-    """Refuse new phones from ``address`` for BLOCK_HOLD_SECONDS (a volunteer blocked a phone there)."""
-    if address:
-        with _memory_lock:
-            _held[address] = (clock.now(), time.monotonic() + BLOCK_HOLD_SECONDS)
+    """Refuse new phones from ``address`` for BLOCK_HOLD (a volunteer blocked a phone there). A hold
+    still running keeps its start: a phone made after it stays refused."""
+    if not address:
+        return
+    with writing():
+        now = clock.now()
+        hold = _hold(address, now)
+        if hold is not None and hold.held_until - now > BLOCK_HOLD - HOLD_REFRESH:
+            return  # made or renewed within the hour
+        since, until = (hold.held_since if hold else now), now + BLOCK_HOLD
+        (AddressHold.insert(address=address, held_since=since, held_until=until)
+         .on_conflict(conflict_target=[AddressHold.address],
+                      update={AddressHold.held_since: since, AddressHold.held_until: until})
+         .execute())
 
 
 def hold_address_of(device):
     """A volunteer blocks this phone: hold the address it last wrote from."""
-    with _memory_lock:
-        address = _last_address.get(device.id)
-    hold_address(address)
+    hold_address(Device.get_by_id(device.id).last_address)
 
 
 def release_address_of(device):
     """A volunteer unblocks this phone: its address is no longer held."""
-    with _memory_lock:
-        address = _last_address.get(device.id)
-        _held.pop(address, None)
+    address = Device.get_by_id(device.id).last_address
+    if address:
+        with writing():
+            AddressHold.delete().where(AddressHold.address == address).execute()
+
+
+def _hold(address, now):
+    """The running hold of ``address``, or None. Never longer than BLOCK_HOLD from now, even after the
+    clock was set back."""
+    hold = AddressHold.get_or_none(AddressHold.address == address)
+    if hold is None or hold.held_until <= now:
+        return None
+    hold.held_until = min(hold.held_until, now + BLOCK_HOLD)
+    return hold
 
 
 def _held_against(address, device):
-    with _memory_lock:
-        since, until = _held.get(address, (None, 0.0))
-        if until <= time.monotonic():
-            _held.pop(address, None)
-            return False
-    return device.id is None or device.created_at >= since
-
-
-def forget_holds():
-    with _memory_lock:
-        _held.clear()
-        _last_address.clear()
+    hold = _hold(address, clock.now()) if address else None
+    return hold is not None and (device.id is None or device.created_at >= hold.held_since)
 
 
 def _save_new_device():
-    """before_write: insert this request's new device inside the transaction (undone with it)."""
+    """before_write: insert this request's new device inside the transaction (undone with it), and keep
+    the address a known phone writes from when it changed."""
     from flask import has_request_context
 
     if not has_request_context():
         return
     device = g.get("device")
-    if device is not None and device.id is None and g.get("new_device_key"):
+    if device is None:
+        return
+    address = g.get("device_address")
+    if device.id is None and g.get("new_device_key"):
+        device.last_address = address or ""
         device.save(force_insert=True)
-        with _memory_lock:
-            _last_address[device.id] = request.remote_addr
 
         def forget():
             device.id = None
 
         on_rollback(forget)
+    elif device.id is not None and address is not None and address != device.last_address:
+        Device.update(last_address=address).where(Device.id == device.id).execute()
+        device.last_address = address
 
 
 before_write(_save_new_device)

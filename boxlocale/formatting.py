@@ -32,18 +32,19 @@ def parse_local(text):
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def date_text(moment, fmt=None):
+def date_text(moment):
     """The local day of a naive UTC moment as people write it: "samedi 12 décembre", "1er décembre",
-    "Saturday 12 December"; the year only when it is not this year. (``fmt`` is ignored: one format.)"""
+    "Saturday 12 December"; the year only when it is not this year. One format everywhere: it takes
+    no format argument."""
     if not moment:
         return ""
     local = _local(moment)
     return _day_text(local.date(), _this_year(), str(get_locale()))
 
 
-def datetime_text(moment, fmt=None):
+def datetime_text(moment):
     """A naive UTC moment as people write it: "samedi 12 décembre à 20 h", "Saturday 12 December at
-    20:00": no seconds, no time-zone name. (``fmt`` is ignored: one format everywhere.)"""
+    20:00": no seconds, no time-zone name. One format everywhere: it takes no format argument."""
     if not moment:
         return ""
     local = _local(moment)
@@ -63,6 +64,13 @@ def span_text(start, end):
     day = _day_text(local_start.date(), _this_year(), language)
     return (f"{day}, {_time_text(local_start.hour, local_start.minute, language)} – "
             f"{_time_text(local_end.hour, local_end.minute, language)}")
+
+
+def month_text(month):
+    """A calendar month of the impact figures (its first day, naive UTC): "novembre 2026", "November 2026"."""
+    if not month:
+        return ""
+    return babel_format_date(month.date() if hasattr(month, "date") else month, "LLLL yyyy", locale=str(get_locale()))
 
 
 _AT = {"fr": "{day} à {time}", "en": "{day} at {time}"}
@@ -119,6 +127,7 @@ def size_text(count):
 def init_app(app):
     app.jinja_env.filters["datetime"] = datetime_text
     app.jinja_env.filters["date"] = date_text
+    app.jinja_env.filters["month"] = month_text
     app.jinja_env.filters["iso"] = iso
     app.jinja_env.globals["span_text"] = span_text
     app.jinja_env.filters["number"] = number_text

@@ -325,6 +325,25 @@ ALTER TABLE reply ADD COLUMN accepted_at DATETIME;
 """
 
 
+# Volunteer login failures and the address holds of blocked phones outlive a restart: the watchdog
+# restarts the box, and a laptop must not win fresh guesses, or a blocked phone a fresh start, by that.
+# A device keeps the address of its last write, which a block then holds. (Named after the filter
+# indexes of another branch, V9: the integrator numbers the two.)
+V9_LASTING_LIMITS = """
+CREATE TABLE login_failure (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_failure_at DATETIME NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE address_hold (
+    address TEXT PRIMARY KEY,
+    held_since DATETIME NOT NULL,
+    held_until DATETIME NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE device ADD COLUMN last_address TEXT NOT NULL DEFAULT '';
+"""
+
+
 def _has_fts5(database):
     try:
         database.execute_sql("CREATE VIRTUAL TABLE temp._fts5_probe USING fts5(x)")
@@ -437,7 +456,7 @@ ALTER TABLE thanks ADD COLUMN would_have_bought BOOLEAN;
 
 # The network: the files of a folder this box has read whole (a sync does not read them again), and
 # the signed time of each box's latest news beside the time it arrived here.
-V9_NETWORK_NEWS = """
+V10_NETWORK_NEWS = """
 CREATE TABLE net_segment (
     name TEXT PRIMARY KEY
 );
@@ -456,7 +475,8 @@ STEPS = [
     lambda database: _run_script(database, V6_HOSTILE_WIFI),
     lambda database: _run_script(database, V7_BEYOND_THE_GIFT),
     lambda database: _run_script(database, V8_MY_POSTS),
-    lambda database: _run_script(database, V9_NETWORK_NEWS),
+    lambda database: _run_script(database, V9_LASTING_LIMITS),
+    lambda database: _run_script(database, V10_NETWORK_NEWS),
 ]
 LATEST = len(STEPS)
 

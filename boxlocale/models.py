@@ -51,6 +51,7 @@ class Device(BaseModel):
     badge_street = CharField(default="")  # letterbox badges: the street, only if the neighbour wants it shown
     recovery_hash = CharField(null=True, unique=True)  # a code written down brings the posts to another phone
     seen_at = DateTimeField(null=True)  # "since your last visit" starts here (moved only by the person)
+    last_address = CharField(default="")  # of its last write: what a volunteer's block holds (devices.py)
 
 
 class Audit(BaseModel):
@@ -345,8 +346,24 @@ class NetSync(BaseModel):
     problems = TextField(default="")
 
 
+class LoginFailure(BaseModel):
+    """Failed console logins in a row for one key (a name from an address, or an address)."""
+
+    key = CharField(primary_key=True)
+    failures = IntegerField()
+    last_failure_at = DateTimeField()
+
+
+class AddressHold(BaseModel):
+    """An address where a blocked phone wrote: phones new since ``held_since`` cannot post from it."""
+
+    address = CharField(primary_key=True)
+    held_since = DateTimeField()
+    held_until = DateTimeField()
+
+
 ALL_MODELS = [
     Setting, Volunteer, Device, Audit, Photo, Item, ItemPhoto, Book, JournalEntry, Notice, Reply,
-    ItemReply, Flag, Thanks, NetEvent, NetBox, NetOrigin, NetTombstone, NetSegment, NetSync, TimeEntry, Draw, DrawEntry,
-    Inventory, Vouch, LetterboxCode,
+    ItemReply, Flag, Thanks, NetEvent, NetBox, NetOrigin, NetTombstone, NetSegment, NetSync, TimeEntry, Draw,
+    DrawEntry, Inventory, Vouch, LetterboxCode, LoginFailure, AddressHold,
 ]

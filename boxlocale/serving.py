@@ -10,16 +10,36 @@ fires). Two bounds, per connection:
 
 On the Pi, nftables caps new connections per address before they reach the process (see
 deploy/pi/dns-redirect.nft); this is the same bound where nftables is not there.
+
+A connection over the cap gets a short 503 with ``Retry-After`` at once, then is closed, without a
+byte of its request read. Its text is in French and English, the box's two languages, both: the
+phone's language is in its request headers, and waiting for them would let the refused connections
+hold the box as long as the ones the cap refuses them for (a laptop trickles its headers for 10 s).
 """
 
+import copy
+import socket
+import tempfile
 import threading
 import time
 from collections import Counter
 
 from waitress import create_server
+from waitress.buffers import OverflowableBuffer, TempfileBasedBuffer
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+
+from .console import session
 
 HEADER_SECONDS = 10
+RETRY_AFTER_SECONDS = 5
+_BUSY_TEXT = ("La boîte est très demandée en ce moment : réessayez dans quelques secondes.\n"
+              "The box is very busy right now: please try again in a few seconds.\n").encode()
+# Made once: a refused connection costs one send of these bytes.
+BUSY_ANSWER = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: %d\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               b"Content-Language: fr, en\r\nContent-Length: %d\r\nConnection: close\r\n"
+               b"Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n"
+               % (RETRY_AFTER_SECONDS, len(_BUSY_TEXT))) + _BUSY_TEXT
 BODY_BASE_SECONDS = 30
 BODY_MIN_BYTES_PER_SECOND = 16 * 1024
 
@@ -42,7 +62,21 @@ class BoundedChannel(HTTPChannel):
         super().__init__(server, sock, addr, adj, map)
         if over:
             server.logger.warning("too many connections from %s: one refused", self._address)
-            self.handle_close()
+            self._refuse()
+
+    def _refuse(self):
+        """Answer the 503 and close. A fresh socket's send buffer takes the few bytes whole; what the
+        phone already sent is read and dropped, so the close is a FIN after the answer, not a reset
+        that could make the phone lose it."""
+        try:
+            self.socket.send(BUSY_ANSWER)
+            self.socket.shutdown(socket.SHUT_WR)
+            for _ in range(4):  # a bounded read: a flood must not keep the event loop here
+                if not self.socket.recv(65536, socket.MSG_DONTWAIT):
+                    break
+        except OSError:  # nothing arrived yet (BlockingIOError), or the phone is gone
+            pass
+        self.handle_close()
 
     def received(self, data):
         if data and self.request is None and self.request_started is None:
@@ -79,9 +113,62 @@ class BoundedChannel(HTTPChannel):
         super().del_channel(map)
 
 
+class DataDirFile(TempfileBasedBuffer):
+    """The file part of a request buffer: a file without a name in the data dir."""
+
+    def __init__(self, data_dir, from_buffer=None):
+        self.data_dir = data_dir
+        super().__init__(from_buffer)
+
+    def newfile(self):
+        return tempfile.TemporaryFile("w+b", dir=self.data_dir)
+
+
+class DataDirBuffer(OverflowableBuffer):
+    """waitress's request buffer, spilling past its memory part into the data dir, not /tmp (memory on
+    Debian 13, and counted in the unit's MemoryMax): for a backup upload."""
+
+    def __init__(self, overflow, data_dir):
+        super().__init__(overflow)
+        self.data_dir = data_dir
+
+    def _set_large_buffer(self):
+        old = self.buf
+        self.buf = DataDirFile(self.data_dir, old)
+        if hasattr(old, "close"):
+            old.close()
+        self.overflowed = True
+
+
+class LargerUploadParser(HTTPRequestParser):
+    """waitress's body limit (a little over the app's 25 MB) for every request but one: a backup sent to
+    the console's restore page with a console cookie this box signed may be as large as that page
+    takes, and is buffered on the data dir's disk. An anonymous phone never gets more than the 25 MB;
+    the app checks the volunteer as always."""
+
+    upload_path = None
+    upload_limit = 0
+    secret_key = None
+    data_dir = None
+
+    def parse_header(self, header_plus):
+        super().parse_header(header_plus)
+        if self.command == "POST" and self.path == self.upload_path and self.body_rcv is not None \
+                and session.signed_by_this_box(self.headers.get("COOKIE"), self.secret_key):
+            self.adj = copy.copy(self.adj)  # this request's own limits; received() reads them next
+            self.adj.max_request_body_size = self.upload_limit
+            self.body_rcv.buf = DataDirBuffer(self.adj.inbuf_overflow, self.data_dir)
+
+
 def make_server(app, where, threads, per_address, header_seconds):
     """A waitress server for ``app`` (``where``: host and port, or the sockets systemd passed)."""
-    channel = type("BoxChannel", (BoundedChannel,), {"per_address": per_address, "header_seconds": header_seconds})
+    from .console import restore
+
+    parser = type("BoxParser", (LargerUploadParser,), {
+        "upload_path": restore.UPLOAD_PATH, "upload_limit": restore.UPLOAD_LIMIT + 1024 * 1024,
+        "secret_key": app.config["SECRET_KEY"], "data_dir": str(app.config["DATA_DIR"])})
+    channel = type("BoxChannel", (BoundedChannel,), {"per_address": per_address, "header_seconds": header_seconds,
+                                                     "parser_class": parser})
     server = create_server(
         app,
         **where,

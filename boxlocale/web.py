@@ -5,7 +5,7 @@ import sqlite3
 import time
 from urllib.parse import urlsplit
 
-from flask import g, jsonify, make_response, render_template, request
+from flask import Request, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -101,7 +101,34 @@ def _has_nul():
     return False
 
 
+class BoxRequest(Request):
+    """Flask's request, whose body limit is MAX_CONTENT_LENGTH but on the console's restore route, where
+    an admin may send a backup of up to its own limit (console/restore.py). Decided when the body is
+    first read, whichever hook reads it (the NUL-byte check, the CSRF check, the view)."""
+
+    def _body_limit(self):
+        if self._max_content_length is None and self.method == "POST":
+            from .console import restore
+
+            if self.path == restore.UPLOAD_PATH and restore.may_upload_a_backup():
+                self._max_content_length = restore.UPLOAD_LIMIT
+        return Request.max_content_length.fget(self)
+
+    max_content_length = property(_body_limit, Request.max_content_length.fset)
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        """A backup upload's file is parsed into the data dir, not /tmp (memory on Debian 13)."""
+        from .console import restore
+
+        if self._max_content_length == restore.UPLOAD_LIMIT:
+            import tempfile
+
+            return tempfile.TemporaryFile("rb+", dir=current_app.config["DATA_DIR"])
+        return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+
+
 def init_app(app):
+    app.request_class = BoxRequest
     # Before any blueprint adds its routes.
     app.url_map.converters["int"] = RowIdConverter
 

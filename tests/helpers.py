@@ -4,20 +4,17 @@ token, and the process state a test must not inherit from the one before."""
 import secrets
 from datetime import datetime
 
-from boxlocale import clock, devices, listing, pagecache, ratelimit, settings
-from boxlocale.console import accounts
+from boxlocale import clock, listing, pagecache, ratelimit, settings
 from boxlocale.devices import Actor, hash_key
-from boxlocale.models import Device
+from boxlocale.models import Device, Volunteer
 
 from .conftest import csrf_token
 
 
 def reset_process_state():
-    """Rate limits, the login lockout, address holds, the page cache, the settings cache, remembered
-    tables, the clock."""
+    """Rate limits, the page cache, the settings cache, remembered tables, the clock. (The login lockout
+    and the address holds are in the database: each app has its own.)"""
     ratelimit.reset()
-    devices.forget_holds()
-    accounts.lockout.reset()
     pagecache.clear()
     listing.forget_tables()
     settings.invalidate()
@@ -38,10 +35,21 @@ def new_actor(pseudonym=None, verified=False):
     return Actor(device=new_device(pseudonym, verified))
 
 
+def volunteer_actor(name="Claire"):
+    """A volunteer as the rules see it, with their row (call with the database open; no password: rules
+    never log in)."""
+    return Actor(volunteer=Volunteer.create(name=name, password_hash="-", role="admin", created_at=clock.now()))
+
+
+def bearer(key):
+    """The headers of an API request made with this device key."""
+    return {"Authorization": f"Bearer {key}"}
+
+
 def api_headers(client, language="en"):
     """A new phone on the API: the headers that carry its device key."""
     key = client.post("/api/v1/devices").get_json()["device_key"]
-    return {"Authorization": f"Bearer {key}", "Accept-Language": language}
+    return {**bearer(key), "Accept-Language": language}
 
 
 def submit(phone, page, data, action=None):

@@ -9,8 +9,10 @@ from pathlib import Path
 from boxlocale import create_app, ratelimit, settings
 from boxlocale.console import moderation
 from boxlocale.devices import Actor
+from boxlocale.models import Volunteer
 
 from .books_factory import phone
+from .helpers import volunteer_actor
 
 
 def make_box(root, name, prefix, village=None):
@@ -39,7 +41,8 @@ def villager(pseudonym=None):
 
 def moderate(move, target):
     """A volunteer's moderation move (``moderation.hide``, ``restore``, ``delete``) on the post named ``target``."""
-    volunteer = Actor(volunteer=object())
+    volunteer = Volunteer.get_or_none(Volunteer.name == "Claire")
+    volunteer = Actor(volunteer=volunteer) if volunteer else volunteer_actor()
     return move(moderation.get_post(target, volunteer), volunteer)
 
 

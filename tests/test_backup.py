@@ -13,7 +13,6 @@ import tarfile
 import pytest
 
 from boxlocale import backup
-from boxlocale.console import accounts
 
 from .console_helpers import logged_in, post
 
@@ -182,7 +181,6 @@ def test_keep_only_the_newest_archives(demo_box, tmp_path):
 
 
 def test_the_console_downloads_a_backup_and_shows_the_last_one(app, client, data_dir, tmp_path):
-    accounts.lockout.reset()
     logged_in(app, client)
     assert "Aucune sauvegarde" in client.get("/console/backups").get_data(as_text=True)
     response = post(client, "/console/backups/download")
@@ -201,7 +199,6 @@ def test_the_console_downloads_a_backup_and_shows_the_last_one(app, client, data
 
 
 def test_the_console_warns_when_the_disk_is_almost_full(app, client, monkeypatch):
-    accounts.lockout.reset()
     logged_in(app, client)
     monkeypatch.setattr(backup, "disk_space", lambda data_dir: (5 * 2**20, 100 * 2**20))
     assert "moins d" in client.get("/console/backups").get_data(as_text=True)

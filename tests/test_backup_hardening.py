@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 from boxlocale import backup
-from boxlocale.console import accounts
 
 from .conftest import ROOT, csrf_token, require
 from .console_helpers import logged_in, post
@@ -72,7 +71,6 @@ def test_pruning_goes_by_age_on_disk_and_keeps_the_new_archive(demo_box, tmp_pat
 
 
 def test_the_console_download_works_after_the_clock_was_ahead(app, client, data_dir):
-    accounts.lockout.reset()
     logged_in(app, client)
     folder = data_dir / "backups"
     folder.mkdir()

@@ -5,13 +5,13 @@ import pytest
 from boxlocale import clock
 from boxlocale.models import Device
 
+from .helpers import api_headers
+
 
 @pytest.fixture
 def keys(client):
-    def new_key():
-        key = client.post("/api/v1/devices").get_json()["device_key"]
-        return {"Authorization": f"Bearer {key}"}
-    return new_key
+    """Makes a new phone on the API: its headers."""
+    return lambda: api_headers(client, language="fr")
 
 
 def named(client, headers, pseudonym):

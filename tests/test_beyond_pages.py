@@ -2,16 +2,11 @@
 volunteers' corrections, the new settings, the draw form, the letterbox form, who may see the console pages."""
 
 from boxlocale import settings
-from boxlocale.console import accounts
 from boxlocale.models import Audit, Device, TimeEntry
 
 from .board_factory import post_notice, submit
 from .console_helpers import logged_in, post
 from .test_console_settings import current_form
-
-
-def setup_function():
-    accounts.lockout.reset()
 
 
 def closed_request(app):

@@ -4,6 +4,7 @@ through the HTML forms and the API: no page may render one unescaped."""
 import pytest
 
 from .board_factory import submit
+from .helpers import bearer
 
 CORPUS = [
     "<script>alert(1)</script>",
@@ -50,13 +51,13 @@ def post_everything(app, payload):
     assert thanks.status_code == 303 and "javascript" not in thanks.location and "<" not in thanks.location
 
     key = poster.post("/api/v1/devices").get_json()["device_key"]
-    api = poster.post("/api/v1/notices", headers={"Authorization": f"Bearer {key}"},
+    api = poster.post("/api/v1/notices", headers=bearer(key),
                       json={"kind": "offer", **dict.fromkeys(NOTICE_FIELDS, payload)})
     assert api.status_code == 201 and api.get_json()["title"] == payload  # JSON keeps the text as typed
     api_id = api.get_json()["id"]
-    assert poster.post(f"/api/v1/notices/{api_id}/replies", headers={"Authorization": f"Bearer {key}"},
+    assert poster.post(f"/api/v1/notices/{api_id}/replies", headers=bearer(key),
                        json={"body": payload}).status_code == 201
-    refused = poster.post("/api/v1/notices", headers={"Authorization": f"Bearer {key}"},
+    refused = poster.post("/api/v1/notices", headers=bearer(key),
                           json={"kind": "offer", "title": "Titre", "pseudonym": payload})
     assert refused.status_code == 400 and refused.mimetype == "application/json"
     return html_pages, [notice_id, api_id]

@@ -7,21 +7,19 @@ import pytest
 from boxlocale import settings
 
 from . import photo_factory
+from .helpers import api_headers
 
 
 @pytest.fixture
 def key(app, client):
+    """The headers of the phone that registers the books."""
     with app.app_context():
         settings.save({"book_prefix": "CHV", "box_name": "Box de Chavenay"})
-    return client.post("/api/v1/devices").get_json()["device_key"]
-
-
-def auth(key):
-    return {"Authorization": f"Bearer {key}"}
+    return api_headers(client, language="fr")
 
 
 def register(client, key, **fields):
-    return client.post("/api/v1/books", json={"title": "Germinal", **fields}, headers=auth(key))
+    return client.post("/api/v1/books", json={"title": "Germinal", **fields}, headers=key)
 
 
 def test_register_answers_the_full_code_once(client, key, frozen_clock):
@@ -42,25 +40,27 @@ def test_writes_need_a_device_key_and_errors_have_the_contract_shape(client, key
     assert bad.status_code == 400
     error = bad.get_json()["error"]
     assert error["code"] == "validation" and set(error["fields"]) == {"title", "isbn"}
+    for isbn in (True, 9.5, 9782253004615):  # not a string: the same clear 400, never a 500
+        assert register(client, key, isbn=isbn).status_code == (201 if isbn == 9782253004615 else 400)
     assert client.get("/api/v1/books/CHV-0404").status_code == 404
     assert client.get("/api/v1/books?status=lost").status_code == 400
 
 
 def test_journal_moves_need_the_full_code(client, key):
     full = register(client, key).get_json()["full_code"]
-    finder = client.post("/api/v1/devices").get_json()["device_key"]
-    refused = client.post("/api/v1/books/CHV-0001/journal", json={"kind": "caught"}, headers=auth(finder))
+    finder = api_headers(client, language="fr")
+    refused = client.post("/api/v1/books/CHV-0001/journal", json={"kind": "caught"}, headers=finder)
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
-    caught = client.post(f"/api/v1/books/{full.lower()}/journal", json={"kind": "caught"}, headers=auth(finder))
+    caught = client.post(f"/api/v1/books/{full.lower()}/journal", json={"kind": "caught"}, headers=finder)
     assert caught.status_code == 201
     entry = caught.get_json()
     assert (entry["kind"], entry["where"], entry["book"]["status"], entry["book"]["catches"]) == (
         "caught", "Box de Chavenay", "travelling", 1)
     away = client.post(f"/api/v1/books/{full}/journal", json={"kind": "released", "where": "Gare de Plaisir"},
-                       headers=auth(finder))
+                       headers=finder)
     assert away.get_json()["book"]["status"] == "travelling"
     comment = client.post("/api/v1/books/CHV-0001/journal", json={"kind": "comment", "note": "Superbe", "rating": 5},
-                          headers=auth(finder))
+                          headers=finder)
     assert comment.status_code == 201
     book = client.get("/api/v1/books/CHV-0001").get_json()
     assert [(e["kind"], e["where"], e["rating"]) for e in book["journal"]] == [
@@ -82,7 +82,7 @@ def test_a_book_from_another_box_and_a_cover_photo(client, key):
     foreign = register(client, key, title="Vingt mille lieues", code="VRS-0087-Q3").get_json()
     assert (foreign["code"], foreign["full_code"]) == ("VRS-0087", "VRS-0087-Q3")
     assert register(client, key, code="VRS-0087-Q3").status_code == 409
-    with_cover = client.post("/api/v1/books", headers=auth(key), content_type="multipart/form-data", data={
+    with_cover = client.post("/api/v1/books", headers=key, content_type="multipart/form-data", data={
         "title": "Germinal", "photo": (io.BytesIO(photo_factory.jpeg(1600, 1200)), "cover.jpg")})
     assert with_cover.status_code == 201
     cover = with_cover.get_json()["cover"]

@@ -7,6 +7,7 @@ from boxlocale.books import rules
 from boxlocale.models import Book
 
 from .books_factory import register
+from .helpers import api_headers
 
 
 def _old_label_book(app):
@@ -39,12 +40,11 @@ def test_trying_secret_parts_meets_a_429_long_before_the_secret(app, client):
 
 def test_a_phone_with_its_key_is_held_sooner(app, client):
     code = _old_label_book(app)
-    key = client.post("/api/v1/devices").get_json()["device_key"]
-    bearer = {"Authorization": f"Bearer {key}"}
-    statuses = [client.get(f"/api/v1/books/{code}-Z{codes.ALPHABET[n]}", headers=bearer).status_code
+    headers = api_headers(client)
+    statuses = [client.get(f"/api/v1/books/{code}-Z{codes.ALPHABET[n]}", headers=headers).status_code
                 for n in range(rules.WRONG_CODES_PER_PHONE + 1)]
     assert statuses == [200] * rules.WRONG_CODES_PER_PHONE + [429]
-    assert client.get(f"/api/v1/books/{code}-K7", headers=bearer).status_code == 429
+    assert client.get(f"/api/v1/books/{code}-K7", headers=headers).status_code == 429
 
 
 def test_old_two_character_labels_still_open_the_catch_form(app, client):

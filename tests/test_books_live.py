@@ -9,7 +9,7 @@ import requests
 
 from .books_factory import full_codes
 from .conftest import csrf_token
-from .helpers import submit
+from .helpers import bearer, submit
 from .qr_decode import decode_svg_qr
 
 
@@ -58,7 +58,7 @@ def test_many_phones_registering_at_once_get_distinct_serials(live_box):
 
     def register(key):
         response = requests.post(live_box.url + "/api/v1/books", json={"title": "Germinal"},
-                                 headers={"Authorization": f"Bearer {key}"}, timeout=20)
+                                 headers=bearer(key), timeout=20)
         assert response.status_code == 201, response.text
         return response.json()["code"]
 

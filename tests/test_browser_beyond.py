@@ -13,6 +13,7 @@ from boxlocale.config import load_config
 
 from . import browser
 from .browser import axe_violations, expect, fits_the_phone
+from .helpers import bearer
 from .test_console_browser import log_in
 
 chromium, phones = browser.chromium, browser.phones  # the fixtures
@@ -212,7 +213,7 @@ def test_the_weekly_inventory_closes_what_is_not_ticked(phones, javascript, tmp_
     codes = {}
     for title in ("Pull rouge", "Casserole", "Puzzle"):
         item = neighbour.post(volunteer.url("/api/v1/items"), json={"title": title, "where": "in_box"},
-                              headers={"Authorization": f"Bearer {key}"}).json()
+                              headers=bearer(key)).json()
         codes[title] = item["code"]
     page = log_in(volunteer)
     page.click("nav.console-nav a:has-text('Inventaire')")

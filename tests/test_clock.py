@@ -4,15 +4,11 @@ lapse rules from jumping with a wrong clock."""
 from datetime import datetime, timedelta
 
 from boxlocale import clock, settings
-from boxlocale.console import accounts
 
 from .console_helpers import logged_in, post
 
 START = datetime(2026, 11, 22, 12, 0, 0)
 
-
-def setup_function():
-    accounts.lockout.reset()
 
 
 def test_now_is_the_system_clock_plus_the_offset(frozen_clock):

@@ -5,7 +5,6 @@ while the dates people typed stay."""
 from datetime import datetime, timedelta
 
 from boxlocale import clock
-from boxlocale.console import accounts
 from boxlocale.devices import Actor
 from boxlocale.giveaway import rules as giveaway
 from boxlocale.models import Audit, Item, Notice
@@ -21,7 +20,6 @@ def _epoch_ms(moment):
 
 
 def test_setting_the_clock_back_brings_back_what_the_wrong_year_wrote(app, client, db):
-    accounts.lockout.reset()
     with app.test_request_context():
         clock.freeze(REAL)
         before = giveaway.post_item(Actor(device=device("Avant")), {"title": "Table basse", "where": "in_box"})[0]
@@ -61,7 +59,6 @@ def test_setting_the_clock_back_brings_back_what_the_wrong_year_wrote(app, clien
 
 
 def test_setting_the_clock_forward_moves_nothing(app, client, db):
-    accounts.lockout.reset()
     clock.freeze(REAL)
     with app.test_request_context():
         offer = giveaway.post_item(Actor(device=device("Jeanne")), {"title": "Chaise", "where": "in_box"})[0]

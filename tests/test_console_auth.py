@@ -9,14 +9,10 @@ import pytest
 from boxlocale import settings
 from boxlocale.console import accounts, session
 from boxlocale.errors import RateLimited
-from boxlocale.models import Audit, Volunteer
+from boxlocale.models import Audit, LoginFailure, Volunteer
 
 from .conftest import csrf_token
 from .console_helpers import PASSWORD, add_volunteer, logged_in, login, post
-
-
-def setup_function():
-    accounts.lockout.reset()
 
 
 def test_without_any_volunteer_the_console_only_says_how_to_create_one(client):
@@ -78,7 +74,7 @@ def test_lockout_after_five_failures_per_name_and_address_even_with_the_right_pa
     assert "Trop de mots de passe" in locked.get_data(as_text=True)
 
 
-def test_lockout_growing_delays(app, client, monkeypatch):
+def test_lockout_growing_delays(app, client, frozen_clock):
     add_volunteer(app)
     for n in range(5):
         login(client, password=f"wrong {n}")
@@ -86,14 +82,19 @@ def test_lockout_growing_delays(app, client, monkeypatch):
     lockout = accounts.lockout
     key = accounts.login_keys("Claire", "127.0.0.1")[0][0]
     first = lockout.wait_seconds(key)
+    assert 0 < first <= accounts.FIRST_DELAY + 1
     with pytest.raises(RateLimited):
         lockout.take(accounts.login_keys("Claire", "127.0.0.1"))
-    clock_now = __import__("time").monotonic()
-    monkeypatch.setattr(accounts.time, "monotonic", lambda: clock_now + 3601)
+    frozen_clock.advance(seconds=3601)
     assert lockout.wait_seconds(key) == 0
     lockout.take(accounts.login_keys("Claire", "127.0.0.1"))
-    monkeypatch.setattr(accounts.time, "monotonic", lambda: clock_now + 3602)
+    frozen_clock.advance(seconds=1)
     assert lockout.wait_seconds(key) > first  # each further failure waits longer
+    frozen_clock.advance(days=2)
+    assert lockout.wait_seconds(key) == 0  # a quiet day: the name starts again
+    with app.app_context():
+        lockout.take(accounts.login_keys("Claire", "127.0.0.1"))
+        assert LoginFailure.get_by_id(key).failures == 1
 
 
 def test_forms_need_their_csrf_token(app, client):

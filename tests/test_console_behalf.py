@@ -3,14 +3,9 @@
 
 from html.parser import HTMLParser
 
-from boxlocale.console import accounts
 from boxlocale.models import Audit, Item, Notice
 
 from .console_helpers import logged_in, post
-
-
-def setup_function():
-    accounts.lockout.reset()
 
 
 def test_an_offer_for_a_neighbour(app, client):

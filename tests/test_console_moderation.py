@@ -4,16 +4,11 @@ blocking a phone, verified neighbours; every action leaves its audit line."""
 import pytest
 
 from boxlocale import clock, settings
-from boxlocale.console import accounts
-from boxlocale.models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply
+from boxlocale.models import Audit, Book, Device, Flag, Item, JournalEntry, Notice, Reply, Vouch
 
 from .conftest import csrf_token
 from .console_helpers import book, device, item, journal, logged_in, notice, post, reply
-from .helpers import new_device
-
-
-def setup_function():
-    accounts.lockout.reset()
+from .helpers import new_device, volunteer_actor
 
 
 def flag(target, reason="Arnaque", by=None, weight=1):
@@ -70,6 +65,22 @@ def test_the_console_rules_load_posts_for_volunteers_and_say_which_moves_they_ha
     assert moderation.allowed_moves(moderation.get_post(f"item:{bike.code}", volunteer), stranger) == set()
     with pytest.raises(Forbidden):
         moderation.hide(moderation.get_post(f"item:{bike.code}", volunteer), stranger)
+
+
+def test_moves_made_without_a_request_name_their_volunteer_in_the_audit_log(app, db):
+    """The network, the command line and tests call the rules without a request: the audit line names
+    the actor passed in (it read the request's logged-in volunteer, "?" here), cascades included."""
+    from boxlocale.console import moderation
+
+    claire = volunteer_actor("Claire")
+    bike, phone = item(title="Vélo rouillé"), new_device("Jeannette", verified=True)
+    Vouch.create(voucher=phone, vouchee=new_device("Paul"), created_at=clock.now())
+    moderation.hide(moderation.get_post(f"item:{bike.code}", claire), claire)
+    moderation.block(phone, claire, "spam")
+    moderation.unverify(phone, claire)
+    lines = [(name, action) for name, action, _target in audit_actions()]
+    assert lines == [("Claire", "hide"), ("Claire", "block"),
+                     ("Claire", "unverify"), ("Claire", "vouches_withdrawn")]
 
 
 def test_hide_then_restore_with_audit_lines(console, db):

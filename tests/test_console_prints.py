@@ -4,14 +4,9 @@ ways to the give-box's and the shelf's own labels."""
 import re
 
 from boxlocale import settings
-from boxlocale.console import accounts
 
 from .console_helpers import item, logged_in
 from .qr_decode import decode_svg_qr
-
-
-def setup_function():
-    accounts.lockout.reset()
 
 
 def test_poster_codes_join_the_open_wifi_and_open_the_box(app, client):

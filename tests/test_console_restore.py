@@ -2,7 +2,9 @@
 backups or upload one; the same checks as the command refuse a damaged file and change nothing; the
 restored data is served at once, without a restart."""
 
+import hashlib
 import re
+import secrets
 import subprocess
 import sys
 
@@ -90,3 +92,39 @@ def test_the_audit_log_names_a_restore_apart_from_a_post_put_back(app):
     with app.test_request_context("/"):
         assert str(action_label("restore_backup")) == "a restauré une sauvegarde"
         assert str(action_label("restore")) != str(action_label("restore_backup"))
+
+
+def test_a_backup_larger_than_a_post_uploads_for_an_admin_only(live_box, tmp_path):
+    """waitress refuses bodies over about 26 MB before the app sees them; the restore page takes a larger
+    backup from a logged-in admin, while the same body from a phone without the console's cookie, or to
+    any other page, is refused unread."""
+    console = volunteer(live_box)
+    assert offer(live_box, live_phone(live_box), "Armoire normande")
+    # 30 MB of photo bytes (incompressible): the archive is larger than the 25 MB of a post.
+    heavy = secrets.token_bytes(30 * 1024 * 1024)
+    (live_box.data_dir / "photos").mkdir(exist_ok=True)
+    (live_box.data_dir / "photos" / f"{hashlib.sha256(heavy).hexdigest()}.jpg").write_bytes(heavy)
+    made = subprocess.run([sys.executable, "-m", "boxlocale", "--data-dir", str(live_box.data_dir), "backup", "--to",
+                           str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    archive = next(tmp_path.glob("boxlocale-backup-*.tar.gz"))
+    assert archive.stat().st_size > 26 * 1024 * 1024
+    upload = {"archive": ("sauvegarde.tar.gz", archive.read_bytes(), "application/gzip")}
+    assert offer(live_box, live_phone(live_box), "Table de ferme")
+
+    stranger = live_phone(live_box)
+    page = stranger.get(live_box.url + "/console/login").text
+    refused = stranger.post(live_box.url + "/console/backups/restore", files=upload,
+                            data={"csrf_token": csrf_token(page), "confirm": "1"})
+    assert refused.status_code == 413 and "trop" in refused.text.lower()  # the box's own page, in French
+    page = console.get(live_box.url + "/console/backups").text
+    assert "Un fichier de 2 Go au plus" in page and "/backups sur la box" in page
+    elsewhere = console.post(live_box.url + "/board/new", files=upload, data={"csrf_token": csrf_token(page)})
+    assert elsewhere.status_code == 413
+
+    done = console.post(live_box.url + "/console/backups/restore", files=upload,
+                        data={"csrf_token": csrf_token(page), "confirm": "1"})
+    assert done.status_code == 200 and "Sauvegarde restaurée" in done.text
+    listing = live_phone(live_box).get(live_box.url + "/give/").text
+    assert "Armoire normande" in listing and "Table de ferme" not in listing
+    assert not list(live_box.data_dir.glob(".upload-*"))

@@ -3,14 +3,10 @@
 import pytest
 
 from boxlocale import settings
-from boxlocale.console import accounts, settings_form
+from boxlocale.console import settings_form
 from boxlocale.models import Audit
 
 from .console_helpers import logged_in, post
-
-
-def setup_function():
-    accounts.lockout.reset()
 
 
 def current_form(app):

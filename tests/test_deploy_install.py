@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 
+from boxlocale.config import DEFAULTS
+
 from .conftest import ROOT, require_tool
 
 PI = ROOT / "deploy" / "pi"
@@ -174,6 +176,28 @@ def test_uninstall_keeps_the_data_unless_purged(fake_root):
     assert not data.exists()
 
 
+def test_the_firewall_cap_is_the_apps_own_constant(fake_root, tmp_path):
+    """`ct count` is written from CONNECTIONS_PER_ADDRESS (boxlocale/config.py), never typed twice: a
+    checkout with another value installs a rule with that value."""
+    install(fake_root)
+    cap = DEFAULTS["CONNECTIONS_PER_ADDRESS"]
+    rule = (fake_root / "etc/boxlocale/dns-redirect.nft").read_text()
+    assert f"ip saddr ct count over {cap} }}" in rule and "@" not in rule.replace("@phone_connections", "")
+    checkout = tmp_path / "checkout"
+    for folder in ("deploy", "systemd"):
+        shutil.copytree(ROOT / folder, checkout / folder)
+    (checkout / "boxlocale").mkdir()
+    config = (ROOT / "boxlocale" / "config.py").read_text()
+    (checkout / "boxlocale" / "config.py").write_text(
+        config.replace(f'"CONNECTIONS_PER_ADDRESS": {cap},', '"CONNECTIONS_PER_ADDRESS": 7,'))
+    other_root = tmp_path / "other"
+    other_root.mkdir()
+    result = subprocess.run(["bash", str(checkout / "deploy/pi/install.sh"), "--country", "FR", "--root",
+                             str(other_root)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "ip saddr ct count over 7 }" in (other_root / "etc/boxlocale/dns-redirect.nft").read_text()
+
+
 def test_shell_scripts_pass_shellcheck():
     shellcheck = require_tool("shellcheck")
     result = subprocess.run([shellcheck, "--severity=style", *map(str, SCRIPTS)], capture_output=True, text=True)
@@ -213,3 +237,75 @@ def test_socket_activation_and_watchdog_are_wired():
                  "StateDirectory=boxlocale", "PrivateNetwork=yes", "CapabilityBoundingSet=\n", "MemoryMax="):
         assert line in service, line
     assert "ListenStream=80" in (ROOT / "systemd" / "boxlocale.socket").read_text()
+
+
+# NetworkManager as install.sh sees it: `nmcli` that records its calls, says which connection is up on
+# the interface, and refuses to bring up a connection file holding the SSID in $REFUSED_SSID.
+FAKE_NMCLI = r"""#!/bin/bash
+echo "$*" >> "$FAKE_LOG"
+case "$*" in
+  "-g GENERAL.CONNECTION device show "*) echo "$PREVIOUS" ;;
+  "-t -f NAME connection show --active") echo "$PREVIOUS" ;;
+  "connection up boxlocale")
+    if grep -q "ssid=$REFUSED_SSID" "$FAKE_ROOT/etc/NetworkManager/system-connections/boxlocale.nmconnection" \
+       2>/dev/null; then
+      echo "Error: Connection activation failed: No suitable device found for this connection." >&2
+      exit 4
+    fi ;;
+esac
+exit 0
+"""
+
+
+def _bring_up(tmp_path, root, previous, *options):
+    """install.sh's live network steps, sourced in bash with the fake nmcli first on PATH: keep the files,
+    write the new ones, bring the connection up. (status, output, nmcli calls)"""
+    shims = tmp_path / "bin"
+    shims.mkdir(exist_ok=True)
+    (shims / "nmcli").write_text(FAKE_NMCLI)
+    (shims / "nmcli").chmod(0o755)
+    log, temporary = tmp_path / "nmcli.log", tmp_path / "tmp"
+    log.unlink(missing_ok=True)
+    temporary.mkdir(exist_ok=True)
+    script = (f'source "{PI / "install.sh"}" --country FR --root "{root}" {" ".join(options)}\n'
+              "read_connections_per_address\nLIVE=1\nkeep_network_files\ninstall_files\nbring_up_network\n"
+              "echo 'network up'\n")
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, PATH=f"{shims}:{os.environ['PATH']}", FAKE_LOG=str(log),
+                                     FAKE_ROOT=str(root), PREVIOUS=previous, REFUSED_SSID="Refusee",
+                                     TMPDIR=str(temporary)))
+    calls = log.read_text().splitlines() if log.exists() else []
+    assert list(temporary.iterdir()) == []  # the files kept aside are gone at the end
+    return result.returncode, result.stdout + result.stderr, calls
+
+
+def test_a_connection_networkmanager_refuses_is_rolled_back(fake_root, tmp_path):
+    """`nmcli connection up` failing after the files are written puts the files back as they were and
+    brings the connection that was up before up again: the Pi keeps its network (and the SSH session)."""
+    install(fake_root, "--ssid", "Ancienne")  # the box as it runs today
+    files = [fake_root / EXPECTED_FILES[9], fake_root / EXPECTED_FILES[10]]
+    before = {path: (path.read_bytes(), path.stat().st_mode) for path in files}
+
+    status, output, calls = _bring_up(tmp_path, fake_root, "boxlocale", "--ssid", "Refusee", "--channel", "11")
+    assert status == 2 and "network up" not in output
+    assert "putting the network back as it was" in output and "the network was not changed" in output
+    assert {path: (path.read_bytes(), path.stat().st_mode) for path in files} == before
+    assert calls[-3:] == ["connection up boxlocale", "connection reload", "connection up id boxlocale"]
+
+    # An accepted connection stays, and nothing is put back.
+    status, output, calls = _bring_up(tmp_path, fake_root, "boxlocale", "--ssid", "Nouvelle")
+    assert status == 0 and "network up" in output and "put back" not in output
+    assert "ssid=Nouvelle" in files[1].read_text()
+    assert calls[-1] == "connection up boxlocale"
+
+
+def test_a_first_install_refused_by_networkmanager_leaves_the_ethernet_as_it_was(tmp_path):
+    """No boxlocale connection before (the Pi on its "Wired connection 1", reached by SSH): the new files
+    are removed and the wired connection comes back."""
+    root = tmp_path / "root"
+    root.mkdir()
+    status, output, calls = _bring_up(tmp_path, root, "Wired connection 1", "--ssid", "Refusee")
+    assert status == 2
+    assert not (root / EXPECTED_FILES[9]).exists() and not (root / EXPECTED_FILES[10]).exists()
+    assert "removed    /etc/NetworkManager/system-connections/boxlocale.nmconnection" in output
+    assert calls[-2:] == ["connection reload", "connection up id Wired connection 1"]

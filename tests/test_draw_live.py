@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from boxlocale.config import load_config
 
-from .helpers import submit
+from .helpers import bearer, submit
 
 PHONES = 16
 PASSWORD = "un mot de passe solide"
@@ -20,7 +20,7 @@ def api_phone(box, number):
     """A phone with its own device key and its own address (the limits count per address too)."""
     phone = box.session(language="en", source=f"127.0.0.{10 + number}")
     key = phone.post(box.url + "/api/v1/devices").json()["device_key"]
-    phone.headers["Authorization"] = f"Bearer {key}"
+    phone.headers.update(bearer(key))
     return phone
 
 

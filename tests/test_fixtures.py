@@ -5,6 +5,7 @@ from pathlib import Path
 from boxlocale import create_app, devices, pagecache, ratelimit
 from boxlocale.console import accounts
 from boxlocale.db import database
+from boxlocale.models import AddressHold
 
 
 def test_unit_tests_write_without_fsync_but_a_box_always_syncs(app, tmp_path):
@@ -28,15 +29,17 @@ def test_process_state_left_by_a_test(app):
 
 def test_process_state_is_reset_for_each_app(app):
     assert accounts.lockout.wait_seconds("address:10.0.0.1") == 0
-    assert not devices._held
+    with app.app_context():
+        assert not AddressHold.select().exists()  # each app has its own database
     assert "left over" not in pagecache._entries
     assert not ratelimit._hits
 
 
 def test_phones_and_form_posts_come_from_the_helpers_module():
-    """One way to make a phone or post a form: tests/helpers.py, not a factory per test file."""
+    """One way to make a phone, its API headers or post a form: tests/helpers.py, not a factory per test
+    file (``bearer``, ``api_headers``)."""
     own_factories = ("Device.create(", "create_device(", "def post_form(", "def new_device(",
-                     "def phone(client", "def phone():", "return app.test_client  #")
+                     "def phone(client", "def phone():", "return app.test_client  #", "def auth(", 'f"Bearer ')
     tests = Path(__file__).parent
     found = {path.name: marker for path in tests.glob("*.py") if path.name not in ("helpers.py", "test_fixtures.py")
              for marker in own_factories if marker in path.read_text()}

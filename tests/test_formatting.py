@@ -8,9 +8,10 @@ import pytest
 from flask_babel import force_locale
 
 from boxlocale import clock
-from boxlocale.formatting import date_text, datetime_text, span_text
+from boxlocale.formatting import date_text, datetime_text, month_text, span_text
 
 from .board_factory import post_notice
+from .conftest import ROOT
 
 
 @pytest.fixture
@@ -32,7 +33,6 @@ def in_december(app):
 def test_a_moment_reads_as_people_write_it(in_december, language, moment, expected):
     with force_locale(language):
         assert datetime_text(moment) == expected
-        assert datetime_text(moment, "full") == expected  # one format, whatever a template asks
 
 
 def test_a_day_and_an_event_span(in_december):
@@ -54,3 +54,21 @@ def test_the_event_page_says_its_date_plainly(app, client, frozen_clock):
     assert "samedi 12 décembre, 20 h – 23 h 30" in html
     shown = re.sub(r"<[^>]+>", "", html)  # the text people read (a <time> keeps its ISO attribute)
     assert "heure" not in shown and "20:00:00" not in shown and "12/12/2026" not in shown
+
+
+def test_templates_pass_no_format_to_the_one_date_formatter():
+    """One format everywhere: a template asking for "short" or "MMMM yyyy" asked for nothing (the formatter
+    ignored it), and the impact page's months read "dimanche 1er novembre" instead of "novembre 2026"."""
+    asked = {f"{path.relative_to(ROOT)}: {match.group(0)}"
+             for path in (ROOT / "boxlocale" / "templates").rglob("*.html")
+             for match in re.finditer(r"\|\s*(date|datetime)\s*\(", path.read_text())}
+    assert asked == set()
+    with pytest.raises(TypeError):
+        datetime_text(datetime(2026, 12, 12, 19, 0), "short")
+
+
+def test_a_month_of_the_impact_figures(in_december):
+    with force_locale("fr"):
+        assert month_text(datetime(2026, 11, 1)) == "novembre 2026"
+    with force_locale("en"):
+        assert month_text(datetime(2026, 11, 1)) == "November 2026"

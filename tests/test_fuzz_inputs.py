@@ -7,8 +7,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from boxlocale import clock, create_app, devices, ratelimit
+from boxlocale import clock, create_app, ratelimit
 from boxlocale.console import accounts
+from boxlocale.models import LoginFailure
+
+from .helpers import bearer
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +39,6 @@ def fuzz_app(tmp_path_factory):
     from boxlocale import settings as box_settings
 
     ratelimit.reset()
-    devices.forget_holds()
     clock.freeze(None)
     app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("fuzz")), "LOG_REQUESTS": False,
                       "TESTING": True, "WTF_CSRF_ENABLED": False})
@@ -58,9 +60,11 @@ def _api_operations():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_limits():
+def _fresh_limits(fuzz_app):
+    """The rate limits and the login lockout (in the box's database) start again for each test."""
     ratelimit.reset()
-    accounts.lockout.reset()
+    with fuzz_app.app_context():
+        LoginFailure.delete().execute()
     yield
 
 
@@ -72,7 +76,7 @@ def test_the_api_answers_every_generated_request_without_a_5xx(fuzz_app, operati
     @FUZZ
     @given(strategy)
     def check(case):
-        response = case.call(app=fuzz_app, headers={"Authorization": f"Bearer {fuzz_app.device_key}"})
+        response = case.call(app=fuzz_app, headers=bearer(fuzz_app.device_key))
         _no_server_error(response, f"{case.method} {case.formatted_path} {case.query} {case.body!r}")
 
     check()

@@ -7,12 +7,13 @@ import threading
 
 from . import photo_factory
 from .conftest import csrf_token
+from .helpers import bearer
 
 
 def api_phone(box):
     phone = box.session(language="en")
     key = phone.post(box.url + "/api/v1/devices").json()["device_key"]
-    phone.headers["Authorization"] = f"Bearer {key}"
+    phone.headers.update(bearer(key))
     return phone
 
 

@@ -1,11 +1,14 @@
 """One phone (or one laptop dropping its cookie) must not grief the give-box and the noticeboard."""
 
-from boxlocale import settings
+from datetime import timedelta
+
+from boxlocale import clock, devices, settings
 from boxlocale.giveaway import rules
-from boxlocale.models import Device, Item
+from boxlocale.models import AddressHold, Device, Item
 
 from .conftest import csrf_token
 from .console_helpers import logged_in, post
+from .helpers import bearer
 from .test_giveaway_pages import code_of, post_offer
 
 
@@ -104,10 +107,27 @@ def test_a_blocked_phone_dropping_its_cookie_is_held_by_its_address(app):
 def test_the_api_undoes_a_false_taken_for_the_giver_only(app, client):
     giver_key = client.post("/api/v1/devices").get_json()["device_key"]
     other_key = client.post("/api/v1/devices").get_json()["device_key"]
-    giver, other = ({"Authorization": f"Bearer {key}"} for key in (giver_key, other_key))
+    giver, other = (bearer(key) for key in (giver_key, other_key))
     code = client.post("/api/v1/items", json={"title": "Chaise en bois", "category": "maison"}, headers=giver
                        ).get_json()["code"]
     assert client.post(f"/api/v1/items/{code}/taken", headers=other).status_code == 200
     assert client.post(f"/api/v1/items/{code}/untake", headers=other).status_code == 403
     back = client.post(f"/api/v1/items/{code}/untake", headers=giver)
     assert back.status_code == 200 and back.get_json()["status"] == "available"
+
+
+def test_an_address_hold_keeps_its_start_and_is_rewritten_at_most_once_an_hour(app, frozen_clock):
+    """A blocked phone trying again and again costs one write an hour, and never moves the hold's start
+    (a phone made after the block stays refused); a clock set back never makes a hold longer than 12 h."""
+    with app.app_context():
+        devices.hold_address("10.42.0.66")
+        first = AddressHold.get_by_id("10.42.0.66")
+        frozen_clock.advance(minutes=30)
+        devices.hold_address("10.42.0.66")
+        assert AddressHold.get_by_id("10.42.0.66").held_until == first.held_until
+        frozen_clock.advance(hours=2)
+        devices.hold_address("10.42.0.66")
+        again = AddressHold.get_by_id("10.42.0.66")
+        assert again.held_since == first.held_since and again.held_until == clock.now() + devices.BLOCK_HOLD
+        clock.freeze(clock.now() - timedelta(days=365))
+        assert devices._hold("10.42.0.66", clock.now()).held_until == clock.now() + devices.BLOCK_HOLD

@@ -17,9 +17,6 @@ HOSTILE_NEXT = ["/%09/10.0.0.66/x", "/\t/10.0.0.66/x", "/\r\n/10.0.0.66/x", "/\n
                 "/\\evil", "http://evil/", " /x", "/x\r\nSet-Cookie: a=b", "/ /evil"]
 
 
-def setup_function():
-    accounts.lockout.reset()
-
 
 def _location(response):
     return response.headers.get("Location", "")

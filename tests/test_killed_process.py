@@ -11,6 +11,7 @@ import requests
 
 from . import photo_factory
 from .conftest import LiveBox
+from .helpers import bearer
 
 
 def test_answered_writes_survive_a_kill_9(tmp_path):
@@ -28,7 +29,7 @@ def test_answered_writes_survive_a_kill_9(tmp_path):
             try:
                 created = requests.post(
                     box.url + "/api/v1/items", timeout=10,
-                    headers={"Authorization": f"Bearer {keys[number % len(keys)]}"},
+                    headers=bearer(keys[number % len(keys)]),
                     data={"title": f"Objet {worker}-{number}", "where": "in_box"},
                     files={"photo": ("p.jpg", photo, "image/jpeg")} if number % 2 else None,
                 )

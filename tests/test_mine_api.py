@@ -3,7 +3,7 @@ since the last visit, the recovery code, answers under items, the reserver's mes
 reports with a preset reason)."""
 
 
-from .helpers import api_headers
+from .helpers import api_headers, bearer
 
 
 def test_my_posts_answers_and_since_the_last_visit(client):
@@ -37,7 +37,7 @@ def test_a_recovery_code_gives_a_new_key_for_the_same_device(client):
     code = client.post("/api/v1/mine/recovery", headers=old).get_json()["recovery_code"]
     assert client.post("/api/v1/devices/recover", json={"code": "0000-0000-0000"}).status_code == 400
     key = client.post("/api/v1/devices/recover", json={"code": code}).get_json()["device_key"]
-    new = {"Authorization": f"Bearer {key}"}
+    new = bearer(key)
     assert client.get(f"/api/v1/items/{item['code']}", headers=new).get_json()["mine"] is True
     assert client.get("/api/v1/mine", headers=old).status_code == 401  # the lost key no longer works
 

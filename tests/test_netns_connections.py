@@ -1,11 +1,14 @@
-"""nftables on the Pi caps open connections per phone address (deploy/pi/dns-redirect.nft, `ct count`):
-the real rules and the real ``boxlocale serve`` in a "box" namespace, a laptop in a "phone" one."""
+"""nftables on the Pi caps open connections per phone address (deploy/pi/dns-redirect.nft, `ct count`,
+filled in with the app's CONNECTIONS_PER_ADDRESS): the real rules and the real ``boxlocale serve`` in a
+"box" namespace, a laptop in a "phone" one."""
 
 import subprocess
 import sys
 import time
 
 import pytest
+
+from boxlocale.config import DEFAULTS
 
 from .conftest import require_tool, stop_process
 from .test_netns_portal import BOX_ADDRESS, in_ns, namespaces, render  # noqa: F401 (fixture)
@@ -22,7 +25,7 @@ except OSError:
 OPEN_MANY = """
 import socket, sys, time
 held, refused = [], 0
-for _ in range(40):
+for _ in range(int(sys.argv[2])):
     try:
         held.append(socket.create_connection((sys.argv[1], 80), timeout=3))
     except OSError:
@@ -53,7 +56,9 @@ def test_nftables_caps_connections_per_address(namespaces, tmp_path):  # noqa: F
             if probe.stdout.strip() == "200":
                 break
             time.sleep(0.2)
-        held, refused = map(int, in_ns(phone, sys.executable, "-c", OPEN_MANY, BOX_ADDRESS).stdout.split())
-        assert (held, refused) == (24, 16)
+        cap = DEFAULTS["CONNECTIONS_PER_ADDRESS"]  # the app's own constant: install.sh writes it in the rule
+        held, refused = map(int, in_ns(phone, sys.executable, "-c", OPEN_MANY, BOX_ADDRESS, str(cap + 16)
+                                       ).stdout.split())
+        assert (held, refused) == (cap, 16)
     finally:
         stop_process(server)

@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from boxlocale.config import DEFAULTS
+
 from .conftest import ROOT, csrf_token, require, require_tool, stop_process
 
 BOX_ADDRESS = "10.42.0.1"
@@ -74,7 +76,8 @@ def namespaces():
 def render(template, interface):
     """The project's template filled in exactly as install.sh does."""
     return (ROOT / "deploy" / "pi" / template).read_text().replace("@BOX_ADDRESS@", BOX_ADDRESS) \
-        .replace("@HOST_NAME@", HOST_NAME).replace("@INTERFACE@", interface)
+        .replace("@HOST_NAME@", HOST_NAME).replace("@INTERFACE@", interface) \
+        .replace("@CONNECTIONS_PER_ADDRESS@", str(DEFAULTS["CONNECTIONS_PER_ADDRESS"]))
 
 
 class Processes:

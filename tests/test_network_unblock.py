@@ -3,10 +3,10 @@
 from boxlocale.board import rules as board
 from boxlocale.console import moderation
 from boxlocale.db import writing
-from boxlocale.devices import Actor
 from boxlocale.models import Audit, NetBox, NetEvent, Notice
 from boxlocale.network import log, outbox
 
+from .helpers import volunteer_actor
 from .network_helpers import at, join, make_box, sync_in_process, villager
 
 
@@ -32,7 +32,7 @@ def test_an_unblocked_box_has_its_content_shown_again_everywhere_in_any_order(tm
     carry(tmp_path / "stick", c, a)
     lyon = key_of(c)
     with at(a):
-        volunteer = Actor(volunteer=object())
+        volunteer = volunteer_actor()
         target = f"notice:{Notice.get(Notice.title == 'Masquée à part').id}"
         moderation.hide(moderation.get_post(target, volunteer), volunteer)
         with writing():

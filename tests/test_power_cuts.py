@@ -18,6 +18,7 @@ from boxlocale import backup
 
 from . import photo_factory
 from .conftest import LiveBox
+from .helpers import bearer
 from .lazyfs_helpers import boxlocale, kill_and_cut, lazy_fs  # noqa: F401
 from .test_backup import snapshot
 
@@ -251,7 +252,7 @@ def test_a_box_starting_removes_work_folders_and_temporary_files(tmp_path, start
 
 
 def _post_item(box, key, title, photo=None):
-    return requests.post(box.url + "/api/v1/items", timeout=20, headers={"Authorization": f"Bearer {key}"},
+    return requests.post(box.url + "/api/v1/items", timeout=20, headers=bearer(key),
                          data={"title": title, "where": "in_box"},
                          files={"photo": ("p.jpg", photo, "image/jpeg")} if photo else None)
 

@@ -1,5 +1,6 @@
 """One laptop on the open wifi must not take the box's connections: the real ``boxlocale serve``."""
 
+import re
 import socket
 import threading
 import time
@@ -69,3 +70,41 @@ def test_a_request_that_never_finishes_its_headers_is_closed(start_box):
         assert time.monotonic() - started < 5
     # An honest request on a fresh connection still gets its answer.
     assert requests.get(box.url + "/healthz", timeout=5).status_code == 200
+
+
+def _answer(sock, limit=10):
+    """Everything the box sends on ``sock`` until it closes it."""
+    sock.settimeout(limit)
+    chunks = []
+    while chunk := sock.recv(4096):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_a_connection_over_the_cap_gets_a_short_busy_answer(start_box):
+    """Over CONNECTIONS_PER_ADDRESS, the phone is told to come back (503, Retry-After) in the box's two
+    languages, instead of a connection closed without a word."""
+    box = start_box(env={"BOXLOCALE_CONNECTIONS_PER_ADDRESS": "3"})
+    held = [socket.create_connection(("127.0.0.1", box.port), timeout=5, source_address=("127.0.0.3", 0))
+            for _ in range(3)]
+    try:
+        time.sleep(0.3)  # the box has accepted them
+        with socket.create_connection(("127.0.0.1", box.port), timeout=5, source_address=("127.0.0.3", 0)) as over:
+            over.sendall(b"GET / HTTP/1.1\r\nHost: box\r\nAccept-Language: fr\r\n\r\n")
+            answer = _answer(over)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503 ")
+        assert b"\r\nRetry-After: 5\r\n" in head and b"charset=utf-8" in head
+        assert int(re.search(rb"Content-Length: (\d+)", head).group(1)) == len(body) < 300
+        text = body.decode()
+        assert "réessayez" in text and "try again" in text
+        # Another address is not concerned, and the address is served again once its connections close.
+        assert requests.get(box.url + "/healthz", timeout=5).status_code == 200
+    finally:
+        for sock in held:
+            sock.close()
+    time.sleep(0.3)
+    with socket.create_connection(("127.0.0.1", box.port), timeout=5, source_address=("127.0.0.3", 0)) as again:
+        again.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{box.port}\r\nConnection: close\r\n\r\n".encode())
+        assert _answer(again).startswith(b"HTTP/1.1 200 ")
+    assert "too many connections from 127.0.0.3" in box.output()

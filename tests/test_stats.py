@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from boxlocale import stats
-from boxlocale.console import accounts
 from boxlocale.models import Thanks
 
 from .console_helpers import book, device, item, journal, logged_in, notice, reply
@@ -21,7 +20,6 @@ LONG_AGO = THIS_WEEK - timedelta(weeks=40)
 
 @pytest.fixture
 def history(app, db, frozen_clock):
-    accounts.lockout.reset()
     ana, ben, cleo = device("Ana"), device("Ben"), device("Cleo")
     item(ana, "Pull", category="vetements", created_at=THIS_WEEK, taken_at=THIS_WEEK + timedelta(days=1),
          taken_by=ben, status="taken", would_have_bought=True)
@@ -96,6 +94,7 @@ def test_the_figures_page_draws_svg_charts_and_explains_the_method(app, client, 
     assert "style=" not in html and "<script" not in html
     assert "WRAP" in html and "ADEME" in html and "estimations" in html
     assert "18,8" in html and "18.8" not in html and "67 %" in html
+    assert '<th scope="row">novembre 2026</th>' in html  # a month, not its first day's weekday
 
 
 def test_empty_box(app, db, frozen_clock):

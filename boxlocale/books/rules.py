@@ -189,7 +189,7 @@ def _next_serial(prefix):
 
 def clean_isbn(typed):
     """An ISBN-10 or -13 with its checksum right → its digits (X last for some ISBN-10), or ""."""
-    text = "".join(ch for ch in (typed or "") if ch not in " -").upper()
+    text = "".join(ch for ch in str(typed or "") if ch not in " -").upper()  # JSON may send a number
     if not text:
         return ""
     if len(text) == 10 and text[:9].isdigit() and (text[9].isdigit() or text[9] == "X"):

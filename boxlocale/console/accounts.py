@@ -4,16 +4,16 @@ Used by the console's login and by ``boxlocale admin``. Passwords are hashed wit
 """
 
 import functools
-import threading
-import time
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
+from ..audit import write_audit
 from ..db import writing
 from ..errors import Conflict, NotFound, RateLimited, ValidationError
-from ..models import Audit, Volunteer
+from ..models import LoginFailure, Volunteer
 
 ROLES = ("admin", "moderator")
 PASSWORD_MIN = 8
@@ -24,6 +24,8 @@ NAME_MAX = 40
 FREE_FAILURES = 5
 FREE_FAILURES_PER_ADDRESS = 20
 FIRST_DELAY, MAX_DELAY = 30, 3600  # seconds; the delay doubles with each further failure
+FORGET_AFTER = timedelta(days=1)  # failures older than this are forgotten
+COMMAND_LINE = "command line"  # who the audit log names for `boxlocale admin`
 
 
 @functools.cache
@@ -50,7 +52,7 @@ def add(name, password, role="admin"):
         if Volunteer.get_or_none(Volunteer.name == name) is not None:
             raise Conflict(_l("A volunteer with this name already exists."))
         volunteer = Volunteer.create(name=name, password_hash=password_hash, role=role, created_at=clock.now())
-        _note(None, "volunteer_added", f"volunteer:{name}", role)
+        write_audit("volunteer_added", f"volunteer:{name}", role, volunteer=None, by=COMMAND_LINE)
     return volunteer
 
 
@@ -73,7 +75,7 @@ def remove(name):
     with writing():
         volunteer = find(name)
         volunteer.delete_instance()
-        _note(None, "volunteer_removed", f"volunteer:{volunteer.name}")
+        write_audit("volunteer_removed", f"volunteer:{volunteer.name}", volunteer=None, by=COMMAND_LINE)
 
 
 def set_password(name, password):
@@ -82,56 +84,48 @@ def set_password(name, password):
         volunteer = find(name)
         volunteer.password_hash = password_hash
         volunteer.save(only=[Volunteer.password_hash])
-        _note(None, "password_changed", f"volunteer:{volunteer.name}")
-
-
-def _note(volunteer, action, target="", detail=""):
-    """An audit line for account changes (the command line acts without a volunteer)."""
-    Audit.create(volunteer=volunteer, volunteer_name=volunteer.name if volunteer else "command line",
-                 action=action, target=target, detail=detail, created_at=clock.now())
+        write_audit("password_changed", f"volunteer:{volunteer.name}", volunteer=None, by=COMMAND_LINE)
 
 
 class Lockout:
-    """Failed logins per key, in memory: restarting the box forgives.
+    """Failed logins per key, in the database: a restart forgives nothing (the watchdog restarts the box,
+    and a laptop must not win fresh guesses by that). A key quiet for FORGET_AFTER starts again.
 
-    A login takes its failure slot BEFORE the password is hashed (``take``) and gives it back only
-    when the password was right, so parallel guesses cannot all be checked before the first fails."""
+    A login takes its failure slot BEFORE the password is hashed (``take``, one write transaction: the
+    box's write lock orders parallel guesses) and gives it back only when the password was right, so
+    parallel guesses cannot all be checked before the first fails. Times are the box clock's; a wait
+    is never longer than its delay, whatever the clock did since."""
 
-    def __init__(self):
-        self._failures = {}  # key -> (count, time of the last failure)
-        self._lock = threading.Lock()
-
-    def _wait(self, key, free):
-        count, last = self._failures.get(key, (0, 0.0))
-        if count < free:
+    def _wait(self, key, free, now):
+        row = LoginFailure.get_or_none(LoginFailure.key == key)
+        if row is None or row.failures < free or now - row.last_failure_at > FORGET_AFTER:
             return 0
-        delay = min(MAX_DELAY, FIRST_DELAY * 2 ** (count - free))
-        remaining = last + delay - time.monotonic()
+        delay = min(MAX_DELAY, FIRST_DELAY * 2 ** (row.failures - free))
+        remaining = min(delay, (row.last_failure_at + timedelta(seconds=delay) - now).total_seconds())
         return int(remaining) + 1 if remaining > 0 else 0
 
     def wait_seconds(self, key, free=FREE_FAILURES):
-        with self._lock:
-            return self._wait(key, free)
+        return self._wait(key, free, clock.now())
 
     def take(self, keys):
         """Count one attempt against each (key, free failures); raise RateLimited while one is paused."""
-        with self._lock:
-            wait = max(self._wait(key, free) for key, free in keys)
+        with writing():
+            now = clock.now()
+            wait = max(self._wait(key, free, now) for key, free in keys)
             if wait:
                 raise RateLimited(retry_after=wait, message=_l(
                     "Too many wrong passwords: the login is paused for a while. Please wait and try again."))
-            now = time.monotonic()
+            LoginFailure.delete().where(LoginFailure.last_failure_at < now - FORGET_AFTER).execute()
             for key, _free in keys:
-                count, _last = self._failures.get(key, (0, 0.0))
-                self._failures[key] = (count + 1, now)
+                (LoginFailure.insert(key=key, failures=1, last_failure_at=now)
+                 .on_conflict(conflict_target=[LoginFailure.key],
+                              update={LoginFailure.failures: LoginFailure.failures + 1,
+                                      LoginFailure.last_failure_at: now})
+                 .execute())
 
-    def forgive(self, key):
-        with self._lock:
-            self._failures.pop(key, None)
-
-    def reset(self):
-        with self._lock:
-            self._failures.clear()
+    def forgive(self, keys):
+        """The password was right: these keys start again (call inside the login's write)."""
+        LoginFailure.delete().where(LoginFailure.key.in_(list(keys))).execute()
 
 
 lockout = Lockout()
@@ -153,10 +147,9 @@ def authenticate(name, password, address):
     good = check_password_hash(volunteer.password_hash if volunteer else _dummy_hash(), password or "")
     if volunteer is None or not good:
         raise ValidationError(fields={"password": _l("Wrong name or password.")})
-    for key, _free in keys:
-        lockout.forgive(key)
     with writing():
+        lockout.forgive(key for key, _free in keys)
         volunteer.last_login_at = clock.now()
         volunteer.save(only=[Volunteer.last_login_at])
-        _note(volunteer, "login")
+        write_audit("login", volunteer=volunteer)
     return volunteer

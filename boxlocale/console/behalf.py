@@ -5,13 +5,14 @@ from flask import current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from .. import photos
+from ..audit import write_audit
 from ..board import rules as board_rules
 from ..db import writing
 from ..devices import Actor
 from ..errors import TooLarge, UnsupportedMedia, ValidationError
 from ..giveaway import rules as giveaway_rules
 from . import bp
-from .session import audit, requires
+from .session import requires
 
 ITEM_FIELDS = ("kind", "title", "description", "category", "condition", "where", "location_note", "contact",
                "pseudonym")
@@ -48,7 +49,7 @@ def behalf_item():
                                                current_app.config["MAX_PHOTOS_PER_ITEM"])
             with writing():  # the post and its audit line are saved together, or neither
                 item, token = giveaway_rules.post_item(_centre(), values, processed, on_behalf=True)
-                audit("post_on_behalf", f"item:{item.code}", item.title)
+                write_audit("post_on_behalf", f"item:{item.code}", item.title, volunteer=g.volunteer)
         except (UnsupportedMedia, TooLarge) as error:
             errors, status = {"photo": error.message}, error.status
         except ValidationError as error:
@@ -73,7 +74,7 @@ def behalf_notice():
             check_consent(request.form)
             with writing():
                 notice, token = board_rules.post_notice(_centre(), values, on_behalf=True)
-                audit("post_on_behalf", f"notice:{notice.id}", notice.title)
+                write_audit("post_on_behalf", f"notice:{notice.id}", notice.title, volunteer=g.volunteer)
         except ValidationError as error:
             errors, status = error.fields or {"title": error.message}, 400
         else:

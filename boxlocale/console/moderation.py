@@ -1,7 +1,7 @@
 """Moderation rules: the queue of reported and held posts, hide / restore / delete, resolving
 reports, blocking a phone, verified neighbours. Loaders ``get_post(target, actor)`` and
 ``get_phone(device_id, actor)``, moves taking (record, actor), ``allowed_moves(post, actor)``: the
-domain contract. Every move writes its audit line in the same transaction (see session.audit)."""
+domain contract. Every move writes its audit line in the same transaction (audit.write_audit, naming the acting volunteer)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +9,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from .. import clock, photos
+from ..audit import write_audit
 from ..db import writing
 from ..devices import hold_address_of, release_address_of
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
@@ -17,7 +18,6 @@ from ..network import outbox
 from ..people import vouching
 from ..people.rules import canonical_target, find_target, set_hidden
 from ..posting import held_for_review
-from .session import audit
 
 KINDS = ("item", "book", "journal", "notice", "reply", "item_reply")
 MODELS = {"item": Item, "book": Book, "journal": JournalEntry, "notice": Notice, "reply": Reply,
@@ -171,7 +171,7 @@ def _decide(post, actor, hidden, resolution, note):
         set_hidden(record, hidden)
         outbox.moderated(target, "hide" if hidden else "restore")
         _resolve_flags(target, resolution)
-        audit("hide" if hidden else "restore", target, note)
+        write_audit("hide" if hidden else "restore", target, note, volunteer=actor.volunteer)
 
 
 def delete(post, actor, note=""):
@@ -186,7 +186,7 @@ def delete(post, actor, note=""):
         gone = photos.forget_unreferenced(photo_ids)
         outbox.moderated(target, "delete")
         _resolve_flags(target, "deleted")
-        audit("delete", target, note or summary)
+        write_audit("delete", target, note or summary, volunteer=actor.volunteer)
     photos.remove_files(gone)  # after the commit: a refused delete keeps its photos
 
 
@@ -198,7 +198,7 @@ def resolve(target, actor, note=""):
         count = _resolve_flags(target, "dismissed")
         if not count:
             raise Conflict(_l("These reports were already dealt with."))
-        audit("resolve_reports", target, note)
+        write_audit("resolve_reports", target, note, volunteer=actor.volunteer)
 
 
 def keep_hidden(post, actor, note=""):
@@ -207,7 +207,7 @@ def keep_hidden(post, actor, note=""):
     with writing():
         kind, record = find_target(post.target)
         target = canonical_target(kind, record)
-        audit("keep_hidden", target, note)
+        write_audit("keep_hidden", target, note, volunteer=actor.volunteer)
 
 
 # --- Phones -------------------------------------------------------------------------------------
@@ -240,8 +240,8 @@ def block(phone, actor, reason):
         phone = get_phone(phone.id, actor)
         phone.blocked_at, phone.blocked_reason = clock.now(), reason
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
-        audit("block", _device_target(phone), reason)
-    hold_address_of(phone)
+        write_audit("block", _device_target(phone), reason, volunteer=actor.volunteer)
+        hold_address_of(phone)
 
 
 def unblock(phone, actor):
@@ -249,8 +249,8 @@ def unblock(phone, actor):
         phone = get_phone(phone.id, actor)
         phone.blocked_at, phone.blocked_reason = None, None
         phone.save(only=[Device.blocked_at, Device.blocked_reason])
-        audit("unblock", _device_target(phone))
-    release_address_of(phone)
+        write_audit("unblock", _device_target(phone), volunteer=actor.volunteer)
+        release_address_of(phone)
 
 
 def _device_target(phone):
@@ -278,7 +278,7 @@ def verify(phone, actor):
             raise Conflict(_l("This neighbour is already verified."))
         phone.verified_at, phone.verified_by, phone.verified_how = clock.now(), actor.volunteer, "volunteer"
         phone.save(only=[Device.verified_at, Device.verified_by, Device.verified_how])
-        audit("verify", _device_target(phone))
+        write_audit("verify", _device_target(phone), volunteer=actor.volunteer)
     return phone
 
 

@@ -16,9 +16,10 @@ import time
 
 from flask import abort, current_app, g, redirect, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.http import parse_cookie
 
-from .. import clock, settings
-from ..models import Audit, Volunteer
+from .. import settings
+from ..models import Volunteer
 
 COOKIE = "bl_console"
 IDLE_SECONDS = 12 * 3600
@@ -26,8 +27,8 @@ REFRESH_AFTER = 300  # re-sign the cookie at most every 5 minutes of activity
 # What a moderator may do; an admin may do everything.
 MODERATOR_CAN = {"moderate", "print"}
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="boxlocale-console")
+def _serializer(secret_key=None):
+    return URLSafeTimedSerializer(secret_key or current_app.config["SECRET_KEY"], salt="boxlocale-console")
 
 
 def _fingerprint(volunteer):
@@ -52,8 +53,33 @@ def _read_cookie():
     return volunteer, signed_at.timestamp()
 
 
+def signed_by_this_box(cookie_header, secret_key):
+    """True when ``cookie_header`` carries a console cookie this box signed less than 12 hours ago.
+    Only the signature: no database, no request (the server asks it before the app runs, see
+    serving.py); the app then checks the volunteer, their role and their session as always."""
+    token = parse_cookie(cookie_header or "").get(COOKIE)
+    if not token or len(token) > 300:
+        return False
+    try:
+        _serializer(secret_key).loads(token, max_age=IDLE_SECONDS)
+    except (BadSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def current_volunteer():
+    """The logged-in volunteer of this request, or None (loaded now if no hook has yet)."""
+    load_volunteer()
+    return g.volunteer
+
+
 def load_volunteer():
-    """before_app_request: set g.volunteer for every request of a logged-in volunteer."""
+    """before_app_request: set g.volunteer for every request of a logged-in volunteer. Once per request
+    (the request's body limit may have asked first, see web.BoxRequest); marked on the request, not on
+    ``g``, which a test's app context shares between requests."""
+    if getattr(request, "console_session_read", False):
+        return
+    request.console_session_read = True
     g.volunteer = None
     if COOKIE not in request.cookies:
         return
@@ -110,15 +136,6 @@ def requires(permission):
         return wrapper
 
     return decorate
-
-
-def audit(action, target="", detail="", volunteer=None, by=None):
-    """One line of the audit log for what the logged-in volunteer just did (inside the write).
-    ``by``: who acted when it was no volunteer (a neighbour's vouch, a letterbox code)."""
-    volunteer = volunteer or g.get("volunteer")
-    name = volunteer.name if volunteer else (by or "?")
-    Audit.create(volunteer=volunteer, volunteer_name=name, action=action,
-                 target=target, detail=str(detail)[:500], created_at=clock.now())
 
 
 # "Console only from the Pi itself or its wired network": the wifi is open, so a volunteer's

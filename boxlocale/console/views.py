@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from .. import backup, clock, clock_repair, settings, stats
+from ..audit import write_audit
 from ..db import writing
 from ..errors import RateLimited, StorageFull, ValidationError
 from ..formatting import parse_local
@@ -15,7 +16,7 @@ from ..giveaway import rules as giveaway_rules
 from ..listing import page_number
 from ..web import safe_next
 from . import accounts, bp, moderation, settings_form
-from .session import audit, can, end_session, requires, start_session
+from .session import can, end_session, requires, start_session
 
 # The console's downloads share <data dir>/backups with the nightly timer (which keeps 7 there).
 CONSOLE_BACKUPS_KEPT = 7
@@ -68,7 +69,7 @@ def login():
 def logout():
     with writing():
         if g.get("volunteer") is not None:
-            audit("logout")
+            write_audit("logout", volunteer=g.volunteer)
         end_session()
     flash(_("You are logged out."))
     return redirect(url_for("console.login"))
@@ -98,7 +99,7 @@ def box_settings():
             if changes:
                 settings.save(changes)
                 with writing():
-                    audit("settings", "settings", ", ".join(sorted(changes)))
+                    write_audit("settings", "settings", ", ".join(sorted(changes)), volunteer=g.volunteer)
                 flash(_("Settings saved."))
             else:
                 flash(_("Nothing changed."))
@@ -164,7 +165,7 @@ def _set_box_time(phone, change):
     clock.accept_jump()
     moved = clock_repair.bring_back_future_times(clock.now(), change)
     with writing():
-        audit("set_clock", "clock", f"{change.total_seconds():+.0f} s" + (f", {moved} rows moved back" if moved else ""))
+        write_audit("set_clock", "clock", f"{change.total_seconds():+.0f} s" + (f", {moved} rows moved back" if moved else ""), volunteer=g.volunteer)
     return moved
 
 
@@ -174,7 +175,7 @@ def accept_clock_jump():
     days = _clock_view()["pending_days"]
     clock.accept_jump()
     with writing():
-        audit("accept_clock_jump", "clock", f"{days:+} days")
+        write_audit("accept_clock_jump", "clock", f"{days:+} days", volunteer=g.volunteer)
     flash(_("The box now follows the system clock."))
     return redirect(url_for("console.box_clock"))
 
@@ -186,11 +187,11 @@ def accept_clock_jump():
 def backups():
     data_dir = current_app.config["DATA_DIR"]
     free, total = backup.disk_space(data_dir)
-    from .restore import box_backups
+    from .restore import UPLOAD_LIMIT, box_backups
 
     return render_template("console/backups.html", last_backup=backup.last_backup(data_dir), free=free,
                            total=total, low_disk=free < total * LOW_DISK_SHARE, data_dir=data_dir,
-                           box_backups=box_backups(data_dir))
+                           box_backups=box_backups(data_dir), upload_limit=UPLOAD_LIMIT)
 
 
 @bp.route("/backups/download", methods=["POST"])
@@ -204,7 +205,7 @@ def download_backup():
             raise StorageFull() from error
         raise
     with writing():
-        audit("backup", path.name, f"{path.stat().st_size} bytes")
+        write_audit("backup", path.name, f"{path.stat().st_size} bytes", volunteer=g.volunteer)
     response = send_file(path, mimetype="application/gzip", as_attachment=True, download_name=path.name)
     response.headers["Cache-Control"] = "no-store"
     return response

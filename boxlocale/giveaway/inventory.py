@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from .. import clock
+from ..audit import write_audit
 from ..db import writing
 from ..errors import Forbidden, ValidationError
 from ..models import Inventory, Item, Photo
@@ -58,7 +59,6 @@ def record(actor, listed, seen, added=(), box_photo=None):
     ``added``: codes of the items added during this inventory; ``box_photo``: a processed photo of the
     whole box. Returns the Inventory."""
     from .. import photos as photo_store
-    from ..console.session import audit
 
     _require_volunteer(actor)
     listed_ids, seen_ids = _ids(listed), _ids(seen)
@@ -81,7 +81,7 @@ def record(actor, listed, seen, added=(), box_photo=None):
         added_items = Item.select().where(Item.code.in_(list(added_codes)), Item.on_behalf == True)  # noqa: E712
         inventory.added = added_items.count() if added_codes else 0
         inventory.save()
-        audit("inventory", f"inventory:{inventory.id}",
+        write_audit("inventory", f"inventory:{inventory.id}",
               f"seen {inventory.seen}, gone {inventory.gone}, added {inventory.added}", volunteer=actor.volunteer)
     return inventory
 

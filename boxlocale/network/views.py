@@ -6,6 +6,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -15,7 +16,8 @@ from flask import (
 from flask_babel import gettext as _
 
 from .. import clock
-from ..console.session import audit, can, requires
+from ..audit import write_audit
+from ..console.session import can, requires
 from ..db import writing
 from ..errors import DomainError, RateLimited
 from ..pagecache import cached_page
@@ -58,7 +60,7 @@ def page():
             if action == "admit":
                 admitted_text = admission.admit(request.form.get("request"))
                 with writing():
-                    audit("network_admit")
+                    write_audit("network_admit", volunteer=g.volunteer)
                 flash(_("Box admitted. Carry the admission below to the new box."))
             elif action == "block":
                 from .outbox import block_box
@@ -67,7 +69,7 @@ def page():
                 with writing():
                     if key in {box.key for box in status.overview(clock.now())["boxes"]}:
                         block_box(key, request.form.get("reason", ""))
-                        audit("network_block", key[:16], request.form.get("reason", ""))
+                        write_audit("network_block", key[:16], request.form.get("reason", ""), volunteer=g.volunteer)
                 flash(_("This box is blocked in the whole network: what it wrote is hidden."))
                 return redirect(url_for("network.page"))
             elif action == "unblock":
@@ -77,13 +79,13 @@ def page():
                 with writing():
                     if key in {box.key for box in status.overview(clock.now())["boxes"] if box.blocked}:
                         unblock_box(key)
-                        audit("network_unblock", key[:16])
+                        write_audit("network_unblock", key[:16], volunteer=g.volunteer)
                 flash(_("This box is unblocked in the whole network: what it wrote is shown again."))
                 return redirect(url_for("network.page"))
             elif action == "join":
                 box = admission.join(request.form.get("admission"))
                 with writing():
-                    audit("network_join", box.name or box.key[:16])
+                    write_audit("network_join", box.name or box.key[:16], volunteer=g.volunteer)
                 flash(_("This box is now in the network."))
                 return redirect(url_for("network.page"))
         except DomainError as error:

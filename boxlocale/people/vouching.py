@@ -14,6 +14,7 @@ Moves take (the phone concerned, actor); repeating one changes nothing.
 from flask_babel import lazy_gettext as _l
 
 from .. import clock, codes
+from ..audit import write_audit
 from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
@@ -196,7 +197,7 @@ def make_letterbox_codes(actor, street, count):
                 LetterboxCode.create(code_hash=hash_key(code), street=street, volunteer=actor.volunteer,
                                      created_at=clock.now())
                 made.append(code)
-        _audit_volunteer("letterbox_codes", f"street: {street}", str(count), actor.volunteer)
+        write_audit("letterbox_codes", f"street: {street}", str(count), volunteer=actor.volunteer)
     return made
 
 
@@ -238,13 +239,5 @@ def _target(device):
 
 
 def _audit(action, device, detail="", volunteer=None, by=None):
-    from ..console.session import audit
-
     name = f"neighbour: {by.pseudonym or by.id}" if by is not None else None
-    audit(action, _target(device), detail, volunteer=volunteer, by=name)
-
-
-def _audit_volunteer(action, target, detail, volunteer):
-    from ..console.session import audit
-
-    audit(action, target, detail, volunteer=volunteer)
+    write_audit(action, _target(device), detail, volunteer=volunteer, by=name)

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from .. import clock, codes, settings
+from ..audit import write_audit
 from ..db import writing
 from ..devices import hash_key
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
@@ -307,8 +308,6 @@ def _cancel_pending(entry, actor, counterpart):
 
 def correct(entry, actor, hours, reason=""):
     """A volunteer changes the hours of an entry (a typo, a misunderstanding); in the audit log."""
-    from ..console.session import audit
-
     _require_volunteer(actor)
     minutes, reason = parse_hours(hours), str(reason or "")[:REASON_MAX]
     with writing():
@@ -320,15 +319,13 @@ def correct(entry, actor, hours, reason=""):
             return entry
         entry.minutes = minutes
         entry.save(only=[TimeEntry.minutes])
-        audit("timebank_correct", f"time:{entry.id}", f"{hours_text(before)} h → {hours_text(minutes)} h {reason}".strip(),
+        write_audit("timebank_correct", f"time:{entry.id}", f"{hours_text(before)} h → {hours_text(minutes)} h {reason}".strip(),
               volunteer=actor.volunteer)
     return entry
 
 
 def cancel(entry, actor, reason=""):
     """A volunteer cancels an entry (pending or confirmed); in the audit log."""
-    from ..console.session import audit
-
     _require_volunteer(actor)
     reason = str(reason or "")[:REASON_MAX]
     with writing():
@@ -337,7 +334,7 @@ def cancel(entry, actor, reason=""):
             return entry
         entry.status, entry.cancelled_at, entry.code_hash = "cancelled", clock.now(), ""
         entry.save()
-        audit("timebank_cancel", f"time:{entry.id}", f"{hours_text(entry.minutes)} h {reason}".strip(),
+        write_audit("timebank_cancel", f"time:{entry.id}", f"{hours_text(entry.minutes)} h {reason}".strip(),
               volunteer=actor.volunteer)
     return entry
 

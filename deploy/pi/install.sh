@@ -117,8 +117,33 @@ run() {
   fi
 }
 
+# The firewall's cap of open connections per phone address is the app's own cap (waitress's), one
+# constant: CONNECTIONS_PER_ADDRESS in boxlocale/config.py. Read from the code just installed in the
+# venv, or, before there is one (--root, --dry-run), from the checkout.
+CONNECTIONS_PER_ADDRESS=""
+read_connections_per_address() {
+  if [ "$LIVE" = 1 ] && [ -x "$PREFIX/venv/bin/python" ]; then
+    CONNECTIONS_PER_ADDRESS=$("$PREFIX/venv/bin/python" -c \
+      'from boxlocale.config import DEFAULTS; print(DEFAULTS["CONNECTIONS_PER_ADDRESS"])') || true
+  elif [ -f "$REPO_DIR/boxlocale/config.py" ]; then
+    CONNECTIONS_PER_ADDRESS=$(python3 - "$REPO_DIR/boxlocale/config.py" <<'PYTHON'
+import ast, sys
+tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+for node in tree.body:
+    if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["DEFAULTS"]:
+        for key, value in zip(node.value.keys, node.value.values):
+            if getattr(key, "value", None) == "CONNECTIONS_PER_ADDRESS":
+                print(ast.literal_eval(value))
+PYTHON
+    ) || true
+  fi
+  [[ "$CONNECTIONS_PER_ADDRESS" =~ ^[1-9][0-9]*$ ]] \
+    || die "cannot read CONNECTIONS_PER_ADDRESS (a number above 0) from boxlocale (the venv or $REPO_DIR/boxlocale/config.py)"
+}
+
 render() {  # fill in the @...@ of a template
-  sed -e "s|@BOX_ADDRESS@|$BOX_ADDRESS|g" -e "s|@HOST_NAME@|$HOST_NAME|g" -e "s|@INTERFACE@|$INTERFACE|g" "$1"
+  sed -e "s|@BOX_ADDRESS@|$BOX_ADDRESS|g" -e "s|@HOST_NAME@|$HOST_NAME|g" -e "s|@INTERFACE@|$INTERFACE|g" \
+    -e "s|@CONNECTIONS_PER_ADDRESS@|$CONNECTIONS_PER_ADDRESS|g" "$1"
 }
 
 # --- system packages -------------------------------------------------------------------------
@@ -295,37 +320,95 @@ start_everything() {
   if changed journald; then run systemctl restart systemd-journald; fi
   if changed firewall; then run systemctl restart boxlocale-dns-redirect.service; fi
   if changed app || changed units; then run systemctl try-restart boxlocale.service; fi
-  if changed network || ! nmcli -t -f NAME connection show --active 2>/dev/null | grep -qx "$CONNECTION"; then
-    run nmcli connection reload
-    run nmcli connection up "$CONNECTION"
+  bring_up_network
+}
+
+# --- the network, put back as it was if the new connection does not come up ---------------------
+# A connection NetworkManager refuses (no radio, a driver that cannot do access-point mode, a
+# mistyped option) would leave the Pi with no network at all: an SSH session over that interface is
+# lost, and the box is unreachable. So the files as they were are kept before they are written, and
+# put back, with the connection that was up before, when `nmcli connection up` fails.
+NETWORK_FILES=(/etc/NetworkManager/dnsmasq-shared.d/boxlocale.conf
+  "/etc/NetworkManager/system-connections/$CONNECTION.nmconnection")
+NETWORK_KEPT=""       # a folder with the files as they were (a file missing there was missing before)
+PREVIOUS_CONNECTION=""  # the connection that was up on the interface before
+
+keep_network_files() {
+  [ "$LIVE" = 1 ] || return 0
+  local path
+  NETWORK_KEPT=$(mktemp -d "${TMPDIR:-/tmp}/boxlocale-network.XXXXXX")
+  trap 'rm -rf "$NETWORK_KEPT"' EXIT
+  for path in "${NETWORK_FILES[@]}"; do
+    [ ! -e "$ROOT$path" ] || cp -p "$ROOT$path" "$NETWORK_KEPT/$(basename "$path")"
+  done
+  PREVIOUS_CONNECTION=$(nmcli -g GENERAL.CONNECTION device show "$INTERFACE" 2>/dev/null || true)
+  [ "$PREVIOUS_CONNECTION" != "--" ] || PREVIOUS_CONNECTION=""
+}
+
+put_network_files_back() {
+  local path kept
+  for path in "${NETWORK_FILES[@]}"; do
+    kept="$NETWORK_KEPT/$(basename "$path")"
+    if [ -e "$kept" ]; then
+      cp -p "$kept" "$ROOT$path.boxlocale-new" && mv -f "$ROOT$path.boxlocale-new" "$ROOT$path"
+      echo "put back   $path"
+    elif [ -e "$ROOT$path" ]; then
+      rm -f "$ROOT$path"
+      echo "removed    $path"
+    fi
+  done
+  nmcli connection reload || true
+  if [ -n "$PREVIOUS_CONNECTION" ]; then
+    nmcli connection up id "$PREVIOUS_CONNECTION" || echo "install.sh: could not bring $PREVIOUS_CONNECTION up again" >&2
   fi
 }
 
-echo "boxlocale install: $([ "$ETHERNET" = 1 ] && echo "ethernet port $INTERFACE" || echo "wifi \"$SSID\" on $INTERFACE"), http://$HOST_NAME/${ROOT:+ (into $ROOT)}$([ "$DRY_RUN" = 1 ] && echo " (dry run)")"
-check_hotspot
-if [ "$LIVE" = 1 ] || { [ -z "$ROOT" ] && [ "$DRY_RUN" = 1 ]; }; then
-  install_packages
-  install_user
-  install_app
-else
-  echo "skipped    packages, user and venv (--root: the running system is not touched)"
-fi
-install_files
-[ -n "$ROOT" ] || install_host_name
-if [ -z "$ROOT" ]; then
-  set_wifi_country
-  start_everything
-fi
-# The box's own data dir is made by systemd (StateDirectory=) when the service first starts.
-
-if [ "$LIVE" = 1 ]; then
-  if [ "$ETHERNET" = 1 ]; then
-    echo "Done. Plug a wifi router in access-point mode (its DHCP off) into $INTERFACE."
-  else
-    echo "Done. Wifi: \"$SSID\" ($([ -n "$PASSWORD" ] && echo "WPA2, password: $PASSWORD" || echo open))."
+bring_up_network() {
+  if changed network || ! nmcli -t -f NAME connection show --active 2>/dev/null | grep -qx "$CONNECTION"; then
+    run nmcli connection reload
+    if ! run nmcli connection up "$CONNECTION"; then
+      [ "$LIVE" = 1 ] || return 0
+      echo "install.sh: NetworkManager refused the connection $CONNECTION: putting the network back as it was" >&2
+      put_network_files_back
+      die "the network was not changed (see the NetworkManager message above; the rest of the install is in place)"
+    fi
   fi
-  echo "The box: http://$HOST_NAME/ (or http://$BOX_ADDRESS/). Volunteers: sudo -u boxlocale $PREFIX/venv/bin/boxlocale --data-dir $DATA_DIR admin add NAME"
-elif [ "$ANY_CHANGE" = 0 ]; then
-  echo "nothing to change"
+}
+
+main() {
+  echo "boxlocale install: $([ "$ETHERNET" = 1 ] && echo "ethernet port $INTERFACE" || echo "wifi \"$SSID\" on $INTERFACE"), http://$HOST_NAME/${ROOT:+ (into $ROOT)}$([ "$DRY_RUN" = 1 ] && echo " (dry run)")"
+  check_hotspot
+  if [ "$LIVE" = 1 ] || { [ -z "$ROOT" ] && [ "$DRY_RUN" = 1 ]; }; then
+    install_packages
+    install_user
+    install_app
+  else
+    echo "skipped    packages, user and venv (--root: the running system is not touched)"
+  fi
+  read_connections_per_address
+  keep_network_files
+  install_files
+  [ -n "$ROOT" ] || install_host_name
+  if [ -z "$ROOT" ]; then
+    set_wifi_country
+    start_everything
+  fi
+  # The box's own data dir is made by systemd (StateDirectory=) when the service first starts.
+
+  if [ "$LIVE" = 1 ]; then
+    if [ "$ETHERNET" = 1 ]; then
+      echo "Done. Plug a wifi router in access-point mode (its DHCP off) into $INTERFACE."
+    else
+      echo "Done. Wifi: \"$SSID\" ($([ -n "$PASSWORD" ] && echo "WPA2, password: $PASSWORD" || echo open))."
+    fi
+    echo "The box: http://$HOST_NAME/ (or http://$BOX_ADDRESS/). Volunteers: sudo -u boxlocale $PREFIX/venv/bin/boxlocale --data-dir $DATA_DIR admin add NAME"
+  elif [ "$ANY_CHANGE" = 0 ]; then
+    echo "nothing to change"
+  fi
+  [ -z "${CHANGED// /}" ] || echo "changed   $CHANGED"
+}
+
+# Sourced by the tests, which call its functions one by one; run, it installs.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main
 fi
-[ -z "${CHANGED// /}" ] || echo "changed   $CHANGED"
