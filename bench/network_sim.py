@@ -63,9 +63,11 @@ class World:
         self.sticks = [self.root / f"stick{number}" for number in range(max(2, boxes // 5))]
         self.meetings = self.imported = 0
         self.ingest_seconds = 0.0
+        self.sync_seconds = []  # each meeting's whole sync (an app on the box's data dir, then sync_folder)
         self.power_cuts = 0
         self.deleted_words = []
         self.snapshot = None
+        self.converged_on = days
 
     # --- working on one box -------------------------------------------------------------------
 
@@ -145,7 +147,9 @@ class World:
 
         if kill:
             self.power_cut(box, stick, day)
+        started = time.perf_counter()
         report = self.run(box, day, lambda: sync.sync_folder(stick))
+        self.sync_seconds.append(time.perf_counter() - started)
         self.ingest_seconds += report.ingest_seconds
         self.imported += report.came
         self.meetings += 1
@@ -175,11 +179,16 @@ class World:
                             self.meet(box, stick, day, kill=self.rng.random() < 0.02)
 
     def converge(self):
-        """Couriers go round every box until all digests agree → rounds needed."""
-        day = self.days + 1
+        """After the year's last writes, a courier goes round every box, a round a week as in the
+        year, until all digests agree → rounds needed (None: not in 19 rounds). Time passes as it does
+        for real boxes: news dated more than a week ahead of a box whose clock is behind waits there
+        until its time comes (docs/NETWORK.md), so rounds on one frozen day would never converge."""
+        day = self.days
         for rounds in range(1, 20):
+            day += 7
             for box in self.rng.sample(self.boxes, len(self.boxes)):
                 self.meet(box, self.sticks[0], day)
+            self.converged_on = day
             if len(set(self.digests(day))) == 1:
                 return rounds
         return None
@@ -210,7 +219,13 @@ class World:
         forged_dir = self.root / "forged"
         shutil.copytree(self.sticks[0], forged_dir)
         segment = next(p for p in sorted((forged_dir / sync.FOLDER_NAME).glob("*/*.jsonl")) if "Livre" in p.read_text())
-        segment.write_text(segment.read_text().replace("Livre", "Spam!", 1))  # a payload changed on the stick
+        forged = segment.read_text().replace("Livre", "Spam!", 1)  # a payload changed on the stick
+        segment.write_text(forged)  # in place: a file read whole before is not read again
+        report = self.run(self.boxes[-1], day, lambda: sync.sync_folder(forged_dir))
+        if report.came or self.run(self.boxes[-1], day, state.digest) != expected:
+            failures.append("a forged event changed a box")
+        segment.unlink()  # as a new file: read, and refused whole
+        segment.with_name(segment.name[:22] + "f" * 12 + ".jsonl").write_text(forged)
         report = self.run(self.boxes[-1], day, lambda: sync.sync_folder(forged_dir))
         if not report.problems or self.run(self.boxes[-1], day, state.digest) != expected:
             failures.append("a forged event was not refused")
@@ -247,7 +262,7 @@ def main(argv=None):
         world.year()
         rounds = world.converge()
         failures = [] if rounds else ["the boxes did not converge"]
-        failures += world.checks(args.days + 2)
+        failures += world.checks(world.converged_on + 1)
         report(world, rounds, time.perf_counter() - started)
     finally:
         clock.freeze(None)
@@ -262,8 +277,10 @@ def main(argv=None):
 def report(world, rounds, seconds):
     from boxlocale.models import NetEvent
 
-    events = world.run(world.boxes[0], world.days + 2, lambda: NetEvent.select().count())
+    events = world.run(world.boxes[0], world.converged_on + 1, lambda: NetEvent.select().count())
     stick_bytes = sum(p.stat().st_size for p in world.sticks[0].rglob("*.jsonl"))
+    sticks = sorted(sum(p.stat().st_size for p in stick.rglob("*.jsonl")) for stick in world.sticks)
+    syncs = sorted(world.sync_seconds)
     sizes = [sum(p.stat().st_size for p in box.dir.glob("boxlocale.sqlite3*")) for box in world.boxes]
     print(f"boxes: {len(world.boxes)}, days: {world.days}")
     print(f"events: {events}")
@@ -271,6 +288,10 @@ def report(world, rounds, seconds):
     print(f"meetings (syncs) in the year and to converge: {world.meetings}; rounds of every box to converge: {rounds}")
     print(f"ingest time per imported event: {1000 * world.ingest_seconds / max(world.imported, 1):.2f} ms "
           f"(reading the stick, checking, storing, applying; {world.imported} events imported)")
+    print(f"bytes per stick at the end: median {sticks[len(sticks) // 2] / 1024:.0f} KB, max {sticks[-1] / 1024:.0f} KB "
+          f"({len(sticks)} sticks)")
+    print(f"time per sync (whole meeting, wall): median {syncs[len(syncs) // 2] * 1000:.0f} ms, "
+          f"90th percentile {syncs[int(len(syncs) * 0.9)] * 1000:.0f} ms, max {syncs[-1] * 1000:.0f} ms")
     print(f"database size per box: median {sorted(sizes)[len(sizes) // 2] / 1024:.0f} KB, max {max(sizes) / 1024:.0f} KB")
     print(f"power cuts mid-sync: {world.power_cuts}; simulation took {seconds:.0f} s")
 

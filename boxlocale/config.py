@@ -39,10 +39,13 @@ DEFAULTS = {
     # The network(s) that serve phones (written by the installer, e.g. 10.42.0.0/24): never "local"
     # for "console only from the wired network", even when it is the ethernet port.
     "PHONE_NETWORK": "",
+    # Events other boxes may push here over HTTP in an hour, counted per pushing box and per address:
+    # more is refused (429) whatever the pages (the network's flood rule, docs/NETWORK.md).
+    "NETWORK_PUSH_EVENTS_PER_HOUR": 20_000,
 }
 
 _INTS = {"MAX_CONTENT_LENGTH", "MAX_PHOTOS_PER_ITEM", "PHOTO_MAX_PIXELS", "PHOTO_DECODE_BUDGET_MB", "MIN_FREE_DISK_MB",
-         "CONNECTIONS_PER_ADDRESS", "REQUEST_HEADER_SECONDS"}
+         "CONNECTIONS_PER_ADDRESS", "REQUEST_HEADER_SECONDS", "NETWORK_PUSH_EVENTS_PER_HOUR"}
 _BOOLS = {"LOG_REQUESTS"}
 
 

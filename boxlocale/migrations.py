@@ -468,6 +468,18 @@ ALTER TABLE thanks ADD COLUMN would_have_bought BOOLEAN;
 """
 
 
+# The network: the files of a folder this box has read whole (a sync does not read them again), and
+# the signed time of each box's latest news beside the time it arrived here.
+V11_NETWORK_NEWS = """
+CREATE TABLE net_segment (
+    name TEXT PRIMARY KEY
+);
+ALTER TABLE net_box ADD COLUMN news_written_hlc INTEGER NOT NULL DEFAULT 0;
+UPDATE net_box SET news_written_hlc = COALESCE(
+    (SELECT MAX(hlc) FROM net_event WHERE net_event.box = net_box.key AND net_event.state != 'fork'), 0);
+"""
+
+
 STEPS = [
     lambda database: _run_script(database, V1_CORE),
     lambda database: _run_script(database, V2_DOMAINS),
@@ -479,6 +491,7 @@ STEPS = [
     lambda database: _run_script(database, V8_MY_POSTS),
     lambda database: _run_script(database, V9_LASTING_LIMITS),
     lambda database: _run_script(database, V10_FILTER_INDEXES),
+    lambda database: _run_script(database, V11_NETWORK_NEWS),
 ]
 LATEST = len(STEPS)
 

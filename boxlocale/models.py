@@ -311,7 +311,8 @@ class NetBox(BaseModel):
     successor = CharField(null=True)
     forked_at_seq = IntegerField(null=True)
     blocked = BooleanField(default=False)  # blocked network-wide by a volunteer: its content is hidden
-    last_news = DateTimeField(null=True)
+    last_news = DateTimeField(null=True)  # when this box's latest news arrived here (this box's clock)
+    news_written_hlc = IntegerField(default=0)  # the signed time of that box's latest event
     last_contact = DateTimeField(null=True)
 
 
@@ -326,6 +327,13 @@ class NetOrigin(BaseModel):
 class NetTombstone(BaseModel):
     net_id = CharField(primary_key=True)
     event_id = CharField()
+
+
+class NetSegment(BaseModel):
+    """A folder's file this box has read whole: its name (``<box>/<first>-<last>-<hash>.jsonl``) says
+    what it holds, and files are immutable, so a sync does not read it again."""
+
+    name = CharField(primary_key=True)
 
 
 class NetSync(BaseModel):
@@ -356,6 +364,6 @@ class AddressHold(BaseModel):
 
 ALL_MODELS = [
     Setting, Volunteer, Device, Audit, Photo, Item, ItemPhoto, Book, JournalEntry, Notice, Reply,
-    ItemReply, Flag, Thanks, NetEvent, NetBox, NetOrigin, NetTombstone, NetSync, TimeEntry, Draw, DrawEntry,
-    Inventory, Vouch, LetterboxCode, LoginFailure, AddressHold,
+    ItemReply, Flag, Thanks, NetEvent, NetBox, NetOrigin, NetTombstone, NetSegment, NetSync, TimeEntry, Draw,
+    DrawEntry, Inventory, Vouch, LetterboxCode, LoginFailure, AddressHold,
 ]

@@ -179,6 +179,72 @@ def test_hide_restore_and_delete_by_volunteers_reach_every_box(network, tmp_path
     assert "Vide-grenier" not in "".join(p.read_text() for p in stick.rglob("*.jsonl"))
 
 
+def _book_with_an_entry_deleted_on_lyon(network, tmp_path):
+    """Chavenay's book gets an entry at Feurs; Lyon deletes the book. → (code, entry's event id, the
+    stick, a copy of it without Lyon's own files: a Syncthing folder carries file by file, so the
+    files its sync rewrote without the content can arrive before Lyon's deletion)."""
+    a, b, c = network
+    with at(a):
+        code = books.register(villager(), {"title": "Voyageur"})[0].code
+    stick = tmp_path / "stick"
+    carry(stick, a, b)
+    with at(b):
+        write(Book.get(Book.code == code), "caught", actor=villager(), where="Feurs")
+        entry_id = NetEvent.get(NetEvent.kind == "journal.add").id
+    carry(stick, b, c)
+    with at(c):
+        moderate(moderation.delete, f"book:{code}")
+        lyon = log.self_key()
+    carry(stick, c)
+    partial = tmp_path / "partial"
+    shutil.copytree(stick, partial)
+    shutil.rmtree(partial / sync.FOLDER_NAME / lyon)
+    return code, entry_id, stick, partial
+
+
+def test_content_deleted_elsewhere_never_waits_and_a_local_deletion_settles_it(network, tmp_path):
+    """An entry that arrives without its content (deleted on another box) has nothing to show: it
+    is not left pending for ever (its book is named only in the content, so no deletion could ever
+    match it). A volunteer here deletes the book too, through the same handler as an imported
+    deletion, and a new entry may take the freed local id."""
+    a, b, c = network
+    code, entry_id, stick, partial = _book_with_an_entry_deleted_on_lyon(network, tmp_path)
+    carry(partial, a)
+    with at(a):
+        assert NetEvent.get_by_id(entry_id).state == "applied"
+        assert not NetEvent.select().where(NetEvent.state == "pending").exists()
+        moderate(moderation.delete, f"book:{code}")
+        assert not NetEvent.select().where(NetEvent.state == "pending").exists()
+        again = books.register(villager(), {"title": "Suivant"})[0]
+        write(again, "released", actor=villager(), where="Chavenay")  # may reuse the entry's local id
+    carry(stick, a, b, c, a, b)
+    assert len({digest(box) for box in (a, b, c)}) == 1
+
+
+def test_content_that_comes_back_after_its_deletion_is_not_kept(network, tmp_path):
+    """A copy of the stick made before Lyon's deletion still holds the entry's content: a box that
+    has the deletion keeps its copy without it."""
+    a, b, c = network
+    with at(a):
+        code = books.register(villager(), {"title": "Voyageur"})[0].code
+    stick = tmp_path / "stick"
+    carry(stick, a, b)
+    with at(b):
+        write(Book.get(Book.code == code), "caught", actor=villager(), where="Gare de Feurs")
+    carry(stick, b)
+    old_copy = tmp_path / "old-copy"
+    shutil.copytree(stick, old_copy)
+    carry(stick, c)
+    with at(c):
+        moderate(moderation.delete, f"book:{code}")
+    carry(stick, c, a)
+    for box in (a, c):
+        sync_in_process(box, old_copy)
+        with at(box):
+            assert not NetEvent.select().where(NetEvent.payload.contains("Gare de")).exists()
+            assert not NetEvent.select().where(NetEvent.state == "pending").exists()
+
+
 def test_a_box_no_admitted_box_vouched_for_is_kept_aside(network, tmp_path):
     a, _b, _c = network
     stranger = make_box(tmp_path, "Ailleurs", "XXX")
@@ -293,6 +359,34 @@ def test_an_event_claiming_a_time_far_ahead_waits(network, tmp_path):
             assert Book.select().where(Book.title == "Du futur").exists()
     finally:
         clock.freeze(None)
+
+
+def test_news_waiting_for_a_box_whose_clock_is_behind_is_passed_on_and_the_console_says_so(network, tmp_path):
+    """Feurs' clock is 10 days behind (a Pi with no clock battery): Chavenay's news is more than a
+    week ahead of it, so it waits there; Feurs still carries it on to Lyon, and its console says
+    why the news waits and where to set the clock."""
+    from boxlocale import clock
+
+    from .console_helpers import logged_in
+
+    a, b, c = network
+    with at(a):
+        books.register(villager(), {"title": "En avance sur Feurs"})
+    carry(tmp_path / "from-a", a)
+    with at(b) as app:
+        clock.set_offset(-10 * 86400)
+        try:
+            assert sync.sync_folder(tmp_path / "from-a").problems == []
+            assert not Book.select().exists()
+            assert NetEvent.select().where(NetEvent.state == "future").exists()
+            assert sync.sync_folder(tmp_path / "from-b").problems == []
+            text = logged_in(app, app.test_client()).get("/console/network/").get_data(as_text=True)
+            assert "En attente de l'horloge de cette box" in text and "/console/clock" in text
+        finally:
+            clock.set_offset(0)
+    carry(tmp_path / "from-b", c)
+    with at(c):
+        assert Book.select().where(Book.title == "En avance sur Feurs").exists()
 
 
 def test_a_restored_box_starts_a_new_key_its_old_one_announces(network, tmp_path):

@@ -113,3 +113,38 @@ def test_the_server_refuses_a_push_beyond_a_page(tmp_path, start_box):
                                headers={sync.SIGNATURE_HEADER: sync.sign_body(body)})
     assert answer.status_code == 413
     assert f"at most {sync.PAGE_EVENTS} events" in answer.json()["error"]["message"]
+
+
+def test_the_flood_limit_counts_each_pushing_box_and_address_over_an_hour_not_a_page(tmp_path, start_box):
+    """Pages hold at most PAGE_EVENTS events, so a limit per page never stops a flood: the real
+    server counts what each box, and each address, pushed in the last hour. Feurs' second page would
+    go over: refused whole, with Retry-After. Lyon then pushes from the same address: refused too."""
+    a = make_box(tmp_path, "Chavenay", "CHV")
+    b = make_box(tmp_path, "Feurs", "FEU")
+    c = make_box(tmp_path, "Lyon", "LYS")
+    join(a, b)
+    join(a, c)
+    limit = sync.PAGE_EVENTS + 100
+    register_many(b, sync.PAGE_EVENTS + 150, "Essai")
+    register_many(c, 120, "Poeme")
+    served = start_box(a, env={"BOXLOCALE_NETWORK_PUSH_EVENTS_PER_HOUR": str(limit)})
+    with at(b):
+        report = sync.sync_http(served.url)
+    assert report.went == sync.PAGE_EVENTS
+    assert any("too many events pushed" in problem for problem in report.problems), report.problems
+    with at(c):
+        refused = sync.sync_http(served.url)
+        assert refused.went == 0 and any("too many events pushed" in p for p in refused.problems)
+        server_key = requests.get(served.url + "/network/v1/challenge", timeout=5).json()["box"]
+        nonce = requests.get(served.url + "/network/v1/challenge", timeout=5).json()["nonce"]
+        records = [log.as_event(row).record() for row in
+                   NetEvent.select().where(NetEvent.box == log.self_key()).limit(200)]
+        body = json.dumps({"from": log.self_key(), "to": server_key, "nonce": nonce, "events": records}).encode()
+        answer = requests.post(served.url + "/network/v1/push", data=body, timeout=30,
+                               headers={sync.SIGNATURE_HEADER: sync.sign_body(body)})
+    assert answer.status_code == 429 and int(answer.headers["Retry-After"]) > 0
+    assert answer.json()["error"]["code"] == "rate_limited"
+    served.stop()
+    with at(a):
+        assert Book.select().where(Book.title.startswith("Essai")).count() < sync.PAGE_EVENTS
+        assert not Book.select().where(Book.title.startswith("Poeme")).exists()

@@ -127,3 +127,33 @@ def test_a_journal_entry_that_came_before_its_book_is_applied_when_the_book_come
         log.import_events(rest)
         assert NetEvent.get_by_id(entry[0].id).state == "applied"
         assert Book.get(Book.title == "Voyageur 0").journal.count() == 1
+
+
+def test_a_sync_reads_only_the_files_that_hold_something_new(pair, tmp_path, monkeypatch):
+    """A stick that went round many boxes holds all their files: those this box has read whole (or
+    written) before are not read again (files are immutable, named by box, range and a hash); a new
+    file is read and checked whole, and a bad one is still refused."""
+    from boxlocale.network import sync
+
+    a, b = pair
+    register(a, 30)
+    stick = tmp_path / "stick"
+    sync_in_process(a, stick)
+    assert sync_in_process(b, stick).came >= 30
+    read = []
+    real_read = sync.read_segment
+    monkeypatch.setattr(sync, "read_segment", lambda path, known=None: read.append(path) or real_read(path, known))
+    again = sync_in_process(b, stick)
+    assert again.came == 0 and again.went == 0 and again.problems == []
+    assert read == []
+    register(a, 3, "Nouveau")
+    sync_in_process(a, stick)  # one new file of Chavenay's (Chavenay reads Feurs' file: it lacks it)
+    read.clear()
+    newer = sync_in_process(b, stick)
+    assert newer.came == 3 and len(read) == 1
+    junk = read[0].with_name("9000000000-9000000001-" + "0" * 12 + ".jsonl")
+    junk.write_text("not an event\n")
+    bad = sync_in_process(b, stick)
+    assert any(junk.name in problem for problem in bad.problems)
+    with at(b):
+        assert Book.select().where(Book.title.startswith("Nouveau")).count() == 3

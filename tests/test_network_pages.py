@@ -137,3 +137,40 @@ def test_openapi_documents_shared_and_the_network_fields(network):
     assert {"shared", "from_box"} <= set(schemas["Notice"]["properties"])
     assert "village" in schemas["JournalEntry"]["properties"]
     assert "villages_visited" in schemas["Book"]["properties"]
+
+
+def test_last_news_says_when_it_was_written_and_when_it_arrived(tmp_path):
+    """A stick spends ten days in a drawer: Feurs shows Chavenay's news as written ten days ago (the
+    time Chavenay signed in its event) and arrived today, not as news of today."""
+    from datetime import datetime, timedelta
+
+    from boxlocale import clock
+    from boxlocale.books import rules as books
+
+    from .console_helpers import logged_in
+    from .network_helpers import villager
+
+    start = datetime(2027, 5, 3, 9, 0)
+    clock.freeze(start)
+    try:
+        a = make_box(tmp_path, "Chavenay", "CHV")
+        b = make_box(tmp_path, "Feurs", "FEU")
+        join(a, b)
+        with at(a):
+            books.register(villager(), {"title": "Germinal"})
+        stick = tmp_path / "stick"
+        assert not sync_in_process(a, stick).problems
+        clock.freeze(start + timedelta(days=10))
+        assert sync_in_process(b, stick).came > 0
+        _status, html = page(b, "/network/")
+        assert "Last news: 10 days ago" in html and "arrived here today" in html
+        clock.freeze(start + timedelta(days=12))
+        _status, html = page(b, "/network/")
+        assert "Last news: 12 days ago" in html and "arrived here 2 days ago" in html
+        _status, html = page(b, "/network/", "fr")
+        assert "Dernières nouvelles : il y a 12 jours" in html and "arrivées ici il y a 2 jours" in html
+        with at(b) as app:
+            console = logged_in(app, app.test_client()).get("/console/network/").get_data(as_text=True)
+        assert "Arrivées ici" in console and "il y a 12 jours (arrivées ici il y a 2 jours)" in console
+    finally:
+        clock.freeze(None)

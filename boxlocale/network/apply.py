@@ -117,19 +117,15 @@ def _due_future():
 
 
 def _unblocked(applied):
-    """The waiting events that the events just applied may unblock."""
+    """The waiting events that the events just applied may unblock (a deletion unblocks nothing:
+    content without its payload is never waiting, see _try)."""
     boxes = [row.target[4:] for row in applied if row.kind in ("box.admit", "box.successor")]
     books = [row.target for row in applied if row.kind == "book.register"]
-    deleted = [str(json.loads(row.payload).get("target", "")) for row in applied
-               if row.kind == "mod.delete" and row.payload]
     clauses = []
     if boxes:
         clauses.append((NetEvent.state == "aside") & NetEvent.box.in_(boxes))
     if books:
         clauses.append((NetEvent.state == "pending") & NetEvent.target.in_(books))
-    if deleted:
-        clauses.append((NetEvent.state == "pending") & NetEvent.payload.is_null()
-                       & (NetEvent.id.in_(deleted) | NetEvent.target.in_(deleted)))
     if not clauses:
         return []
     condition = clauses[0]
@@ -141,15 +137,18 @@ def _unblocked(applied):
 def _try(row, known):
     from . import format as fmt
 
-    if row.state == "future" and fmt.hlc_ms(row.hlc) > log._utc_ms(log.clock.now() + log.MAX_AHEAD):
-        return "future"
     if row.box not in known.admitted:
-        return "aside"
+        return "aside"  # first: what waits for the clock is passed on, and only trusted boxes' news is
+    if fmt.hlc_ms(row.hlc) > log._utc_ms(log.clock.now() + log.MAX_AHEAD):
+        return "future"
     handler = HANDLERS.get(row.kind)
     if handler is None:
         return "unknown"
     if row.payload is None:
-        return "applied" if is_deleted(row.id, row.target, known.tombstones) else "pending"
+        # Content is dropped only when it is deleted: a creation without it was deleted on some box
+        # and has nothing to show, whether or not that deletion has come (its target is in the
+        # content, so it could not be matched to it). Other kinds wait for a copy with content.
+        return "applied" if row.kind in CREATIONS else "pending"
     if row.kind in MODERATION or row.kind in BLOCKS:
         # Counted as applied while its handler runs: a hide or restore then sees itself among the
         # target's decisions (settle writes the final state after).
@@ -327,17 +326,21 @@ def _delete(row, data, known):
     if not net_id:
         raise Refused("target")
     NetTombstone.insert(net_id=net_id, event_id=row.id).on_conflict_ignore().execute()
-    record = local_record(net_id)
+    record = local_record(net_id)  # None when deleted here: the volunteer's move removed it already
     if record is not None:
         if isinstance(record, Book):
-            entries = [f"journal:{entry.id}" for entry in JournalEntry.select(JournalEntry.id).where(
-                JournalEntry.book == record)]
-            NetOrigin.delete().where(NetOrigin.target.in_(entries)).execute()
             known.books.pop(record.code, None)
-        NetOrigin.delete().where(NetOrigin.net_id == net_id).execute()
         record.delete_instance()
+    _forget_origins(net_id)
     drop_payloads(net_id)
     known.tombstones.add(net_id)
+
+
+def _forget_origins(net_id):
+    """The post's network ids and, for a book, its journal entries' (entries are named by the event
+    that created them, whose target is the book): a local id used again later is a new post."""
+    entries = NetEvent.select(NetEvent.id).where(NetEvent.target == net_id, NetEvent.kind == "journal.add")
+    NetOrigin.delete().where((NetOrigin.net_id == net_id) | NetOrigin.net_id.in_(entries)).execute()
 
 
 def drop_payloads(net_id):

@@ -3,6 +3,7 @@ notice came from."""
 
 from .. import db, settings
 from ..models import NetBox, NetOrigin
+from . import format as fmt
 from . import log
 
 
@@ -34,22 +35,39 @@ def origin_box(target):
     return NetBox.get_or_none(NetBox.key == origin.box)
 
 
+def days_ago(now, moment):
+    """Whole days from ``moment`` to ``now``, never below 0 (a clock behind, or set back), or None."""
+    return None if moment is None else max((now - moment).days, 0)
+
+
+def news_of(box, now):
+    """(written, arrived): how many days ago a box wrote its latest news that this box holds (by the
+    time it signed, its own clock's), and how many days ago that news arrived here. None: no news."""
+    if box.last_news is None:
+        return None, None
+    written = fmt.hlc_datetime(box.news_written_hlc) if box.news_written_hlc else None
+    return days_ago(now, written), days_ago(now, box.last_news)
+
+
 def public_directory(now):
     """The network's boxes as villagers see them: this box first, then the others by village; a box
-    blocked network-wide or replaced by a new key is not listed. ``news_days``: how long ago news of
-    that box last reached this one (None: never, or this box)."""
+    blocked network-wide or replaced by a new key is not listed. ``written_days``/``news_days``: how
+    long ago that box wrote its latest news this box has, and how long ago it arrived here (None:
+    never, or this box)."""
     me = log.self_key()
     boxes = NetBox.select().where(NetBox.admitted == True, NetBox.blocked == False,  # noqa: E712
                                   NetBox.successor.is_null()).order_by(NetBox.village, NetBox.name)
     entries = []
     for box in boxes:
         here = box.key == me
+        written, arrived = (None, None) if here else news_of(box, now)
         entries.append({
             "name": settings.get("box_name") if here else (box.name or box.village or box.prefix),
             "village": settings.get("village") if here else box.village,
             "opening_hours": settings.get("opening_hours") if here else box.opening_hours,
             "here": here,
-            "news_days": None if here or box.last_news is None else max((now - box.last_news).days, 0),
+            "written_days": written,
+            "news_days": arrived,
         })
     return sorted(entries, key=lambda entry: not entry["here"])
 

@@ -148,3 +148,10 @@ def hlc_from_ms(milliseconds):
 
 def hlc_ms(hlc):
     return hlc >> HLC_COUNTER_BITS
+
+
+def hlc_datetime(hlc):
+    """The naive UTC time an HLC time stands for (when its box wrote the event, by that box's clock)."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(hlc_ms(hlc) / 1000, UTC).replace(tzinfo=None)

@@ -20,7 +20,9 @@ from . import identity
 MAX_AHEAD = timedelta(days=7)
 # At most this many new events of one box in one import: more is a flood, refused whole.
 MAX_NEW_PER_BOX = 20_000
-PASSABLE = ("applied", "unknown", "pending")
+# What a box passes on: what it applied, kinds it does not know, and what waits here (for a book, or
+# for this box's clock: each receiver checks the time against its own clock).
+PASSABLE = ("applied", "unknown", "pending", "future")
 
 _self = {"key": None}
 
@@ -93,8 +95,12 @@ def import_events(events):
             rows.append(_row(event, target, _first_state(event, neighbours), now))
         for start in range(0, len(rows), 500):
             NetEvent.insert_many(rows[start:start + 500]).execute()
-        for box in {event.box for event in fresh}:
-            _note_news(box)
+        written = {}
+        for row in rows:
+            if row["state"] != "fork":
+                written[row["box"]] = max(written.get(row["box"], 0), row["hlc"])
+        for box, hlc in written.items():
+            _note_news(box, hlc)
         apply.settle([row["id"] for row in rows if row["state"] != "fork"] + filled)
     return len(fresh)
 
@@ -115,12 +121,11 @@ def _new_events(events, tombstones):
     ids = list(by_id)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for row in NetEvent.select(NetEvent.id, NetEvent.payload, NetEvent.target).where(NetEvent.id.in_(chunk)):
+        for row in NetEvent.select(NetEvent.id, NetEvent.payload, NetEvent.state).where(NetEvent.id.in_(chunk)):
             known.add(row.id)
             event = by_id[row.id]
-            if row.payload is None and event.payload is not None and not _deleted(row, tombstones):
-                NetEvent.update(payload=event.payload).where(NetEvent.id == row.id).execute()
-                filled.append(row.id)
+            if row.payload is None and event.payload is not None and row.state not in ("fork", "refused"):
+                _fill_in(row, event, tombstones, filled)
     fresh = [event for event in by_id.values() if event.id not in known]
     per_box = {}
     for event in fresh:
@@ -131,8 +136,18 @@ def _new_events(events, tombstones):
     return sorted(fresh, key=lambda e: (e.hlc, e.box, e.seq)), filled
 
 
-def _deleted(row, tombstones):
-    return row.id in tombstones or (row.target and row.target in tombstones)
+def _fill_in(row, event, tombstones, filled):
+    """An event held without its content gets it from another copy, unless it was deleted here. Its
+    target is read from the content (without it, what it belongs to is unknown) and it is tried
+    again."""
+    from . import apply
+
+    target = apply.target_of(event)
+    if apply.is_deleted(event.id, target, tombstones):
+        return
+    state = "pending" if row.state == "applied" else row.state  # applied with nothing to show: try it now
+    NetEvent.update(payload=event.payload, target=target, state=state).where(NetEvent.id == row.id).execute()
+    filled.append(row.id)
 
 
 def _neighbours(fresh):
@@ -163,15 +178,20 @@ def _first_state(event, neighbours):
     return "pending"
 
 
-def _note_news(box):
-    NetBox.insert(key=box, last_news=clock.now()).on_conflict(
-        conflict_target=[NetBox.key], update={NetBox.last_news: clock.now()}).execute()
+def _note_news(box, hlc):
+    """News of ``box`` arrived now; ``hlc``: the latest time it signed among them (when it wrote it)."""
+    from peewee import fn
+
+    NetBox.insert(key=box, last_news=clock.now(), news_written_hlc=hlc).on_conflict(
+        conflict_target=[NetBox.key], update={
+            NetBox.last_news: clock.now(), NetBox.news_written_hlc: fn.MAX(NetBox.news_written_hlc, hlc)}).execute()
 
 
 # --- What to pass on ------------------------------------------------------------------------------
 
 def passable():
-    """Events this box passes on: its own and those of admitted boxes, known kinds or not."""
+    """Events this box passes on: its own and those of admitted boxes, known kinds or not, applied or
+    waiting."""
     return NetEvent.select().where(NetEvent.state.in_(PASSABLE))
 
 

@@ -62,15 +62,13 @@ def moderated(target, action):
     net_id = net_id_of(target)
     if not net_id:
         return
-    log.emit(f"mod.{action}", {"target": net_id}, target=net_id)
-    if action == "delete":
-        from ..models import NetTombstone
-
-        event_id = log.NetEvent.select(log.NetEvent.id).where(log.NetEvent.target == net_id).order_by(
-            log.NetEvent.hlc.desc()).scalar()
-        NetTombstone.insert(net_id=net_id, event_id=event_id).on_conflict_ignore().execute()
-        NetOrigin.delete().where(NetOrigin.net_id == net_id).execute()
-        apply.drop_payloads(net_id)
+    deleting = action == "delete"
+    event = log.emit(f"mod.{action}", {"target": net_id}, target=net_id, applied=not deleting)
+    if deleting:
+        # The same handler as a deletion from another box: tombstone, payloads dropped, and the
+        # events of this post still waiting here (a journal entry whose content another box dropped
+        # already) are resolved at once rather than left pending for ever.
+        apply.settle([event.id])
 
 
 def block_box(key, reason):

@@ -8,13 +8,14 @@ bad event is refused whole and named in the report; nothing of it is imported.
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import clock, files
 from ..db import writing
 from ..errors import StorageFull
-from ..models import NetBox, NetEvent, NetSync
+from ..models import NetBox, NetEvent, NetSegment, NetSync
 from . import format as fmt
 from . import log
 
@@ -61,14 +62,48 @@ def read_segment(path, known=None):
     return events
 
 
+_SEGMENT_NAME = re.compile(r"^(\d{10})-(\d{10})-[0-9a-f]{12}\.jsonl$")
+_BOX_DIR = re.compile(r"^[0-9a-f]{64}$")
+
+
+def segment_range(path):
+    """(box, first seq, last seq) that a segment's name says it holds, or None for another name."""
+    match = _SEGMENT_NAME.match(path.name)
+    if not (match and _BOX_DIR.match(path.parent.name)):
+        return None
+    first, last = int(match[1]), int(match[2])
+    # No writer puts more than SEGMENT_MAX_EVENTS in a file: a wider name is read (and checked).
+    return (path.parent.name, first, last) if 1 <= first <= last < first + SEGMENT_MAX_EVENTS else None
+
+
+def segment_name(path):
+    return f"{path.parent.name}/{path.name}"
+
+
 def read_folder(folder, report):
-    """All good segments of a folder → (events, {box: set of seqs}); bad files go into the report."""
+    """The events of a folder's good files not read here before → (events, {box: {seq: whether the
+    folder holds its payload, None for a file not read}}, names of the files read); bad files go
+    into the report.
+
+    Files are immutable and named by their box, seq range and a hash of what they hold: a file this
+    box has read whole before (``NetSegment``) is not read again, which keeps a sync of a stick that
+    went round many boxes cheap. Every file that is read is checked whole, as always (a rewrite
+    without a deleted post's content keeps its name: it only ever loses payloads)."""
     root = Path(folder) / FOLDER_NAME
-    events, held = [], {}
+    events, held, read = [], {}, []
     if not root.is_dir():
-        return events, held
-    known = dict(NetEvent.select(NetEvent.id, NetEvent.signature).tuples())
+        return events, held, read
+    seen = {name for (name,) in NetSegment.select(NetSegment.name).tuples()}
+    known = None
     for path in sorted(root.glob("*/*.jsonl")):
+        named = segment_range(path)
+        if named and segment_name(path) in seen:
+            seqs = held.setdefault(named[0], {})
+            for seq in range(named[1], named[2] + 1):
+                seqs.setdefault(seq, None)
+            continue
+        if known is None:
+            known = dict(NetEvent.select(NetEvent.id, NetEvent.signature).tuples())
         try:
             segment = read_segment(path, known)
         except (fmt.BadEvent, OSError, UnicodeDecodeError) as error:
@@ -77,7 +112,15 @@ def read_folder(folder, report):
         events.extend(segment)
         for event in segment:
             held.setdefault(event.box, {})[event.seq] = event.payload is not None
-    return events, held
+        if named:
+            read.append(segment_name(path))
+    return events, held, read
+
+
+def remember_segments(names):
+    """Files read whole (or written) here: not read again by the next syncs."""
+    for start in range(0, len(names), 500):
+        NetSegment.insert_many([{"name": name} for name in names[start:start + 500]]).on_conflict_ignore().execute()
 
 
 # --- Writing a folder ------------------------------------------------------------------------------
@@ -93,6 +136,7 @@ def write_segment(root, events):
     text = "".join(fmt.canonical(event.record()) + "\n" for event in events)
     name = f"{events[0].seq:010d}-{events[-1].seq:010d}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.jsonl"
     _write_atomically(root / events[0].box / name, text)
+    return segment_name(root / events[0].box / name)
 
 
 def write_folder(folder, held):
@@ -102,13 +146,15 @@ def write_folder(folder, held):
     lacking = {}
     for event in log.missing_from(_ranges(held)):
         lacking.setdefault(event.box, []).append(event)
-    count = 0
+    count, written = 0, []
     for events in lacking.values():
         for start in range(0, len(events), SEGMENT_MAX_EVENTS):
-            write_segment(root, events[start:start + SEGMENT_MAX_EVENTS])
+            written.append(write_segment(root, events[start:start + SEGMENT_MAX_EVENTS]))
         count += len(events)
     _purge_deleted(root, held)
     _remove_leftovers(root)
+    with writing():
+        remember_segments(written)
     return count
 
 
@@ -126,14 +172,21 @@ def _ranges(held):
 
 
 def _purge_deleted(root, held):
-    """A file holding a payload this box dropped (deleted content) is rewritten without it."""
+    """A file holding a payload this box dropped (deleted content) is rewritten without it. ``held``
+    says True (payload there) or None (file not read) for a seq: both may need a look."""
     dropped = {(row.box, row.seq) for row in NetEvent.select(NetEvent.box, NetEvent.seq).where(
         NetEvent.payload.is_null(), NetEvent.state.in_(log.PASSABLE))}
-    if not any(held.get(box, {}).get(seq) for box, seq in dropped):
+    dropped = {(box, seq) for box, seq in dropped if held.get(box, {}).get(seq, False) is not False}
+    if not dropped:
         return
+    known = dict(NetEvent.select(NetEvent.id, NetEvent.signature).where(
+        NetEvent.box.in_(list({box for box, _seq in dropped}))).tuples())  # checked here already
     for path in sorted(root.glob("*/*.jsonl")):
+        named = segment_range(path)
+        if named and not any((named[0], seq) in dropped for seq in range(named[1], named[2] + 1)):
+            continue
         try:
-            events = read_segment(path)
+            events = read_segment(path, known)
         except (fmt.BadEvent, OSError, UnicodeDecodeError):
             continue
         if any((e.box, e.seq) in dropped and e.payload is not None for e in events):
@@ -158,9 +211,11 @@ def sync_folder(folder):
     import time
 
     started = time.perf_counter()
-    events, held = read_folder(folder, report)
+    events, held, read = read_folder(folder, report)
     try:
         report.came = log.import_events(events)
+        with writing():
+            remember_segments(read)  # after the import committed: a refused one is read again
         report.ingest_seconds = time.perf_counter() - started
     except log.ImportRefused as error:
         report.problems.append(f"nothing imported: {error}")
@@ -396,11 +451,21 @@ def serve_pull(data):
     return answer(data, have=log.seq_ranges(), events=events, more=more)
 
 
-def serve_push(data):
+def serve_push(data, address, per_hour):
+    """Take in one page pushed by another box. Pages are small, so the flood rule counts the events
+    pushed by that box and from that address over an hour (``per_hour``): a page that would go over
+    either is refused whole (ratelimit.RateLimited)."""
+    from .. import ratelimit
+
     records = data.get("events", [])
     if not isinstance(records, list) or len(records) > PAGE_EVENTS:
         raise TooLarge(f"at most {PAGE_EVENTS} events in one push")
     events = [fmt.parse_record(record) for record in records]
+    limits = [("network_push_box", data["from"]), ("network_push_address", address)]
+    for bucket, key in limits:
+        ratelimit.check(bucket, key, per_hour, count=len(events))
+    for bucket, key in limits:
+        ratelimit.hit(bucket, key, per_hour, count=len(events))
     came = log.import_events(events)
     report = Report(came=came)
     _record(report, "http", "pushed by " + data["from"][:16], box_key=data["from"])

@@ -1,14 +1,25 @@
 """Network views: the console's network page (/console/network) and the box-to-box sync endpoints
 (/network/v1/...). Rules live in admission.py, log.py and sync.py."""
 
-from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from .. import clock
 from ..audit import write_audit
 from ..console.session import can, requires
 from ..db import writing
-from ..errors import DomainError
+from ..errors import DomainError, RateLimited
 from ..pagecache import cached_page
 from . import admission, status, sync
 
@@ -128,8 +139,15 @@ def push():
     from . import format as fmt
     from . import log
 
+
     try:
-        return _signed(sync.serve_push(_checked()))
+        return _signed(sync.serve_push(_checked(), request.remote_addr,
+                                       current_app.config["NETWORK_PUSH_EVENTS_PER_HOUR"]))
+    except RateLimited as error:
+        answer, code = _refusal(f"too many events pushed from your box or address in an hour: "
+                                f"try again in {error.retry_after} s", 429)
+        answer.headers["Retry-After"] = str(error.retry_after)
+        return answer, code
     except sync.TooLarge as error:
         return _refusal(str(error), 413)
     except sync.SyncError as error:
