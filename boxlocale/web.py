@@ -120,6 +120,11 @@ def remembering_url_for():
     return template_url_for
 
 
+def path_for(endpoint, **values):
+    """A path, as the templates' url_for builds it (remembered): for JSON that links each row."""
+    return current_app.jinja_env.globals["url_for"](endpoint, **values)
+
+
 # SQLite's integers are 64-bit: an id beyond them is a page that does not exist, not a crash.
 SQLITE_INT_MAX = 2**63 - 1
 

@@ -120,3 +120,23 @@ def test_unknown_code_is_404_in_the_users_language(client):
     response = client.get("/api/v1/items/ZZZZ", headers={"Accept-Language": "fr"})
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
     assert "code" in response.get_json()["error"]["message"]
+
+
+def test_the_listing_says_of_each_item_what_its_own_page_says(client):
+    """The listing reads only the columns item_json needs (JSON_FIELDS): each item in it is the same
+    JSON as GET /items/<code>, for the giver, the reserver, the holder of a manage link and a stranger."""
+    giver, ana = api_headers(client), api_headers(client)
+    reserved = create(client, giver, [(photo_factory.jpeg(800, 600), "a.jpg")], condition="good",
+                      pseudonym="Martine", where="at_giver", location_note="Derrière la mairie").get_json()
+    owned = create(client, api_headers(client), title="Vélo adulte", description="Freins neufs").get_json()
+    assert client.post(f"/api/v1/items/{reserved['code']}/reserve", json={"message": "Vers 18 h"},
+                       headers=ana).status_code == 200
+    holder = dict(api_headers(client), **{"X-Manage-Token": owned["manage_token"]})
+    for headers in (giver, ana, holder, api_headers(client), {}):
+        for path in ("/api/v1/items", "/api/v1/items?q=velo", "/api/v1/items?status=reserved"):
+            listed = client.get(path, headers=headers).get_json()["items"]
+            assert listed
+            for item in listed:
+                assert item == client.get(f"/api/v1/items/{item['code']}", headers=headers).get_json(), path
+    assert any(item["mine"] for item in client.get("/api/v1/items", headers=holder).get_json()["items"])
+    assert any(item["reserved_by_me"] for item in client.get("/api/v1/items", headers=ana).get_json()["items"])

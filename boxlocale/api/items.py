@@ -1,6 +1,6 @@
 """Give-box items over JSON (API.md, "Give-box items"): the same rules as the pages."""
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from .. import listing, photos
@@ -8,8 +8,10 @@ from ..devices import current_actor, require_device
 from ..errors import ValidationError
 from ..formatting import iso
 from ..giveaway import rules
+from ..models import Item
 from ..pagecache import GIVE_BOX_TABLES, cached_page
 from ..posting import check_rate_before_work
+from ..web import path_for
 from . import bp
 from .common import manage_token, page_number, request_data
 from .openapi import document, error_response, json_response
@@ -36,9 +38,15 @@ def item_json(item, actor, photos_shown=None):
         "reserved_until": iso(item.reserved_until) if reserved else None,
         "mine": actor.owns(item),
         "reserved_by_me": bool(reserved and actor.device is not None and item.reserved_by_id == actor.device.id),
-        "html_url": url_for("giveaway.item", code=item.code, _external=False),
-        "label_url": url_for("giveaway.label", code=item.code, _external=False),
+        "html_url": path_for("giveaway.item", code=item.code),
+        "label_url": path_for("giveaway.label", code=item.code),
     }
+
+
+# What item_json reads (and photos_for, status_of, Actor.owns): the listing reads only these columns.
+JSON_FIELDS = (Item.id, Item.code, Item.kind, Item.title, Item.description, Item.category, Item.condition,
+               Item.location, Item.location_note, Item.pseudonym, Item.status, Item.device, Item.manage_hash,
+               Item.created_at, Item.expires_at, Item.reserved_until, Item.reserved_by)
 
 
 def _actor(writing=False):
@@ -61,7 +69,7 @@ def list_items():
     if kind is not None and kind not in rules.KINDS:
         raise ValidationError(fields={"kind": _l("Please choose offer or wanted.")})
     items, next_page = rules.search(status=status, kind=kind, category=request.args.get("category") or None,
-                                    q=request.args.get("q"), page=page_number())
+                                    q=request.args.get("q"), page=page_number(), fields=JSON_FIELDS)
     actor = _actor()
     photos_by_item = rules.photos_for(items)
     return jsonify({"items": [item_json(item, actor, photos_by_item[item.id]) for item in items],
