@@ -94,10 +94,13 @@ def test_a_search_reads_its_matches_from_the_search_table_not_every_visible_row(
             assert plan.startswith("SEARCH t1 USING INTEGER PRIMARY KEY"), (sql, plan)
 
 
-def test_a_search_for_a_common_word_walks_the_listing_index_and_stops_at_a_page(app, client, statements,
-                                                                                frozen_clock):
-    """More matches than listing.FEW_MATCHES: reading and sorting them all would grow with the data,
-    walking the index newest first stops after a page of matches."""
+COMMON_WORD_SEARCHES = ["/board/?q=tricot", "/give/?q=tricot", "/books/?q=tricot", "/api/v1/notices?q=tricot",
+                        "/api/v1/items?q=tricot", "/api/v1/books?q=tricot"]
+
+
+@pytest.fixture
+def common_word(app, frozen_clock):
+    """More notices, items and books with "tricot" than listing.FEW_MATCHES."""
     from datetime import timedelta
 
     from boxlocale import clock, listing
@@ -118,7 +121,25 @@ def test_a_search_for_a_common_word_walks_the_listing_index_and_stops_at_a_page(
                               for n in range(count)]).execute()
             Book.insert_many([{"code": f"TRI-{n:04d}", "check_part": "K7QM", "title": f"Le tricot {n}",
                                "created_at": now, "updated_at": now} for n in range(count)]).execute()
-    for path in ["/board/?q=tricot", "/give/?q=tricot", "/books/?q=tricot", "/api/v1/notices?q=tricot"]:
+
+
+def test_a_search_for_a_common_word_walks_the_listing_index_and_stops_at_a_page(app, client, statements,
+                                                                                common_word):
+    """More matches than listing.FEW_MATCHES: reading and sorting them all would grow with the data,
+    walking the index newest first stops after a page of matches."""
+    for path in COMMON_WORD_SEARCHES:
         statements.clear()
         for sql, plan in _plans(app, client, statements, path):
             assert "TEMP B-TREE FOR ORDER BY" not in plan, (path, sql, plan)
+
+
+@pytest.mark.parametrize("path", COMMON_WORD_SEARCHES)
+def test_a_common_word_is_looked_up_as_a_prefix_once(app, client, statements, common_word, path):
+    """FTS5 merges every list of a prefix's words before its first match: counting the prefix's
+    matches (to choose the plan) read every one of them a second time. The whole word's count stops
+    at FEW_MATCHES + 1 and already says there are many."""
+    assert client.get(path).status_code == 200
+    prefix_lookups = [sql for sql, params in statements
+                      if " MATCH ?" in sql and any(isinstance(p, str) and p.endswith('"*') for p in params)]
+    assert len(prefix_lookups) == 1, prefix_lookups
+    assert "LIMIT" in prefix_lookups[0] and not prefix_lookups[0].startswith("SELECT count(*)")
