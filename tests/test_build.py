@@ -40,17 +40,17 @@ def _check_lock(lock, requirements):
 
 
 def test_the_box_lock_pins_every_runtime_dependency_with_hashes():
-    _check_lock("requirements.lock", PYPROJECT["project"]["dependencies"])
+    _check_lock("requirements.txt", PYPROJECT["project"]["dependencies"])
 
 
 def test_the_test_lock_pins_the_runtime_and_test_dependencies_with_hashes():
-    _check_lock("requirements-test.lock",
+    _check_lock("requirements-test.txt",
                 PYPROJECT["project"]["dependencies"] + PYPROJECT["project"]["optional-dependencies"]["test"])
 
 
 def test_the_runtime_lock_is_the_test_lock_without_the_test_tools():
-    # The Pi installs requirements.lock: the same versions the suite ran with.
-    box, test = locked(ROOT / "requirements.lock"), locked(ROOT / "requirements-test.lock")
+    # The Pi installs requirements.txt: the same versions the suite ran with.
+    box, test = locked(ROOT / "requirements.txt"), locked(ROOT / "requirements-test.txt")
     assert {name: pin[0] for name, pin in box.items()} == {name: test[name][0] for name in box}
 
 

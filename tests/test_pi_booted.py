@@ -57,7 +57,7 @@ def dependency_wheels(version):
     block = readme_block("## A Pi that never sees the internet")
     line = next(line for line in block.splitlines() if "pip download" in line).split("#")[0]
     line = line.replace("aarch64", "x86_64").replace("--python-version 3.11", f"--python-version {version}")
-    key = pi_system.hashlib.sha256(line.encode() + (ROOT / "requirements.lock").read_bytes()).hexdigest()[:12]
+    key = pi_system.hashlib.sha256(line.encode() + (ROOT / "requirements.txt").read_bytes()).hexdigest()[:12]
     folder = pi_system.CACHE / f"wheels-{key}"
     if not (folder / "complete").exists():
         shutil.rmtree(folder, ignore_errors=True)
