@@ -179,17 +179,26 @@ def test_hide_restore_and_delete_by_volunteers_reach_every_box(network, tmp_path
     assert "Vide-grenier" not in "".join(p.read_text() for p in stick.rglob("*.jsonl"))
 
 
-def _book_with_an_entry_deleted_on_lyon(network, tmp_path):
-    """Chavenay's book gets an entry at Feurs; Lyon deletes the book. → (code, entry's event id, the
-    stick, a copy of it without Lyon's own files: a Syncthing folder carries file by file, so the
-    files its sync rewrote without the content can arrive before Lyon's deletion)."""
-    a, b, c = network
+def _book_caught_at_feurs(network, tmp_path, where):
+    """Chavenay registers a book, a stick carries it to Feurs, where it is caught at ``where``.
+    → (code, the stick)."""
+    a, b, _c = network
     with at(a):
         code = books.register(villager(), {"title": "Voyageur"})[0].code
     stick = tmp_path / "stick"
     carry(stick, a, b)
     with at(b):
-        write(Book.get(Book.code == code), "caught", actor=villager(), where="Feurs")
+        write(Book.get(Book.code == code), "caught", actor=villager(), where=where)
+    return code, stick
+
+
+def _book_with_an_entry_deleted_on_lyon(network, tmp_path):
+    """Chavenay's book gets an entry at Feurs; Lyon deletes the book. → (code, entry's event id, the
+    stick, a copy of it without Lyon's own files: a Syncthing folder carries file by file, so the
+    files its sync rewrote without the content can arrive before Lyon's deletion)."""
+    a, b, c = network
+    code, stick = _book_caught_at_feurs(network, tmp_path, where="Feurs")
+    with at(b):
         entry_id = NetEvent.get(NetEvent.kind == "journal.add").id
     carry(stick, b, c)
     with at(c):
@@ -225,12 +234,7 @@ def test_content_that_comes_back_after_its_deletion_is_not_kept(network, tmp_pat
     """A copy of the stick made before Lyon's deletion still holds the entry's content: a box that
     has the deletion keeps its copy without it."""
     a, b, c = network
-    with at(a):
-        code = books.register(villager(), {"title": "Voyageur"})[0].code
-    stick = tmp_path / "stick"
-    carry(stick, a, b)
-    with at(b):
-        write(Book.get(Book.code == code), "caught", actor=villager(), where="Gare de Feurs")
+    code, stick = _book_caught_at_feurs(network, tmp_path, where="Gare de Feurs")
     carry(stick, b)
     old_copy = tmp_path / "old-copy"
     shutil.copytree(stick, old_copy)

@@ -123,16 +123,10 @@ def news_since(device):
     since, now = device.seen_at or device.created_at, clock.now()
     news = []
     values = {"device": device.id, "since": since, "limit": NEWS_MAX}
-    for reply in db.shaped(("mine.notice_replies",), lambda device, since, limit: (
-            Reply.select(Reply, Notice).join(Notice)
-            .where(Notice.device == device, Reply.created_at > since, Reply.hidden == False,  # noqa: E712
-                   (Reply.device.is_null()) | (Reply.device != device)).limit(limit)), **values):
+    for reply in _replies_from_others("mine.notice_replies", Reply, Notice, values):
         news.append(_news("notice_reply", reply.notice.title, f"/board/{reply.notice.id}#reply-{reply.id}",
                           reply.created_at, reply.pseudonym))
-    for reply in db.shaped(("mine.item_replies",), lambda device, since, limit: (
-            ItemReply.select(ItemReply, Item).join(Item)
-            .where(Item.device == device, ItemReply.created_at > since, ItemReply.hidden == False,  # noqa: E712
-                   (ItemReply.device.is_null()) | (ItemReply.device != device)).limit(limit)), **values):
+    for reply in _replies_from_others("mine.item_replies", ItemReply, Item, values):
         news.append(_news("item_reply", reply.item.title, f"/give/{reply.item.code}#reply-{reply.id}",
                           reply.created_at, reply.pseudonym))
     for item in db.shaped(("mine.reserved_from_me",), lambda device, since, limit, now: (
@@ -174,6 +168,15 @@ def _offers_matching_my_wanted(device, since):
                 seen.add(offer.code)
                 found.append(_news("match", offer.title, f"/give/{offer.code}", offer.created_at, post.title))
     return found
+
+
+def _replies_from_others(shape, reply_model, post_model, values):
+    """Visible replies written since ``values["since"]`` by other phones under this phone's posts."""
+    return db.shaped((shape,), lambda device, since, limit: (
+        reply_model.select(reply_model, post_model).join(post_model)
+        .where(post_model.device == device, reply_model.created_at > since,
+               reply_model.hidden == False,  # noqa: E712
+               (reply_model.device.is_null()) | (reply_model.device != device)).limit(limit)), **values)
 
 
 def _news(kind, title, url, when, who):
