@@ -2,8 +2,15 @@
 
 One escaping rule and one word cap for every search box; SQLite FTS5 when the box has it (accents ignored,
 word prefixes), else LIKE (a SQLite built without FTS5 skipped those tables at migration V3).
+
+A search reads its matches one of two ways, the same rows in the same order either way (``few_matches``
+chooses): few matches are read from the FTS table and sorted; many are found by walking the listing's
+own index in its order and probing the FTS table for each row until the page is full. A probe is one
+look-up because the FTS tables keep an index of every word prefix up to PREFIX_MAX characters
+(migration V12): without it FTS5 merges the lists of every word with that prefix, at each probe.
 """
 
+import math
 import operator
 from functools import reduce
 
@@ -15,7 +22,8 @@ from .errors import ValidationError
 
 MAX_WORDS = 8  # words of a search that count: more only slows the query down
 QUERY_MAX = 100  # characters of a search that are read
-FTS_TABLES = ("item_fts", "book_fts", "notice_fts")  # made by migration V3; names are never typed
+# The search tables (made by migration V3) and the tables they index; their names are never typed.
+FTS_TABLES = {"item_fts": "item", "book_fts": "book", "notice_fts": "notice"}
 PAGE_MAX = 10_000  # far beyond any listing on a box; bigger numbers are typing mistakes (or attacks)
 
 
@@ -36,48 +44,65 @@ def search_words(query):
     return [word for word in (query or "")[:QUERY_MAX].split() if word.strip('"*')][:MAX_WORDS]
 
 
-def text_match(key, fts_table, columns, words):
+def text_match(key, fts_table, columns, words, few=False):
     """SQL condition: each word (a prefix) in one of ``columns``. ``key``: the model's id, the rowid of
-    ``fts_table``. None when there are no words."""
+    ``fts_table``. ``few``: the words match few rows (``few_matches``): the condition reads them all
+    from the FTS table (for a plan that starts there), else it probes the FTS table for one row
+    (for a plan that walks the listing's index). None when there are no words."""
     if not words:
         return None
     if fts_table not in FTS_TABLES:
         raise ValueError(fts_table)
     if has_table(fts_table):
-        sql = f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?)"  # noqa: S608 - a name from FTS_TABLES
-        return key.in_(SQL(sql, [_fts_query(words)]))
+        if few:
+            sql = f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?)"  # noqa: S608 - a name from FTS_TABLES
+            return key.in_(SQL(sql, [_fts_query(words)]))
+        # FTS5 takes the rowid with MATCH: one look-up in the word's (or prefix's) list, not the whole list.
+        probe = f"EXISTS (SELECT 1 FROM {fts_table} WHERE {fts_table} MATCH ? AND {fts_table}.rowid = "  # noqa: S608
+        return NodeList((SQL(probe, [_fts_query(words)]), key, SQL(")")), glue="")
     return reduce(operator.and_, [reduce(operator.or_, [column.contains(word) for column in columns])
                                   for word in words])
 
 
-def _fts_query(words, prefix=True):
+def _fts_query(words):
     # Each word quoted (FTS syntax typed in a search box is taken as plain words) and a prefix.
-    star = "*" if prefix else ""
-    return " ".join('"' + word.replace('"', '""') + '"' + star for word in words)
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
 
 
-# A search whose words match at most this many rows reads them from the FTS table and sorts them (a word
-# nothing has reads nothing); beyond, walking the listing's index newest first finds a page's worth of
-# matches sooner than reading and sorting them all. Either way the cost stays flat at 10x the data.
-FEW_MATCHES = 200
+# Which way is cheaper (instructions counted by bench/callgrind.py on the bench's data, 1x and 10x): reading
+# and sorting costs about 4.5 K a match; walking costs about 95 K a row walked (a probe), and finding a page
+# of ``rows_wanted`` among N rows of which M match walks about rows_wanted * N / M rows. Walking is cheaper
+# once M * M > PROBE_COST * rows_wanted * N (about 920 matches for a first page of 2,000 rows, 2,900 of
+# 20,000): so a word nothing has reads nothing, a word every row has walks a page's worth, and a word in
+# between costs at most what both cost at that point (about sqrt(N): the one cost that grows with the data).
+PROBE_COST = 20
+# The longest word prefix the FTS tables index (migration V12 indexes every length from 1 to this).
+PREFIX_MAX = 20
 
 
-def few_matches(fts_table, words):
-    """Do these words match few enough rows to read them all from the search table? (False without
-    words or without FTS5: the LIKE fallback walks the listing's index.)"""
+def few_matches(fts_table, words, rows_wanted):
+    """Do these words match few enough rows to read them all from the search table, rather than walk the
+    listing for ``rows_wanted`` rows (the page's offset and limit)? (False without words or without FTS5:
+    the LIKE fallback walks the listing's index.)"""
     if not words or fts_table not in FTS_TABLES or not has_table(fts_table):
         return False
-    # The whole words first: FTS5 reads a word's list only as far as the LIMIT, but a prefix's lists are
-    # all merged before the first match (the cost of every match at 10x). Whole-word matches are among
-    # the prefix's, so many of them already say "not few". (Either answer gives the same rows.)
-    return (_matches_up_to_enough(fts_table, _fts_query(words, prefix=False)) <= FEW_MATCHES
-            and _matches_up_to_enough(fts_table, _fts_query(words)) <= FEW_MATCHES)
+    if any(len(word) > PREFIX_MAX for word in words):
+        # A prefix this long has no index of its own: each probe would merge the lists of all its words
+        # again. Such long words are rare, and so are their matches: read them once.
+        return True
+    enough = math.isqrt(PROBE_COST * rows_wanted * _last_rowid(fts_table)) + 1
+    return _matches_up_to(fts_table, _fts_query(words), enough) <= enough
 
 
-def _matches_up_to_enough(fts_table, fts_query):
-    sql = (f"SELECT count(*) FROM (SELECT 1 FROM {fts_table} WHERE {fts_table} MATCH ? "  # noqa: S608 - a name from FTS_TABLES
-           f"LIMIT {FEW_MATCHES + 1})")
-    return database.execute_sql(sql, (fts_query,)).fetchone()[0]
+def _last_rowid(fts_table):
+    # About how many rows a walk may read (deleted rows still count): one look-up at the end of the table.
+    sql = f"SELECT max(rowid) FROM {FTS_TABLES[fts_table]}"  # noqa: S608 - a name from FTS_TABLES
+    return database.execute_sql(sql).fetchone()[0] or 0
+
+
+def _matches_up_to(fts_table, fts_query, enough):
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {fts_table} WHERE {fts_table} MATCH ? LIMIT ?)"  # noqa: S608
+    return database.execute_sql(sql, (fts_query, enough + 1)).fetchone()[0]
 
 
 def unindexed(column):

@@ -397,7 +397,8 @@ def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_
         values["category"] = category
     terms = listing.search_words(words)
     if terms:  # a search's SQL holds its words: built each time
-        rows = list(_board_query(fields, upcoming, terms, listing.few_matches("notice_fts", terms), **values))
+        few = listing.few_matches("notice_fts", terms, values["offset"] + values["limit"])
+        rows = list(_board_query(fields, upcoming, terms, few, **values))
     else:
         rows = db.shaped(("board.board", db.columns_key(fields), upcoming),
                          functools.partial(_board_query, fields, upcoming, terms, False), **values)
@@ -419,7 +420,7 @@ def _board_query(fields, upcoming, terms, few, now, limit, offset, kind=None, ca
     if category:
         query = query.where(Notice.category == category)
     if terms:
-        query = query.where(listing.text_match(Notice.id, "notice_fts", (Notice.title, Notice.body), terms))
+        query = query.where(listing.text_match(Notice.id, "notice_fts", (Notice.title, Notice.body), terms, few))
     return query.limit(limit).offset(offset).objects()
 
 

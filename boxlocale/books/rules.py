@@ -471,7 +471,8 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
     if language:
         values["language"] = language
     if words:  # a search's SQL holds its words: built each time
-        rows = list(_search_query(fields, view, words, listing.few_matches("book_fts", words), **values))
+        few = listing.few_matches("book_fts", words, values["offset"] + values["limit"])
+        rows = list(_search_query(fields, view, words, few, **values))
     else:
         rows = db.shaped(("books.search", db.columns_key(fields or ()), view),
                          functools.partial(_search_query, fields, view, words, False), **values)
@@ -495,7 +496,7 @@ def _search_query(fields, view, words, few, limit, offset, status=None, language
     if language:
         query = query.where(Book.language == language)
     if words:
-        query = query.where(listing.text_match(Book.id, "book_fts", (Book.title, Book.author), words))
+        query = query.where(listing.text_match(Book.id, "book_fts", (Book.title, Book.author), words, few))
     order = {
         "shelf": (Book.title.collate("NOCASE"), Book.id),
         "arrived": (Book.updated_at.desc(), Book.id.desc()),

@@ -201,7 +201,7 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     if category:
         values["category"] = category
     if words:  # a search's SQL holds its words: built each time
-        few = listing.few_matches("item_fts", words)
+        few = listing.few_matches("item_fts", words, values["offset"] + values["limit"])
         rows = list(_search_query(fields, status, kind, words, few, **values))
     else:
         rows = db.shaped(("giveaway.search", db.columns_key(fields), status, kind), functools.partial(
@@ -233,7 +233,7 @@ def _search_query(fields, status, kind, words, few, limit, offset, now=None, cat
     if category:
         query = query.where(Item.category == category)
     if words:
-        query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words))
+        query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words, few))
     return query.order_by(Item.created_at.desc(), Item.id.desc()).limit(limit).offset(offset).objects()
 
 
