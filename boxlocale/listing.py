@@ -3,10 +3,11 @@
 One escaping rule and one word cap for every search box; SQLite FTS5 when the box has it (accents ignored,
 word prefixes), else LIKE (a SQLite built without FTS5 skipped those tables at migration V3).
 
-A search reads its matches one of two ways, the same rows in the same order either way (``few_matches``
-chooses): few matches are read from the FTS table and sorted; many are found by walking the listing's
-own index in its order and probing the FTS table for each row until the page is full. A probe is one
-look-up because the FTS tables keep an index of every word prefix up to PREFIX_MAX characters
+A search reads its matches one of three ways, the same rows in the same order each way (``search_plan``
+chooses): READ the few matches from the FTS table and sort them; or walk the listing's own index in its
+order until the page is full, testing each row against the matches GATHERed first (their ids), or by a
+PROBE of the FTS table for that row alone (a word most rows have: a page needs a few probes). A probe is
+one look-up because the FTS tables keep an index of every word prefix up to PREFIX_MAX characters
 (migration V12): without it FTS5 merges the lists of every word with that prefix, at each probe.
 """
 
@@ -44,17 +45,16 @@ def search_words(query):
     return [word for word in (query or "")[:QUERY_MAX].split() if word.strip('"*')][:MAX_WORDS]
 
 
-def text_match(key, fts_table, columns, words, few=False):
+def text_match(key, fts_table, columns, words, plan=None):
     """SQL condition: each word (a prefix) in one of ``columns``. ``key``: the model's id, the rowid of
-    ``fts_table``. ``few``: the words match few rows (``few_matches``): the condition reads them all
-    from the FTS table (for a plan that starts there), else it probes the FTS table for one row
-    (for a plan that walks the listing's index). None when there are no words."""
+    ``fts_table``. ``plan``: ``search_plan``'s (READ and GATHER read the matches from the FTS table,
+    PROBE looks up the row being walked). None when there are no words."""
     if not words:
         return None
     if fts_table not in FTS_TABLES:
         raise ValueError(fts_table)
     if has_table(fts_table):
-        if few:
+        if plan != PROBE:
             sql = f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?)"  # noqa: S608 - a name from FTS_TABLES
             return key.in_(SQL(sql, [_fts_query(words)]))
         # FTS5 takes the rowid with MATCH: one look-up in the word's (or prefix's) list, not the whole list.
@@ -69,29 +69,39 @@ def _fts_query(words):
     return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
 
 
-# Which way is cheaper (instructions counted by bench/callgrind.py on the bench's data, 1x and 10x): reading
-# and sorting costs about 4.5 K a match; walking costs about 95 K a row walked (a probe), and finding a page
-# of ``rows_wanted`` among N rows of which M match walks about rows_wanted * N / M rows. Walking is cheaper
-# once M * M > PROBE_COST * rows_wanted * N (about 920 matches for a first page of 2,000 rows, 2,900 of
-# 20,000): so a word nothing has reads nothing, a word every row has walks a page's worth, and a word in
-# between costs at most what both cost at that point (about sqrt(N): the one cost that grows with the data).
-PROBE_COST = 20
+READ, GATHER, PROBE = "read", "gather", "probe"
+# Which way is cheapest, from what each costs (instructions counted by bench/callgrind.py on the bench's
+# data at 1x and 10x): reading and sorting a match 4.5 K (board) to 17 K (give-box); gathering a match's id
+# 1.7 K, then 1.1 K a row walked; probing a row walked 95 K. A page of ``rows_wanted`` rows among N rows,
+# a share d of which match, walks about rows_wanted / d rows. So: READ when the matches M are so few that
+# M * M <= rows_wanted * N / READ_COST (gathering them would cost as much, and the walk more); PROBE when
+# d * d > PROBE_COST * rows_wanted / N (over 50 % of 5,000 rows, 16 % of 50,000, for a first page); else
+# GATHER. A word nothing has reads nothing, a word every row has probes a page's worth; a word in between
+# costs what gathering costs (its matches' ids), the part that still grows with the data.
+READ_COST = 10
+PROBE_COST = 60
+SAMPLE = 1000  # the newest rows (by id) in which the share of matches is counted
 # The longest word prefix the FTS tables index (migration V12 indexes every length from 1 to this).
 PREFIX_MAX = 20
 
 
-def few_matches(fts_table, words, rows_wanted):
-    """Do these words match few enough rows to read them all from the search table, rather than walk the
-    listing for ``rows_wanted`` rows (the page's offset and limit)? (False without words or without FTS5:
-    the LIKE fallback walks the listing's index.)"""
+def search_plan(fts_table, words, rows_wanted):
+    """READ, GATHER or PROBE (see above) for a search of ``words`` that needs ``rows_wanted`` rows (the
+    page's offset and limit). PROBE without words or without FTS5: the LIKE fallback walks the listing's
+    index and tests each row."""
     if not words or fts_table not in FTS_TABLES or not has_table(fts_table):
-        return False
+        return PROBE
     if any(len(word) > PREFIX_MAX for word in words):
         # A prefix this long has no index of its own: each probe would merge the lists of all its words
         # again. Such long words are rare, and so are their matches: read them once.
-        return True
-    enough = math.isqrt(PROBE_COST * rows_wanted * _last_rowid(fts_table)) + 1
-    return _matches_up_to(fts_table, _fts_query(words), enough) <= enough
+        return READ
+    rows, fts_query = _last_rowid(fts_table), _fts_query(words)
+    few = math.isqrt(rows_wanted * rows // READ_COST)
+    if _count(fts_table, fts_query, limit=few + 1) <= few:
+        return READ
+    sample = min(rows, SAMPLE)
+    matching = _count(fts_table, fts_query, limit=sample, after=rows - sample)
+    return PROBE if matching * matching * rows > PROBE_COST * rows_wanted * sample * sample else GATHER
 
 
 def _last_rowid(fts_table):
@@ -100,14 +110,16 @@ def _last_rowid(fts_table):
     return database.execute_sql(sql).fetchone()[0] or 0
 
 
-def _matches_up_to(fts_table, fts_query, enough):
-    sql = f"SELECT count(*) FROM (SELECT 1 FROM {fts_table} WHERE {fts_table} MATCH ? LIMIT ?)"  # noqa: S608
-    return database.execute_sql(sql, (fts_query, enough + 1)).fetchone()[0]
+def _count(fts_table, fts_query, limit, after=0):
+    """Matches (up to ``limit``) with a rowid beyond ``after``: FTS5 seeks there in each word's list."""
+    sql = (f"SELECT count(*) FROM (SELECT 1 FROM {fts_table} WHERE {fts_table} MATCH ? "  # noqa: S608
+           f"AND {fts_table}.rowid > ? LIMIT ?)")
+    return database.execute_sql(sql, (fts_query, after, limit)).fetchone()[0]
 
 
 def unindexed(column):
-    """``+column``: the same value, but SQLite will not walk an index for it. A search with
-    ``few_matches`` reads them from the FTS table and sorts them, instead of walking every visible row
+    """``+column``: the same value, but SQLite will not walk an index for it. A search planned READ
+    (``search_plan``) reads its matches from the FTS table and sorts them, instead of walking every visible row
     newest first and probing each (flat at 10x: a search for a word nothing has reads nothing)."""
     return NodeList((SQL("+"), column), glue="")
 

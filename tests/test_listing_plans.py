@@ -98,7 +98,7 @@ def test_a_search_reads_its_matches_from_the_search_table_not_every_visible_row(
 COMMON_WORD_SEARCHES = ["/board/?q=tricot", "/give/?q=tricot", "/books/?q=tricot", "/api/v1/notices?q=tricot",
                         "/api/v1/items?q=tricot", "/api/v1/books?q=tricot", "/give/?q=tricot&status=all&page=2",
                         "/give/?q=tricot&category=jardin", "/books/?q=tricot&view=all", "/board/?q=tricot&kind=offer"]
-COMMON_ROWS = 1000  # each with "tricot": a page (even page 2) walks rather than reads them all from 1,000 rows
+COMMON_ROWS = 3000  # each with "tricot": a page (even page 2) probes rather than reads or gathers 3,000 rows
 
 
 @pytest.fixture

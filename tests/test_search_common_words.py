@@ -50,12 +50,12 @@ def _text(rng):
 
 @pytest.fixture
 def rows(app, frozen_clock):
-    """Rows most of which have "tricot" (enough that listing.few_matches walks for it), with every status,
+    """Rows most of which have "tricot" (enough that listing.search_plan probes for it), with every status,
     kind and category a filter picks, some hidden, and dates that are not in id order (some equal)."""
     with app.app_context():
         require(listing.has_table("item_fts"), "this SQLite has no FTS5 (searches fall back to LIKE)")
     rng, now = random.Random(14), clock.now()
-    count = 1200
+    count = 3000
 
     def moment():
         return now - timedelta(minutes=rng.randrange(count // 2))  # about two rows a minute: some ties
@@ -148,17 +148,17 @@ def expected_notices(app, q, kind="", category="", upcoming=False):
     return [row["id"] for row in rows]
 
 
-# Each plan on purpose: the walk (a probe costs nothing: any search with more than one match walks),
-# reading every match first (a probe costs a billion times more), and the cost as shipped.
-PLANS = {"walk": 0, "read first": 10**9, "as shipped": listing.PROBE_COST}
+# Each plan on purpose, and the plan as shipped chooses it.
+PLANS = {"read": lambda *args: listing.READ, "gather": lambda *args: listing.GATHER,
+         "probe": lambda *args: listing.PROBE, "as shipped": listing.search_plan}
 
 
 def _each_plan_and_search(app, monkeypatch, filters, expected_of, search_of):
     """Every search with every filter, pages 1, 2 and the last, under each plan (one data set for all:
     making it is the slow part)."""
     with app.app_context(), database.connection_context():
-        for plan, threshold in PLANS.items():
-            monkeypatch.setattr(listing, "PROBE_COST", threshold)
+        for plan, choose in PLANS.items():
+            monkeypatch.setattr(listing, "search_plan", choose)
             for q in SEARCHES:
                 for chosen in filters:
                     expected = expected_of(app, q, **chosen)
@@ -200,12 +200,14 @@ def test_notices_found_are_the_rows_a_plain_filter_keeps_in_listing_order(app, r
     ], expected_notices, search)
 
 
-def test_the_common_word_is_walked_and_a_rare_one_read_first(app, rows):
-    """The shipped threshold picks the walk for "tricot" and reading first for a word few rows have."""
+def test_the_shipped_plan_probes_for_a_common_word_gathers_a_middling_one_and_reads_a_rare_one(app, rows):
+    """"tricot" is in three rows of four, "mohair" in about one of four, "zzzz" in none."""
     with app.app_context(), database.connection_context():
         for table in listing.FTS_TABLES:
-            assert not listing.few_matches(table, ["tricot"], PAGE + 1)
-            assert listing.few_matches(table, ["zzzz"], PAGE + 1)
+            assert listing.search_plan(table, ["tricot"], PAGE + 1) == listing.PROBE
+            assert listing.search_plan(table, ["mohair"], PAGE + 1) == listing.GATHER
+            assert listing.search_plan(table, ["zzzz"], PAGE + 1) == listing.READ
+            assert listing.search_plan(table, ["tricot" * 4], PAGE + 1) == listing.READ  # longer than PREFIX_MAX
 
 
 def test_the_page_and_the_api_list_the_same_rows_as_the_rule(app, rows, client):
