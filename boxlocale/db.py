@@ -129,9 +129,10 @@ class _Slot(str):
 
 
 class _Shape:
-    __slots__ = ("query", "sql", "params")
+    __slots__ = ("query", "sql", "params", "row_class")
 
     def __init__(self, build, names):
+        self.row_class = None  # a namedtuples() query's row type, made once (peewee makes one per run)
         self.query = build(**{name: _Slot(name) for name in names})
         self.sql, params = self.query.sql()
         self.params = [(True, param.name) if type(param) is _Slot else (False, param) for param in params]
@@ -162,7 +163,13 @@ def shaped(key, build, **values):
     if shape is None:
         shape = _shapes[shape_key] = _Shape(build, values)
     params = [values[value] if is_slot else value for is_slot, value in shape.params]
-    return list(shape.query._get_cursor_wrapper(database.execute_sql(shape.sql, params)))
+    rows = shape.query._get_cursor_wrapper(database.execute_sql(shape.sql, params))
+    if type(rows) is peewee.NamedTupleCursorWrapper:
+        if shape.row_class is None:
+            rows.initialize()
+            shape.row_class = rows.tuple_class
+        rows.tuple_class, rows.initialized = shape.row_class, True
+    return list(rows)
 
 
 def shaped_first(key, build, **values):

@@ -3,7 +3,7 @@ the values it shows, the language, the year (dates show it when it is not this o
 point. A template wraps a card in ``{% call remembered("name", value, ...) %}…{% endcall %}`` naming
 every value the card shows; the key is those values themselves, so nothing ever needs forgetting."""
 
-from flask import request
+from flask import g, request
 from flask_babel import get_locale
 
 from .formatting import this_year
@@ -15,7 +15,7 @@ _fragments = {}
 
 def remembered(*values, caller):
     """The card's HTML for these values, rendered by ``caller`` the first time."""
-    key = (str(get_locale()), this_year(), request.script_root, *values)
+    key = (*_request_key(), *values)
     try:
         html = _fragments.get(key)
     except TypeError:  # a value that is not a plain one: rendered each time
@@ -25,6 +25,15 @@ def remembered(*values, caller):
             _fragments.clear()
         html = _fragments[key] = caller()
     return html
+
+
+def _request_key():
+    """What every card of this request shares in its key, read once per request (a listing has 20 cards;
+    listings are never rendered under force_locale)."""
+    key = g.get("fragment_key")
+    if key is None:
+        key = g.fragment_key = (str(get_locale()), this_year(), request.script_root)
+    return key
 
 
 def clear():
