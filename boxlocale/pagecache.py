@@ -81,12 +81,12 @@ class Entry:
         self.personal = frozenset(personal)
         self.own_part = own_part  # (tables, new_rows_kept) of the phone's own part, or None
 
-    def served_to(self, device_key, now):
+    def served_to(self, device_key):
         """May a phone with this device key (None: without one) have this page?"""
         if not device_key:
             return True
         key_hash = hash_key(device_key)
-        return key_hash not in self.personal and (self.own_part is None or _known_empty(self.own_part, key_hash, now))
+        return key_hash not in self.personal and (self.own_part is None or _known_empty(self.own_part, key_hash))
 
     def fresh(self, now):
         return (self.generation == db.generation(self.tables, self.new_rows_kept)
@@ -111,10 +111,10 @@ _lock = threading.Lock()
 _empty_parts = {}
 
 
-def _known_empty(part, key_hash, now):
+def _known_empty(part, key_hash):
     known = _empty_parts.get((part, key_hash))
     return (known is not None and known[0] == db.generation(*part)
-            and (known[1] is None or now < known[1]))
+            and (known[1] is None or clock.now() < known[1]))
 
 
 def _lookup(key):
@@ -215,7 +215,7 @@ class SharedPages:
         query = environ.get("QUERY_STRING", "")
         key = (environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"] + "?" + query, language, bool(device_key))
         entry = _lookup(key)
-        if entry is None or not entry.served_to(device_key, clock.now()):
+        if entry is None or not entry.served_to(device_key):
             return None
         raw_token = self._raw_token(cookies.get(SESSION_COOKIE))
         if raw_token is False or (entry.has_token and raw_token is None):
@@ -362,7 +362,7 @@ def cached_page(view=None, tables=None, new_rows_kept=()):
         key = _key()
         entry = _lookup(key)
         device_key = _device_key(request.cookies, request.path)
-        if entry is not None and entry.served_to(device_key, clock.now()):
+        if entry is not None and entry.served_to(device_key):
             g.shared_entry = entry
             return make_response(entry.body, entry.status)
         g.shared_render = (key, tables, new_rows_kept, db.generation(tables, new_rows_kept), clock.now())
