@@ -1,7 +1,9 @@
 """Cards rendered once: a listing shows the same cards view after view, and a card's HTML depends only on
 the values it shows, the language, the year (dates show it when it is not this one) and the box's mount
 point. A template wraps a card in ``{% call remembered("name", value, ...) %}…{% endcall %}`` naming
-every value the card shows; the key is those values themselves, so nothing ever needs forgetting."""
+every value the card shows; the key is those values themselves, so nothing ever needs forgetting.
+A listing's search and filters are remembered the same way (``remembered_unless`` a search's words).
+Never a part with a form token in it: a token is each phone's own."""
 
 from flask import g, request
 from flask_babel import get_locale
@@ -27,6 +29,12 @@ def remembered(*values, caller):
     return html
 
 
+def remembered_unless(typed, *values, caller):
+    """``remembered``, unless ``typed`` (words a person typed, which would make keys without end): then
+    rendered each time."""
+    return caller() if typed else remembered(*values, caller=caller)
+
+
 def _request_key():
     """What every card of this request shares in its key, read once per request (a listing has 20 cards;
     listings are never rendered under force_locale)."""
@@ -43,3 +51,4 @@ def clear():
 
 def init_app(app):
     app.jinja_env.globals["remembered"] = remembered
+    app.jinja_env.globals["remembered_unless"] = remembered_unless

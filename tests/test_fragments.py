@@ -46,3 +46,25 @@ def test_a_give_box_card_changes_with_its_status(app, frozen_clock):
     assert '<span class="status reserved">' in page and '<span class="status available">' not in page
     clock.freeze(datetime(2026, 11, 24, 12, 0))  # the reservation lapsed: the box clock decides
     assert '<span class="status available">' in _fresh(app, "/give/")
+
+
+def test_a_listings_filters_are_remembered_by_what_they_show_and_a_search_never(app, frozen_clock):
+    from boxlocale import settings
+    from boxlocale.models import Setting
+
+    assert '<details class="filters-box">' in _fresh(app, "/give/")
+    taken = _fresh(app, "/give/?status=taken")
+    assert '<details class="filters-box" open>' in taken and 'href="?status=taken" aria-current="true"' in taken
+    assert '<option value="jardin">' in _fresh(app, "/give/")
+    with app.app_context(), writing():  # a volunteer switches a category off: the select follows
+        Setting.replace(key="categories_off", value='["jardin"]').execute()
+    settings.invalidate()
+    assert '<option value="jardin">' not in _fresh(app, "/give/")
+    events = _fresh(app, "/board/?kind=event")
+    assert 'href="/board/?kind=event" aria-current="true"' in events and "filters-box\" open" in events
+    assert 'href="/board/?kind=event" aria-current="true"' not in _fresh(app, "/board/")
+    remembered = len(fragments._fragments)
+    for words in ("chaise", "table", "vélo"):  # words typed: never a key (there would be no end to them)
+        assert f'value="{words}"' in _fresh(app, f"/give/?q={words}") and f'value="{words}"' in _fresh(
+            app, f"/board/?q={words}")
+    assert len(fragments._fragments) == remembered
