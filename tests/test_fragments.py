@@ -1,6 +1,7 @@
 """Cards remembered by what they show (boxlocale/fragments.py): a card changes as soon as anything it
 shows changes, in each language; remembering is speed only."""
 
+import re
 from datetime import datetime
 
 from boxlocale import clock, fragments
@@ -68,3 +69,25 @@ def test_a_listings_filters_are_remembered_by_what_they_show_and_a_search_never(
         assert f'value="{words}"' in _fresh(app, f"/give/?q={words}") and f'value="{words}"' in _fresh(
             app, f"/board/?q={words}")
     assert len(fragments._fragments) == remembered
+
+
+def test_the_menu_and_the_footer_are_remembered_by_what_they_show(app, frozen_clock):
+    from boxlocale import settings
+    from boxlocale.models import Setting
+
+    def current(page):
+        return re.findall(r'<a href="([^"]+)" aria-current="page">', page)
+
+    assert current(_fresh(app, "/give/")) == ["/give/"]
+    assert current(_fresh(app, "/board/")) == ["/board/"]
+    assert current(_fresh(app, "/books/")) == ["/books/"]
+    assert current(_fresh(app, "/mine")) == ["/mine"]
+    assert current(_fresh(app, "/")) == []
+    assert "Menu principal" in _fresh(app, "/") and "Main menu" in _fresh(app, "/", language="en")
+    assert "Horaires" not in _fresh(app, "/")
+    with app.app_context(), writing():
+        Setting.replace(key="opening_hours", value='"Samedi 10 h – 12 h"').execute()
+        Setting.replace(key="village", value='"Pommiers"').execute()
+    settings.invalidate()
+    footer = _fresh(app, "/").split("<footer>")[1]
+    assert "Samedi 10 h – 12 h" in footer and "Pommiers" in footer
