@@ -480,6 +480,15 @@ UPDATE net_box SET news_written_hlc = COALESCE(
 """
 
 
+# "Since your last visit": a phone's notices, books and draw entries found by its device, not by reading
+# every reply, journal entry and visible item (the list is read whenever a write may have filled it).
+V12_MY_NEWS_INDEXES = """
+CREATE INDEX notice_device ON notice(device_id);
+CREATE INDEX book_device ON book(device_id);
+CREATE INDEX draw_entry_device ON draw_entry(device_id);
+"""
+
+
 STEPS = [
     lambda database: _run_script(database, V1_CORE),
     lambda database: _run_script(database, V2_DOMAINS),
@@ -492,6 +501,7 @@ STEPS = [
     lambda database: _run_script(database, V9_LASTING_LIMITS),
     lambda database: _run_script(database, V10_FILTER_INDEXES),
     lambda database: _run_script(database, V11_NETWORK_NEWS),
+    lambda database: _run_script(database, V12_MY_NEWS_INDEXES),
 ]
 LATEST = len(STEPS)
 

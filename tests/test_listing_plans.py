@@ -143,3 +143,22 @@ def test_a_common_word_is_looked_up_as_a_prefix_once(app, client, statements, co
                       if " MATCH ?" in sql and any(isinstance(p, str) and p.endswith('"*') for p in params)]
     assert len(prefix_lookups) == 1, prefix_lookups
     assert "LIMIT" in prefix_lookups[0] and not prefix_lookups[0].startswith("SELECT count(*)")
+
+
+def test_since_your_last_visit_reads_a_phones_own_rows_by_its_device(app, statements):
+    """The list is read whenever a write may have filled it (and for every phone with news): each of its
+    queries starts from the phone's own rows, never from every reply, journal entry or visible item."""
+    from boxlocale.people import mine
+
+    from .helpers import new_device
+
+    with app.test_request_context("/"), database.connection_context():
+        device = new_device(pseudonym="Martine")
+        statements.clear()
+        assert mine.news_since(device) == []
+        plans = [" / ".join(row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+                 for sql, params in statements if sql.startswith("SELECT")]
+    assert len(plans) >= 7
+    for plan in plans:
+        assert plan.startswith("SEARCH") or plan.startswith("MULTI-INDEX OR"), plan
+        assert "(hidden=?" not in plan, plan  # not every visible item: the phone's own
