@@ -91,3 +91,22 @@ def test_the_menu_and_the_footer_are_remembered_by_what_they_show(app, frozen_cl
     settings.invalidate()
     footer = _fresh(app, "/").split("<footer>")[1]
     assert "Samedi 10 h – 12 h" in footer and "Pommiers" in footer
+
+
+def test_a_journal_entry_changes_with_what_it_shows(app, frozen_clock):
+    from boxlocale.models import JournalEntry
+
+    from .books_factory import register, write
+
+    with app.test_request_context("/"):
+        book = register()
+        write(book, "comment", note="Un classique, à relire.", pseudonym="Léa")
+        code = book.code
+    page = _fresh(app, f"/books/{code}")
+    assert "Un classique, à relire." in page and "Léa" in page and "voisin vérifié" not in page
+    with app.app_context(), writing():
+        Device.update(verified_at=clock.now()).execute()
+        JournalEntry.update(note="Un classique.").where(JournalEntry.kind == "comment").execute()
+    page = _fresh(app, f"/books/{code}")
+    assert "Un classique." in page and "à relire" not in page and "voisin vérifié" in page
+    assert "verified neighbour" in _fresh(app, f"/books/{code}", language="en")
