@@ -136,6 +136,8 @@ def read_log(lines):
         match = LOG_RE.search(line)
         if match:
             method, path, _status, elapsed, cpu, how = match.groups()
+            if path == "/healthz":  # the bench's own view, made to have the box write its held lines
+                continue
             views.append((kind_of(method, path), how, float(cpu), float(elapsed)))
     return views
 

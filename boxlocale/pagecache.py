@@ -57,6 +57,7 @@ _PERSONAL_REQUEST_HEADERS = {"HTTP_AUTHORIZATION", "HTTP_X_MANAGE_TOKEN"}
 # no signature work on the next views. Bounded; a decoded cookie is trusted for SESSION_MEMORY at most.
 SESSION_MEMORY = 60  # seconds
 MAX_PHONES = 2048
+MAX_REMEMBERED_HEADER = 1024  # a phone's cookies are about 300 bytes; a made-up flood is not kept
 # Headers of the rendered response that belong to that one phone, never to a stored page.
 _PERSONAL_HEADERS = {"set-cookie", "content-length", "etag", "content-encoding"}
 
@@ -186,7 +187,7 @@ class SharedPages:
         self.session_max_age = app.permanent_session_lifetime.total_seconds()
         self.tokens = _token_serializer(app)
         self.log_requests = app.config.get("LOG_REQUESTS")
-        self.sessions, self.signed_tokens = {}, {}
+        self.sessions, self.signed_tokens, self.cookie_headers = {}, {}, {}
         if app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
             raise RuntimeError("shared pages reuse a phone's signed token: it must not expire")
 
@@ -206,7 +207,7 @@ class SharedPages:
     def _shared(self, environ, start_response):
         if environ["REQUEST_METHOD"] != "GET" or not _entries or _PERSONAL_REQUEST_HEADERS & environ.keys():
             return None
-        cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if "HTTP_COOKIE" in environ else {}
+        cookies = self._cookies(environ.get("HTTP_COOKIE"))
         if not cookies.keys() <= SHAREABLE_COOKIES or not self._served_as_is(environ):
             return None
         device_key = _device_key(cookies, environ["PATH_INFO"])
@@ -236,6 +237,18 @@ class SharedPages:
         _counts["shared"] += 1
         start_response(f"{entry.status} OK", headers)
         return entry.status, [body]
+
+    def _cookies(self, header):
+        """The cookies of a Cookie header, parsed once per phone (a phone sends the same header on every
+        view until a cookie changes). Never changed by the caller: the same dict serves every view."""
+        if not header:
+            return {}
+        cookies = self.cookie_headers.get(header)
+        if cookies is None:
+            cookies = dict(parse_cookie(header))
+            if len(header) <= MAX_REMEMBERED_HEADER:
+                _remember(self.cookie_headers, header, cookies)
+        return cookies
 
     def _served_as_is(self, environ):
         from . import settings

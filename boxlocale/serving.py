@@ -18,6 +18,7 @@ hold the box as long as the ones the cap refuses them for (a laptop trickles its
 """
 
 import copy
+import shutil
 import socket
 import tempfile
 import threading
@@ -140,23 +141,42 @@ class DataDirBuffer(OverflowableBuffer):
         self.overflowed = True
 
 
+# A backup upload is on the data dir's disk three times at its peak (waitress's buffer, the form
+# parser's file, the archive saved for the restore): it is let in only as large as that fits while
+# leaving the box its MIN_FREE_DISK_MB, so a big upload never fills the disk under the database.
+UPLOAD_COPIES = 3
+
+
+def upload_room(data_dir, keep_bytes):
+    """The largest backup upload the disk holds now (bytes)."""
+    try:
+        free = shutil.disk_usage(data_dir).free
+    except OSError:
+        return 0
+    return max(0, (free - keep_bytes) // UPLOAD_COPIES)
+
+
 class LargerUploadParser(HTTPRequestParser):
     """waitress's body limit (a little over the app's 25 MB) for every request but one: a backup sent to
     the console's restore page with a console cookie this box signed may be as large as that page
-    takes, and is buffered on the data dir's disk. An anonymous phone never gets more than the 25 MB;
-    the app checks the volunteer as always."""
+    takes and the disk holds (``upload_room``), and is buffered on the data dir's disk. An anonymous
+    phone never gets more than the 25 MB; the app checks the volunteer as always."""
 
     upload_path = None
     upload_limit = 0
     secret_key = None
     data_dir = None
+    keep_bytes = 0
 
     def parse_header(self, header_plus):
         super().parse_header(header_plus)
         if self.command == "POST" and self.path == self.upload_path and self.body_rcv is not None \
                 and session.signed_by_this_box(self.headers.get("COOKIE"), self.secret_key):
+            limit = min(self.upload_limit, upload_room(self.data_dir, self.keep_bytes))
+            if limit <= self.adj.max_request_body_size:
+                return  # no more room than for any post: the usual limit (and its 413 page)
             self.adj = copy.copy(self.adj)  # this request's own limits; received() reads them next
-            self.adj.max_request_body_size = self.upload_limit
+            self.adj.max_request_body_size = limit
             self.body_rcv.buf = DataDirBuffer(self.adj.inbuf_overflow, self.data_dir)
 
 
@@ -166,7 +186,8 @@ def make_server(app, where, threads, per_address, header_seconds):
 
     parser = type("BoxParser", (LargerUploadParser,), {
         "upload_path": restore.UPLOAD_PATH, "upload_limit": restore.UPLOAD_LIMIT + 1024 * 1024,
-        "secret_key": app.config["SECRET_KEY"], "data_dir": str(app.config["DATA_DIR"])})
+        "secret_key": app.config["SECRET_KEY"], "data_dir": str(app.config["DATA_DIR"]),
+        "keep_bytes": app.config["MIN_FREE_DISK_MB"] * 1024 * 1024})
     channel = type("BoxChannel", (BoundedChannel,), {"per_address": per_address, "header_seconds": header_seconds,
                                                      "parser_class": parser})
     server = create_server(

@@ -176,6 +176,27 @@ class LiveBox:
 
 
 @pytest.fixture
+def small_filesystem(tmp_path):
+    """Factory: small_filesystem("6m") -> the mount point of a tmpfs of that size (a small SD card; root
+    can mount one, CI runs as root), unmounted at the end."""
+    mounted_points = []
+
+    def mount(size):
+        require(os.geteuid() == 0, "mounting a small filesystem needs root")
+        point = tmp_path / f"sd-{len(mounted_points)}"
+        point.mkdir()
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
+                                 capture_output=True, text=True)
+        require(mounted.returncode == 0, f"cannot mount a tmpfs here: {mounted.stderr}")
+        mounted_points.append(point)
+        return point
+
+    yield mount
+    for point in mounted_points:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+@pytest.fixture
 def start_box(tmp_path):
     """Factory: start_box(data_dir=None, extra_args=(), env=None) -> LiveBox, stopped at the end."""
     boxes = []

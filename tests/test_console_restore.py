@@ -128,3 +128,44 @@ def test_a_backup_larger_than_a_post_uploads_for_an_admin_only(live_box, tmp_pat
     listing = live_phone(live_box).get(live_box.url + "/give/").text
     assert "Armoire normande" in listing and "Table de ferme" not in listing
     assert not list(live_box.data_dir.glob(".upload-*"))
+
+
+def test_a_backup_upload_is_let_in_only_as_large_as_the_disk_holds(tmp_path, small_filesystem):
+    """On its way to a restore an upload is on the disk three times (serving.UPLOAD_COPIES): a larger
+    one is refused before a byte of it is read, so it never fills the disk under the database."""
+    import shutil
+    import socket
+
+    from boxlocale.serving import UPLOAD_COPIES
+
+    from .conftest import LiveBox
+
+    disk = small_filesystem("120m")
+    box = LiveBox(disk / "data", env={"BOXLOCALE_MIN_FREE_DISK_MB": "1"}, log_dir=tmp_path)
+    try:
+        console = volunteer(box)
+        room = (shutil.disk_usage(disk).free - 1024 * 1024) // UPLOAD_COPIES
+        assert room > 30 * 1024 * 1024  # more than any post may carry: the larger limit is in use
+        cookie = "; ".join(f"{name}={value}" for name, value in console.cookies.items())
+
+        def headers_only(length):
+            with socket.create_connection(("127.0.0.1", box.port), timeout=10) as connection:
+                connection.sendall((f"POST /console/backups/restore HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    f"Cookie: {cookie}\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+                                    f"Content-Length: {length}\r\n\r\n").encode())
+                answer = b""
+                while chunk := connection.recv(65536):  # waitress closes after its 413
+                    answer += chunk
+                return answer.decode(errors="replace")
+
+        refused = headers_only(room + 2 * 1024 * 1024)  # without the check: let in, up to 2 GB
+        assert refused.startswith("HTTP/1.1 413") and "trop" in refused.lower()
+        page = console.get(box.url + "/console/backups").text
+        fits = {"archive": ("sauvegarde.tar.gz", secrets.token_bytes(room - 4 * 1024 * 1024), "application/gzip")}
+        let_in = console.post(box.url + "/console/backups/restore", files=fits,
+                              data={"csrf_token": csrf_token(page), "confirm": "1"})
+        assert let_in.status_code == 400 and "Traceback" not in let_in.text  # read, then refused: not an archive
+        assert not list((disk / "data").glob(".upload-*"))
+        assert box.session().get(box.url + "/healthz", timeout=10).status_code == 200
+    finally:
+        box.stop()

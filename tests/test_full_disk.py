@@ -2,25 +2,17 @@
 refused with 507 and a clear message, nothing is half-saved, and the box works again once there is room."""
 
 import os
-import subprocess
 
 import pytest
 
 from . import photo_factory
-from .conftest import LiveBox, csrf_token, require
+from .conftest import LiveBox, csrf_token
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    """A 6 MB filesystem of its own (root can mount a tmpfs; CI runs as root)."""
-    require(os.geteuid() == 0, "mounting a small filesystem needs root")
-    mount_point = tmp_path / "sd"
-    mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount_point)],
-                             capture_output=True, text=True)
-    require(mounted.returncode == 0, f"cannot mount a tmpfs here: {mounted.stderr}")
-    yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+def small_disk(small_filesystem):
+    """A 6 MB filesystem of its own."""
+    return small_filesystem("6m")
 
 
 def fill(folder):

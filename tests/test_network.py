@@ -2,10 +2,8 @@
 real data dirs, the real CLI for requests and admissions)."""
 
 import json
-import os
 import shutil
 import stat
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -484,36 +482,26 @@ def test_a_box_blocked_network_wide_has_its_content_hidden_everywhere(network, t
         assert Notice.select().where(Notice.title.startswith("Arnaque")).count() == 2
 
 
-def test_a_full_disk_during_import_keeps_nothing_and_says_so(tmp_path):
+def test_a_full_disk_during_import_keeps_nothing_and_says_so(tmp_path, small_filesystem):
     from .test_full_disk import fill
 
-    small_disk = tmp_path / "sd"
-    small_disk.mkdir()
-    from .conftest import require
-
-    require(os.geteuid() == 0, "mounting a small filesystem needs root")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(small_disk)],
-                             capture_output=True, text=True)
-    require(mounted.returncode == 0, f"cannot mount a tmpfs here: {mounted.stderr}")
-    try:
-        a, b = make_box(tmp_path, "Chavenay", "CHV"), make_box(small_disk, "Feurs", "FEU")
-        join(a, b)
-        with at(a):
-            volunteer = Actor(volunteer=object())
-            for number in range(300):
-                books.register(volunteer, {"title": f"Livre {number}", "note": "x" * 500})
-        stick = tmp_path / "stick"
-        carry(stick, a)
-        with at(b):
-            events_before = NetEvent.select().count()
-        filler = fill(small_disk)
-        report = sync_in_process(b, stick)
-        assert any("disk is full" in problem for problem in report.problems)
-        filler.unlink()
-        with at(b):
-            assert Book.select().count() == 0 and NetEvent.select().count() == events_before
-        assert not sync_in_process(b, stick).problems
-        with at(b):
-            assert Book.select().count() == 300
-    finally:
-        subprocess.run(["umount", "-l", str(small_disk)], check=False)
+    small_disk = small_filesystem("6m")
+    a, b = make_box(tmp_path, "Chavenay", "CHV"), make_box(small_disk, "Feurs", "FEU")
+    join(a, b)
+    with at(a):
+        volunteer = Actor(volunteer=object())
+        for number in range(300):
+            books.register(volunteer, {"title": f"Livre {number}", "note": "x" * 500})
+    stick = tmp_path / "stick"
+    carry(stick, a)
+    with at(b):
+        events_before = NetEvent.select().count()
+    filler = fill(small_disk)
+    report = sync_in_process(b, stick)
+    assert any("disk is full" in problem for problem in report.problems)
+    filler.unlink()
+    with at(b):
+        assert Book.select().count() == 0 and NetEvent.select().count() == events_before
+    assert not sync_in_process(b, stick).problems
+    with at(b):
+        assert Book.select().count() == 300

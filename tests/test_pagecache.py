@@ -453,3 +453,17 @@ def test_a_shared_item_page_is_the_page_each_phone_would_get_from_flask(app, fro
         finally:
             app.wsgi_app = wsgi
         assert shared == fresh == stored and 'name="reserver_name"' in fresh
+
+
+def test_a_phone_s_cookies_are_read_once_but_a_flood_of_long_made_up_ones_is_not_kept(app):
+    layer = app.wsgi_app
+    phone = app.test_client()
+    phone.get("/give/")
+    phone.get("/give/")  # stored now: the WSGI layer answers, reading the cookies it remembered
+    phone.set_cookie("lang", "en")
+    phone.get("/give/")
+    assert {"lang": "en"} in layer.cookie_headers.values()
+    flood = app.test_client()
+    flood.set_cookie("lang", "x" * pagecache.MAX_REMEMBERED_HEADER)
+    assert flood.get("/give/").status_code == 200
+    assert all(len(header) <= pagecache.MAX_REMEMBERED_HEADER for header in layer.cookie_headers)

@@ -13,6 +13,7 @@ that gets a *new* DHCP lease starts again at step one: the app re-reads dnsmasq'
 now belongs to another MAC, or had lapsed before it was renewed.
 """
 
+import functools
 import ipaddress
 import os
 import threading
@@ -47,6 +48,7 @@ ONLINE_ANSWERS = {
 WINDOWS_PORTAL_PATH = "/redirect"
 
 
+@functools.lru_cache(maxsize=64)  # asked on every request (a shared page too); phones send a few hosts
 def served_as_is(host, box_host):
     """True for the box's own name, an IP address or localhost: no redirect to the box's name."""
     name = host.lower()
