@@ -30,8 +30,8 @@ def remembered(*values, caller):
 
 
 def remembered_unless(typed, *values, caller):
-    """``remembered``, unless ``typed`` (words a person typed, which would make keys without end): then
-    rendered each time."""
+    """``remembered``, unless ``typed`` (what a person typed or made up: words, an unknown filter, which
+    would make keys without end): then rendered each time."""
     return caller() if typed else remembered(*values, caller=caller)
 
 

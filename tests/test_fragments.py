@@ -68,6 +68,8 @@ def test_a_listings_filters_are_remembered_by_what_they_show_and_a_search_never(
     for words in ("chaise", "table", "vélo"):  # words typed: never a key (there would be no end to them)
         assert f'value="{words}"' in _fresh(app, f"/give/?q={words}") and f'value="{words}"' in _fresh(
             app, f"/board/?q={words}")
+    for made_up in ("category=zz1", "category=zz2", "kind=zz", "status=zz"):  # nor filters made up
+        assert '<details class="filters-box" open>' in _fresh(app, f"/give/?{made_up}")
     assert len(fragments._fragments) == remembered
 
 
