@@ -9,7 +9,10 @@ The data is seeded outside valgrind; then one Python process under callgrind ren
 times (warm-up), and ``views`` more times between two calls to ``os.getppid()``, where callgrind dumps
 its counters (``--dump-before=getppid``): each dump is one page's views. Pages are rendered in the
 process by Flask's test client, each with its own kind of phone: ``fresh`` (a cookie the box does not
-know: Flask renders) and ``shared`` (a phone with a form token: the stored page). The baseline is a
+know: Flask renders) and ``shared`` (a phone with a form token: the stored page). The home page is also
+viewed by a phone with a device key (one of the seeded phones, nothing of its own since its last visit):
+``key, shared`` (its list known empty: the stored page) and ``key, fresh`` (that knowledge forgotten
+before each view: Flask renders it with its list, as after a write that may fill it). The baseline is a
 Flask hello world answered the same way in the same process.
 """
 
@@ -28,13 +31,15 @@ sys.path.insert(0, str(BENCH))
 from run import FLAT_CASES, FULL, PAGES, QUICK, seed_box  # noqa: E402
 
 FRESH_COOKIE = "bench_fresh=1"
+SEEDED_KEY = "bench1"  # seed.py's first phone: its device key (only the hash is stored)
 
 
 def child(data_dir, pages, views, warmup):
     """Runs under callgrind: each page's views between two dumps."""
     from flask import Flask
 
-    from boxlocale import create_app
+    from boxlocale import create_app, pagecache
+    from boxlocale.devices import COOKIE as DEVICE_COOKIE
 
     hello = Flask("hello")
     hello.add_url_rule("/", "hello", lambda: "Hello, World!")
@@ -43,10 +48,23 @@ def child(data_dir, pages, views, warmup):
     fresh.set_cookie(*FRESH_COOKIE.split("="))  # a Cookie header would be replaced by the client's jar
     headers = {"Accept-Language": "fr", "Accept-Encoding": "gzip"}
     phone.get("/give/" + "00000", headers=headers)  # its session now holds a form token
+    keyed = app.test_client()
+    keyed.set_cookie(DEVICE_COOKIE, SEEDED_KEY)
+    keyed.get("/give/" + "00000", headers=headers)
+
+    def keyed_fresh():
+        # As after a write that may fill its list: the stored page is there, its list is not known
+        # empty (what pagecache remembers per key, forgotten; every other phone's pages stay).
+        pagecache._empty_parts.clear()
+        return keyed.get("/", headers=headers)
+
     runs = [("hello", lambda: hello_client.get("/"))]
     for path in pages:
         runs.append((f"fresh {path}", lambda path=path: fresh.get(path, headers=headers)))
         runs.append((f"shared {path}", lambda path=path: phone.get(path, headers=headers)))
+    if "/" in pages:
+        runs.append(("key, fresh /", keyed_fresh))
+        runs.append(("key, shared /", lambda: keyed.get("/", headers=headers)))
     for _, view in runs:
         for _ in range(warmup):
             assert view().status_code == 200

@@ -8,7 +8,7 @@ chooses): READ the few matches from the FTS table and sort them; or walk the lis
 order until the page is full, testing each row against the matches GATHERed first (their ids), or by a
 PROBE of the FTS table for that row alone (a word most rows have: a page needs a few probes). A probe is
 one look-up because the FTS tables keep an index of every word prefix up to PREFIX_MAX characters
-(migration V12): without it FTS5 merges the lists of every word with that prefix, at each probe.
+(migration V13): without it FTS5 merges the lists of every word with that prefix, at each probe.
 """
 
 import math
@@ -81,7 +81,7 @@ READ, GATHER, PROBE = "read", "gather", "probe"
 READ_COST = 10
 PROBE_COST = 60
 SAMPLE = 1000  # the newest rows (by id) in which the share of matches is counted
-# The longest word prefix the FTS tables index (migration V12 indexes every length from 1 to this).
+# The longest word prefix the FTS tables index (migration V13 indexes every length from 1 to this).
 PREFIX_MAX = 20
 
 

@@ -480,13 +480,22 @@ UPDATE net_box SET news_written_hlc = COALESCE(
 """
 
 
+# "Since your last visit": a phone's notices, books and draw entries found by its device, not by reading
+# every reply, journal entry and visible item (the list is read whenever a write may have filled it).
+V12_MY_NEWS_INDEXES = """
+CREATE INDEX notice_device ON notice(device_id);
+CREATE INDEX book_device ON book(device_id);
+CREATE INDEX draw_entry_device ON draw_entry(device_id);
+"""
+
+
 # Flat at 10x the data: the search tables index every word prefix of 1 to 20 characters (listing.PREFIX_MAX),
 # so FTS5 reads a prefix's matches as one list, as it does a whole word's, instead of merging the lists of
 # every word that starts with it (at each look-up: a listing probing one row per look-up paid it per row).
 # FTS5 takes the option only when a table is made: each is made again and filled from its content table
 # ('rebuild'), then merged into one segment ('optimize': a look-up reads one b-tree). V3's triggers keep
 # them as before (they name the tables, which keep their names and columns).
-V12_SEARCH_PREFIXES = """
+V13_SEARCH_PREFIXES = """
 DROP TABLE item_fts;
 CREATE VIRTUAL TABLE item_fts USING fts5(title, description, content='item', content_rowid='id',
     tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20');
@@ -505,10 +514,10 @@ INSERT INTO notice_fts(notice_fts) VALUES ('optimize');
 """
 
 
-def _v12_search_prefixes(database):
+def _v13_search_prefixes(database):
     # Where V3 made no search tables (a SQLite without FTS5) there is nothing to index: searches use LIKE.
     if database.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'item_fts'").fetchone():
-        _run_script(database, V12_SEARCH_PREFIXES)
+        _run_script(database, V13_SEARCH_PREFIXES)
 
 
 STEPS = [
@@ -523,7 +532,8 @@ STEPS = [
     lambda database: _run_script(database, V9_LASTING_LIMITS),
     lambda database: _run_script(database, V10_FILTER_INDEXES),
     lambda database: _run_script(database, V11_NETWORK_NEWS),
-    _v12_search_prefixes,
+    lambda database: _run_script(database, V12_MY_NEWS_INDEXES),
+    _v13_search_prefixes,
 ]
 LATEST = len(STEPS)
 

@@ -16,6 +16,12 @@ write of the bytes (gzipped once, when the page is stored, for phones that accep
 with the same validator is a 304. ``cached_page`` decorates the views whose page depends only on their
 URL, the language, whether the phone has a device key, the data and the clock: it renders and stores.
 Views say who a page is personal to with ``personal_to``.
+
+A page may have a part of its own for each phone with a device key (the home page's "since your last
+visit", ``own_part``): it is stored as rendered for a phone whose part is empty, and served to a phone
+only while its own part is known to be empty: no write to the tables the part reads since it was read
+empty, and not past the moment the clock alone may fill it. A phone with something of its own gets
+its page from Flask, never stored.
 """
 
 import gzip
@@ -60,9 +66,10 @@ class Entry:
     """One stored page: its bytes (and gzipped copy), headers, validator and who must not get it."""
 
     __slots__ = ("generation", "tables", "new_rows_kept", "stored_at", "status", "headers", "body", "gzipped",
-                 "etag", "has_token", "personal")
+                 "etag", "has_token", "personal", "own_part")
 
-    def __init__(self, generation, tables, new_rows_kept, stored_at, status, headers, body, personal):
+    def __init__(self, generation, tables, new_rows_kept, stored_at, status, headers, body, personal,
+                 own_part=None):
         self.generation, self.tables, self.new_rows_kept = generation, tables, new_rows_kept
         self.stored_at, self.status = stored_at, status
         self.headers = [(name, value) for name, value in headers if name.lower() not in _PERSONAL_HEADERS]
@@ -73,6 +80,14 @@ class Entry:
         self.gzipped = None if self.has_token else gzip.compress(body, compresslevel=6, mtime=0)
         self.etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         self.personal = frozenset(personal)
+        self.own_part = own_part  # (tables, new_rows_kept) of the phone's own part, or None
+
+    def served_to(self, device_key):
+        """May a phone with this device key (None: without one) have this page?"""
+        if not device_key:
+            return True
+        key_hash = hash_key(device_key)
+        return key_hash not in self.personal and (self.own_part is None or _known_empty(self.own_part, key_hash))
 
     def fresh(self, now):
         return (self.generation == db.generation(self.tables, self.new_rows_kept)
@@ -92,6 +107,15 @@ ONE_NOTICE_KEEPS = ("notice", "device")
 
 _entries = OrderedDict()
 _lock = threading.Lock()
+# (own part, device key hash) -> (the part's generation when it was read empty, the moment the clock
+# alone may fill it, or None). Bounded like the phones' sessions.
+_empty_parts = {}
+
+
+def _known_empty(part, key_hash):
+    known = _empty_parts.get((part, key_hash))
+    return (known is not None and known[0] == db.generation(*part)
+            and (known[1] is None or clock.now() < known[1]))
 
 
 def _lookup(key):
@@ -116,6 +140,7 @@ def clear():
     """Forget every page (tests start each app from nothing)."""
     with _lock:
         _entries.clear()
+        _empty_parts.clear()
 
 
 def stats():
@@ -191,7 +216,7 @@ class SharedPages:
         query = environ.get("QUERY_STRING", "")
         key = (environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"] + "?" + query, language, bool(device_key))
         entry = _lookup(key)
-        if entry is None or (device_key and hash_key(device_key) in entry.personal):
+        if entry is None or not entry.served_to(device_key):
             return None
         raw_token = self._raw_token(cookies.get(SESSION_COOKIE))
         if raw_token is False or (entry.has_token and raw_token is None):
@@ -311,6 +336,24 @@ def personal_to(*device_ids):
     )
 
 
+def own_part(device, tables, new_rows_kept, read):
+    """The part of this page that is this phone's own (``device``: its Device), read by ``read()`` ->
+    (rows, the moment the clock alone may add rows, or None). ``tables`` (and ``new_rows_kept``, as in
+    ``cached_page``): every table ``read`` reads. With rows the page is this phone's own; empty, the
+    page is stored and this phone gets the stored page until a write to those tables or that moment.
+    Returns the rows."""
+    part = (tuple(tables), tuple(new_rows_kept))
+    generation = db.generation(*part)  # before reading: a write while it reads makes the mark stale
+    rows, until = read()
+    g.page_own_part = part
+    if rows:
+        not_shared()
+        _empty_parts.pop((part, device.key_hash), None)
+    else:
+        g.page_empty_part = (device.key_hash, generation, until)
+    return rows
+
+
 def cached_page(view=None, tables=None, new_rows_kept=()):
     """Decorate a view whose page depends only on its URL, the language, whether the phone has a device
     key, the data and the clock (and on who the page is ``personal_to``). ``tables``: the only tables
@@ -332,7 +375,7 @@ def cached_page(view=None, tables=None, new_rows_kept=()):
         key = _key()
         entry = _lookup(key)
         device_key = _device_key(request.cookies, request.path)
-        if entry is not None and not (device_key and hash_key(device_key) in entry.personal):
+        if entry is not None and entry.served_to(device_key):
             g.shared_entry = entry
             return make_response(entry.body, entry.status)
         g.shared_render = (key, tables, new_rows_kept, db.generation(tables, new_rows_kept), clock.now())
@@ -360,9 +403,13 @@ def finish_shared(response):
         key, tables, new_rows_kept, generation, now = render
         body = response.get_data() if not response.is_streamed else b""
         entry = Entry(generation, tables, new_rows_kept, now, response.status_code, list(response.headers.items()),
-                      body, g.get("page_personal_hashes", ()))
+                      body, g.get("page_personal_hashes", ()), g.get("page_own_part"))
         if _storable(response):
             _store(key, entry)
+        empty = g.pop("page_empty_part", None)
+        if empty is not None and response.status_code == 200:
+            key_hash, part_generation, until = empty
+            _remember(_empty_parts, (entry.own_part, key_hash), (part_generation, until))
     else:
         response = current_app.response_class(entry.body, entry.status, headers=entry.headers)
     if response.is_streamed:

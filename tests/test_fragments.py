@@ -1,6 +1,7 @@
 """Cards remembered by what they show (boxlocale/fragments.py): a card changes as soon as anything it
 shows changes, in each language; remembering is speed only."""
 
+import re
 from datetime import datetime
 
 from boxlocale import clock, fragments
@@ -46,3 +47,70 @@ def test_a_give_box_card_changes_with_its_status(app, frozen_clock):
     assert '<span class="status reserved">' in page and '<span class="status available">' not in page
     clock.freeze(datetime(2026, 11, 24, 12, 0))  # the reservation lapsed: the box clock decides
     assert '<span class="status available">' in _fresh(app, "/give/")
+
+
+def test_a_listings_filters_are_remembered_by_what_they_show_and_a_search_never(app, frozen_clock):
+    from boxlocale import settings
+    from boxlocale.models import Setting
+
+    assert '<details class="filters-box">' in _fresh(app, "/give/")
+    taken = _fresh(app, "/give/?status=taken")
+    assert '<details class="filters-box" open>' in taken and 'href="?status=taken" aria-current="true"' in taken
+    assert '<option value="jardin">' in _fresh(app, "/give/")
+    with app.app_context(), writing():  # a volunteer switches a category off: the select follows
+        Setting.replace(key="categories_off", value='["jardin"]').execute()
+    settings.invalidate()
+    assert '<option value="jardin">' not in _fresh(app, "/give/")
+    events = _fresh(app, "/board/?kind=event")
+    assert 'href="/board/?kind=event" aria-current="true"' in events and "filters-box\" open" in events
+    assert 'href="/board/?kind=event" aria-current="true"' not in _fresh(app, "/board/")
+    remembered = len(fragments._fragments)
+    for words in ("chaise", "table", "vélo"):  # words typed: never a key (there would be no end to them)
+        assert f'value="{words}"' in _fresh(app, f"/give/?q={words}") and f'value="{words}"' in _fresh(
+            app, f"/board/?q={words}")
+    for made_up in ("category=zz1", "category=zz2", "kind=zz", "status=zz"):  # nor filters made up
+        assert '<details class="filters-box" open>' in _fresh(app, f"/give/?{made_up}")
+    assert len(fragments._fragments) == remembered
+
+
+def test_the_menu_and_the_footer_are_remembered_by_what_they_show(app, frozen_clock):
+    from boxlocale import settings
+    from boxlocale.models import Setting
+
+    def current(page):
+        return re.findall(r'<a href="([^"]+)" aria-current="page">', page)
+
+    assert current(_fresh(app, "/give/")) == ["/give/"]
+    assert current(_fresh(app, "/board/")) == ["/board/"]
+    assert current(_fresh(app, "/books/")) == ["/books/"]
+    assert current(_fresh(app, "/mine")) == ["/mine"]
+    assert current(_fresh(app, "/")) == []
+    assert "Menu principal" in _fresh(app, "/") and "Main menu" in _fresh(app, "/", language="en")
+    assert "Horaires" not in _fresh(app, "/")
+    with app.app_context(), writing():
+        Setting.replace(key="opening_hours", value='"Samedi 10 h – 12 h"').execute()
+        Setting.replace(key="village", value='"Pommiers"').execute()
+    settings.invalidate()
+    footer = _fresh(app, "/").split("<footer>")[1]
+    assert "Samedi 10 h – 12 h" in footer and "Pommiers" in footer
+
+
+def test_a_journal_entry_changes_with_what_it_shows(app, frozen_clock):
+    from boxlocale.models import JournalEntry
+
+    from .books_factory import register, write
+
+    with app.test_request_context("/"):
+        book = register()
+        write(book, "comment", note="Un classique, à relire.", pseudonym="Léa")
+        code = book.code
+    page = _fresh(app, f"/books/{code}")
+    assert "Un classique, à relire." in page and "Léa" in page and "voisin vérifié" not in page
+    with app.app_context(), writing():
+        Device.update(verified_at=clock.now()).execute()
+    assert "voisin vérifié" in _fresh(app, f"/books/{code}").split('id="h-journal"')[1]
+    with app.app_context(), writing():
+        JournalEntry.update(note="Un classique.").where(JournalEntry.kind == "comment").execute()
+    page = _fresh(app, f"/books/{code}")
+    assert "Un classique." in page and "à relire" not in page
+    assert "verified neighbour" in _fresh(app, f"/books/{code}", language="en")

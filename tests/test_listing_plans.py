@@ -154,3 +154,22 @@ def test_a_word_longer_than_the_indexed_prefixes_is_read_first(app, client, stat
         if "_fts" in sql:
             assert plan.startswith("SEARCH t1 USING INTEGER PRIMARY KEY"), (sql, plan)
             assert "CORRELATED" not in plan, (sql, plan)
+
+
+def test_since_your_last_visit_reads_a_phones_own_rows_by_its_device(app, statements):
+    """The list is read whenever a write may have filled it (and for every phone with news): each of its
+    queries starts from the phone's own rows, never from every reply, journal entry or visible item."""
+    from boxlocale.people import mine
+
+    from .helpers import new_device
+
+    with app.test_request_context("/"), database.connection_context():
+        device = new_device(pseudonym="Martine")
+        statements.clear()
+        assert mine.news_since(device) == []
+        plans = [" / ".join(row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+                 for sql, params in statements if sql.startswith("SELECT")]
+    assert len(plans) >= 7
+    for plan in plans:
+        assert plan.startswith("SEARCH") or plan.startswith("MULTI-INDEX OR"), plan
+        assert "(hidden=?" not in plan, plan  # not every visible item: the phone's own

@@ -220,7 +220,7 @@ def test_the_page_and_the_api_list_the_same_rows_as_the_rule(app, rows, client):
     assert list(dict.fromkeys(codes)) == in_the_box[PAGE:2 * PAGE]
 
 
-# --- Migration V12: the search tables index word prefixes -------------------------------------------
+# --- Migration V13: the search tables index word prefixes -------------------------------------------
 
 
 def _search_tables_sql(connection):
@@ -240,13 +240,13 @@ def test_the_search_tables_index_every_prefix_up_to_prefix_max(app):
 
 
 def test_upgrading_a_box_with_rows_keeps_every_search_result(tmp_path):
-    """A version 11 file with rows: after V12 the same searches find the same rows, FTS5's own check
-    passes, and the triggers of V3 still keep the tables (a row added after is found)."""
+    """A file of the version before V13, with rows: after V13 the same searches find the same rows,
+    FTS5's own check passes, and the triggers of V3 still keep the tables (a row added after is found)."""
     from peewee import SqliteDatabase
 
     old = SqliteDatabase(str(tmp_path / "box.sqlite3"))
     old.connect()
-    migrations.upgrade(old, target=11)
+    migrations.upgrade(old, target=migrations.STEPS.index(migrations._v13_search_prefixes))  # the one before
     if not old.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'item_fts'").fetchone():
         require(False, "this SQLite has no FTS5 (searches fall back to LIKE)")
     rng = random.Random(12)
@@ -284,7 +284,7 @@ def test_upgrading_a_box_with_rows_keeps_every_search_result(tmp_path):
 
 
 def test_upgrading_a_box_without_fts5_tables_adds_none(tmp_path, monkeypatch):
-    """A box whose SQLite had no FTS5 at V3 has no search tables: V12 leaves it so (searches use LIKE)."""
+    """A box whose SQLite had no FTS5 at V3 has no search tables: V13 leaves it so (searches use LIKE)."""
     from peewee import SqliteDatabase
 
     monkeypatch.setattr(migrations, "_has_fts5", lambda database: False)

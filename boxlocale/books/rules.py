@@ -67,13 +67,16 @@ def find_book(typed, include_hidden=False, actor=None):
 def _lookup(typed, include_hidden):
     """(book, full, a check part was typed) for a typed code; raises NotFound."""
     typed = (typed or "").strip()
-    books = Book.select()
-    if not include_hidden:
-        books = books.where(Book.hidden == False)  # noqa: E712
+
+    def visible():
+        books = Book.select()
+        return books if include_hidden else books.where(Book.hidden == False)  # noqa: E712
+
     exact = db.shaped_first(("books.exact_code", include_hidden), lambda code: (
-        books.where(Book.code == code).limit(1)), code=typed.upper()) if typed else None
+        visible().where(Book.code == code).limit(1)), code=typed.upper()) if typed else None
     if exact is not None:
         return exact, False, False
+    books = visible()
     candidates = codes.book_code_candidates(typed)
     if candidates:
         keys = {public_key for public_key, _check in candidates}
@@ -432,12 +435,16 @@ def journey(book, entries):
 
 
 def _registrant(book):
-    """The registering phone's pseudonym and verification (None: no phone, or it is gone)."""
+    """The registering phone's pseudonym and verification (None: no phone, or it is gone), read once
+    for this book object (the page asks for both)."""
     if book.device_id is None:
         return None
-    return db.shaped_first(("books.registrant",), lambda device: (
-        Device.select(Device.pseudonym, Device.verified_at).where(Device.id == device).limit(1).namedtuples()),
-        device=book.device_id)
+    known = book.__dict__.get("_registrant")
+    if known is None or known[0] != book.device_id:
+        known = book._registrant = (book.device_id, db.shaped_first(("books.registrant",), lambda device: (
+            Device.select(Device.pseudonym, Device.verified_at).where(Device.id == device).limit(1).namedtuples()),
+            device=book.device_id))
+    return known[1]
 
 
 def registrant_pseudonym(book):

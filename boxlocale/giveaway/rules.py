@@ -143,19 +143,21 @@ def photos_of(item):
 
 
 def photos_for(items):
-    """{item id: [its Photos in order]} for a page of items, in one query."""
+    """{item id: [its photos in order: sha, width, height]} for a page of items, in one query: what
+    the API's listing shows of each photo (``photos.as_json``), without building whole Photo models."""
     found = {item.id: [] for item in items}
     if not found:
         return found
     ids = {f"id{n}": item_id for n, item_id in enumerate(found)}  # the count of items: the shape
     rows = db.shaped(("giveaway.photos_for", len(ids)), lambda **ids: (
-        ItemPhoto.select(ItemPhoto.item, Photo)
+        ItemPhoto.select(ItemPhoto.item, Photo.sha, Photo.width, Photo.height)
         .join(Photo)
         .where(ItemPhoto.item.in_(list(ids.values())))
         .order_by(ItemPhoto.item, ItemPhoto.position, ItemPhoto.id)
+        .namedtuples()
     ), **ids)
     for row in rows:
-        found[row.item_id].append(row.photo)
+        found[row.item].append(row)
     return found
 
 
@@ -687,10 +689,11 @@ def posted_by(device):
 
 
 def reserved_by(device):
-    """The offers this phone holds a reservation on now."""
+    """The offers this phone holds a reservation on now (found by the phone's index, not by walking
+    every visible reserved item: the hidden flag is not one to walk)."""
     return db.shaped(("giveaway.reserved_by",), lambda device, now: (
         Item.select().where(Item.reserved_by == device, _status_condition("reserved", now),
-                            Item.hidden == False)  # noqa: E712
+                            listing.unindexed(Item.hidden) == False)  # noqa: E712
         .order_by(Item.reserved_until)), device=device.id, now=clock.now())
 
 

@@ -45,11 +45,20 @@ def index():
         status=None if status == "all" else status, kind=args["kind"] or None,
         category=args["category"] or None, q=args["q"], page=page, fields=rules.LISTING_FIELDS,
     )
+    categories = rules.enabled_categories()
     return render_template(
         "giveaway/index.html", items=items, photos=rules.first_photos(items), page=page, next_page=next_page,
         args={key: value for key, value in args.items() if value}, status=status,
-        status_filters=STATUS_FILTERS, categories=rules.enabled_categories(), statuses=_statuses(items),
+        status_filters=STATUS_FILTERS, categories=categories, statuses=_statuses(items),
+        typed_filters=_typed(args, categories),
     )
+
+
+def _typed(args, categories):
+    """Filters a person typed (search words) or made up in the address: their search bar is rendered
+    each time, never remembered (there would be no end to them)."""
+    return bool(args["q"]) or args["category"] not in {"", *dict(categories)} or args["kind"] not in {
+        "", *rules.KINDS} or args["status"] not in {"", *dict(STATUS_FILTERS)}
 
 
 def _statuses(items):

@@ -14,8 +14,11 @@ def _villages():
 def book_villages(book, entries):
     """{"registered": village, "entries": {entry id: village}, "count": villages visited}. Entries
     written here before the box was in a network are this box's village."""
-    targets = [f"book:{book.code}"] + [f"journal:{entry.id}" for entry in entries]
-    origins = {o.target: o.box for o in NetOrigin.select().where(NetOrigin.target.in_(targets))}
+    targets = {f"target{n}": target for n, target in enumerate(
+        [f"book:{book.code}"] + [f"journal:{entry.id}" for entry in entries])}  # their count: the shape
+    origins = dict(db.shaped(("directory.book_villages", len(targets)), lambda **targets: (
+        NetOrigin.select(NetOrigin.target, NetOrigin.box).where(NetOrigin.target.in_(list(targets.values())))
+        .tuples()), **targets))
     if len(origins) <= 1 and all(box == log.self_key() for box in origins.values()):
         here = settings.get("village") or settings.get("box_name")
         return {"registered": "", "entries": {}, "count": 1 if here else 0}

@@ -111,16 +111,32 @@ def recover(typed, address):
 # --- Since the last visit ---------------------------------------------------------------------
 
 
+# What the list reads, for the home page shared with phones whose list is empty (pagecache.own_part):
+# a write to one of these tables may fill it; to those of NEWS_NEW_ROWS_KEPT only a change of existing
+# rows may (a new notice or book is no news by itself: the replies and catches under it are). Device
+# rows do not decide whether it is empty: the last-visit mark only moves forward.
+NEWS_TABLES = ("reply", "item_reply", "notice", "item", "journal_entry", "book", "draw", "draw_entry",
+               "time_entry")
+NEWS_NEW_ROWS_KEPT = ("notice", "book")
+
+
 def news_since(device):
     """What happened to this phone's posts since its last visit, newest first: a list of
     {"kind", "title", "url", "when", "who"}. Computed now, from what is stored: nothing is sent."""
+    return news_and_next_change(device)[0]
+
+
+def news_and_next_change(device):
+    """``news_since``'s list, and the moment the clock alone may add to it (one of this phone's
+    reservations comes within ENDS_SOON of its end), or None: the rest only changes with a write."""
     from ..giveaway import draws
     from ..giveaway import rules as giveaway
     from ..timebank import rules as timebank
 
     if device is None:
-        return []
+        return [], None
     since, now = device.seen_at or device.created_at, clock.now()
+    next_change = None
     news = []
     values = {"device": device.id, "since": since, "limit": NEWS_MAX}
     for reply in _replies_from_others("mine.notice_replies", Reply, Notice, values):
@@ -138,6 +154,8 @@ def news_since(device):
     for item in giveaway.reserved_by(device):
         if item.reserved_until - now <= ENDS_SOON:
             news.append(_news("reservation_ends", item.title, f"/give/{item.code}", item.reserved_until, ""))
+        elif next_change is None or item.reserved_until - ENDS_SOON < next_change:
+            next_change = item.reserved_until - ENDS_SOON
     for entry in db.shaped(("mine.books_caught",), lambda device, since, limit: (
             JournalEntry.select(JournalEntry, Book).join(Book)
             .where(Book.device == device, JournalEntry.kind == "caught", JournalEntry.created_at > since,
@@ -152,7 +170,7 @@ def news_since(device):
                       entry.created_at, entry.recorded_by.pseudonym if entry.recorded_by else "")
                 for entry in timebank.waiting_for(device, since)[:NEWS_MAX])
     news.sort(key=lambda entry: entry["when"], reverse=True)
-    return news[:NEWS_MAX]
+    return news[:NEWS_MAX], next_change
 
 
 def _offers_matching_my_wanted(device, since):

@@ -10,7 +10,7 @@ from ..db import read_every_table
 from ..devices import current_device
 from ..giveaway import rules as giveaway_rules
 from ..i18n import LANG_COOKIE, LANGUAGES
-from ..pagecache import cached_page, not_shared
+from ..pagecache import cached_page, own_part
 from ..people import mine
 from ..web import safe_next
 from . import bp, captive
@@ -31,12 +31,11 @@ def home():
     )
     news.sort(key=lambda entry: entry["when"], reverse=True)
     device = current_device()
-    if device is not None:
-        # "Since your last visit" is this phone's own: a phone that posted never gets a stored home page
-        # (one stored without news would hide its news, one stored with them would show them to others).
-        not_shared()
-    return render_template("portal/home.html", news=news[: NEWS_PER_DOMAIN * 2],
-                           since_last_visit=mine.news_since(device) if device is not None else [])
+    # "Since your last visit" is this phone's own: a phone with news gets its own page, one with none
+    # the page stored for phones with a key (never one stored with another phone's news).
+    since_last_visit = own_part(device, mine.NEWS_TABLES, mine.NEWS_NEW_ROWS_KEPT,
+                                lambda: mine.news_and_next_change(device)) if device is not None else []
+    return render_template("portal/home.html", news=news[: NEWS_PER_DOMAIN * 2], since_last_visit=since_last_visit)
 
 
 KIOSK_REFRESH_SECONDS = 60
