@@ -191,10 +191,11 @@ LISTING_FIELDS = (Item.id, Item.code, Item.kind, Item.title, Item.status, Item.r
                   Item.created_at)
 
 
-def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_SIZE, fields=(Item,)):
+def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_SIZE, fields=(Item,), plain=False):
     """Visible items, newest first: (items, next_page or None). ``status`` "current" = available or
     reserved now; None = every status. ``fields``: the columns to read (LISTING_FIELDS for a listing).
-    Each item carries ``verified`` (its phone was verified)."""
+    Each item carries ``verified`` (its phone was verified); ``plain``: the items are read-only
+    namedtuples of ``fields`` and ``device_verified_at`` instead (no models built: the API's listing)."""
     words = listing.search_words(q)
     kind = kind if kind in KINDS else None
     values = {"limit": per_page + 1, "offset": (page - 1) * per_page}
@@ -204,17 +205,18 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
         values["category"] = category
     if words:  # a search's SQL holds its words: built each time
         few = listing.few_matches("item_fts", words)
-        rows = list(_search_query(fields, status, kind, words, few, **values))
+        rows = list(_search_query(fields, status, kind, words, few, plain=plain, **values))
     else:
-        rows = db.shaped(("giveaway.search", db.columns_key(fields), status, kind), functools.partial(
-            _search_query, fields, status, kind, words, False), **values)
-    for row in rows:
-        row.verified = row.device_verified_at is not None
+        rows = db.shaped(("giveaway.search", db.columns_key(fields), status, kind, plain), functools.partial(
+            _search_query, fields, status, kind, words, False, plain=plain), **values)
+    if not plain:  # a namedtuple is read-only: it carries device_verified_at
+        for row in rows:
+            row.verified = row.device_verified_at is not None
     next_page = page + 1 if len(rows) > per_page else None
     return rows[:per_page], next_page
 
 
-def _search_query(fields, status, kind, words, few, limit, offset, now=None, category=None):
+def _search_query(fields, status, kind, words, few, limit, offset, now=None, category=None, plain=False):
     """``few``: the words match few rows (``listing.few_matches``): read them first, then sort."""
     hidden = listing.unindexed(Item.hidden) if few else Item.hidden
     query = (
@@ -236,7 +238,8 @@ def _search_query(fields, status, kind, words, few, limit, offset, now=None, cat
         query = query.where(Item.category == category)
     if words:
         query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words))
-    return query.order_by(Item.created_at.desc(), Item.id.desc()).limit(limit).offset(offset).objects()
+    query = query.order_by(Item.created_at.desc(), Item.id.desc()).limit(limit).offset(offset)
+    return query.namedtuples() if plain else query.objects()
 
 
 def latest(limit):
