@@ -693,16 +693,23 @@ def posted_by(device):
 def reserved_by(device):
     """The offers this phone holds a reservation on now (found by the phone's index, not by walking
     every visible reserved item: the hidden flag is not one to walk)."""
-    return db.shaped(("giveaway.reserved_by",), lambda device, now: (
-        Item.select().where(Item.reserved_by == device, _status_condition("reserved", now),
-                            listing.unindexed(Item.hidden) == False)  # noqa: E712
-        .order_by(Item.reserved_until)), device=device.id, now=clock.now())
+    return db.shaped(("giveaway.reserved_by",), reserved_by_query, device=device.id, now=clock.now())
+
+
+def reserved_by_query(device, now):
+    """``reserved_by``'s query (also asked only whether it has rows: "since your last visit")."""
+    return (Item.select().where(Item.reserved_by == device, _status_condition("reserved", now),
+                                listing.unindexed(Item.hidden) == False)  # noqa: E712
+            .order_by(Item.reserved_until))
 
 
 def still_wanted(device, limit):
     """This phone's wanted posts that are still looking."""
-    return db.shaped(("giveaway.still_wanted",), lambda device, now, limit: (
-        Item.select().where(Item.device == device, Item.kind == "wanted", Item.hidden == False,  # noqa: E712
-                            _status_condition("available", now)).limit(limit)),
-        device=device.id, now=clock.now(), limit=limit)
+    return db.shaped(("giveaway.still_wanted",), still_wanted_query, device=device.id, now=clock.now(), limit=limit)
+
+
+def still_wanted_query(device, now, limit):
+    """``still_wanted``'s query (also asked only whether it has rows: "since your last visit")."""
+    return Item.select().where(Item.device == device, Item.kind == "wanted", Item.hidden == False,  # noqa: E712
+                               _status_condition("available", now)).limit(limit)
 
