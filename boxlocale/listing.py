@@ -2,8 +2,16 @@
 
 One escaping rule and one word cap for every search box; SQLite FTS5 when the box has it (accents ignored,
 word prefixes), else LIKE (a SQLite built without FTS5 skipped those tables at migration V3).
+
+A search reads its matches one of three ways, the same rows in the same order each way (``search_plan``
+chooses): READ the few matches from the FTS table and sort them; or walk the listing's own index in its
+order until the page is full, testing each row against the matches GATHERed first (their ids), or by a
+PROBE of the FTS table for that row alone (a word most rows have: a page needs a few probes). A probe is
+one look-up because the FTS tables keep an index of every word prefix up to PREFIX_MAX characters
+(migration V13): without it FTS5 merges the lists of every word with that prefix, at each probe.
 """
 
+import math
 import operator
 from functools import reduce
 
@@ -15,7 +23,8 @@ from .errors import ValidationError
 
 MAX_WORDS = 8  # words of a search that count: more only slows the query down
 QUERY_MAX = 100  # characters of a search that are read
-FTS_TABLES = ("item_fts", "book_fts", "notice_fts")  # made by migration V3; names are never typed
+# The search tables (made by migration V3) and the tables they index; their names are never typed.
+FTS_TABLES = {"item_fts": "item", "book_fts": "book", "notice_fts": "notice"}
 PAGE_MAX = 10_000  # far beyond any listing on a box; bigger numbers are typing mistakes (or attacks)
 
 
@@ -36,53 +45,81 @@ def search_words(query):
     return [word for word in (query or "")[:QUERY_MAX].split() if word.strip('"*')][:MAX_WORDS]
 
 
-def text_match(key, fts_table, columns, words):
+def text_match(key, fts_table, columns, words, plan=None):
     """SQL condition: each word (a prefix) in one of ``columns``. ``key``: the model's id, the rowid of
-    ``fts_table``. None when there are no words."""
+    ``fts_table``. ``plan``: ``search_plan``'s (READ and GATHER read the matches from the FTS table,
+    PROBE looks up the row being walked). None when there are no words."""
     if not words:
         return None
     if fts_table not in FTS_TABLES:
         raise ValueError(fts_table)
     if has_table(fts_table):
-        sql = f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?)"  # noqa: S608 - a name from FTS_TABLES
-        return key.in_(SQL(sql, [_fts_query(words)]))
+        if plan != PROBE:
+            sql = f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?)"  # noqa: S608 - a name from FTS_TABLES
+            return key.in_(SQL(sql, [_fts_query(words)]))
+        # FTS5 takes the rowid with MATCH: one look-up in the word's (or prefix's) list, not the whole list.
+        probe = f"EXISTS (SELECT 1 FROM {fts_table} WHERE {fts_table} MATCH ? AND {fts_table}.rowid = "  # noqa: S608
+        return NodeList((SQL(probe, [_fts_query(words)]), key, SQL(")")), glue="")
     return reduce(operator.and_, [reduce(operator.or_, [column.contains(word) for column in columns])
                                   for word in words])
 
 
-def _fts_query(words, prefix=True):
+def _fts_query(words):
     # Each word quoted (FTS syntax typed in a search box is taken as plain words) and a prefix.
-    star = "*" if prefix else ""
-    return " ".join('"' + word.replace('"', '""') + '"' + star for word in words)
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
 
 
-# A search whose words match at most this many rows reads them from the FTS table and sorts them (a word
-# nothing has reads nothing); beyond, walking the listing's index newest first finds a page's worth of
-# matches sooner than reading and sorting them all. Either way the cost stays flat at 10x the data.
-FEW_MATCHES = 200
+READ, GATHER, PROBE = "read", "gather", "probe"
+# Which way is cheapest, from what each costs (instructions counted by bench/callgrind.py on the bench's
+# data at 1x and 10x): reading and sorting a match 4.5 K (board) to 17 K (give-box); gathering a match's id
+# 1.7 K, then 1.1 K a row walked; probing a row walked 95 K. A page of ``rows_wanted`` rows among N rows,
+# a share d of which match, walks about rows_wanted / d rows. So: READ when the matches M are so few that
+# M * M <= rows_wanted * N / READ_COST (gathering them would cost as much, and the walk more); PROBE when
+# d * d > PROBE_COST * rows_wanted / N (over 50 % of 5,000 rows, 16 % of 50,000, for a first page); else
+# GATHER. A word nothing has reads nothing, a word every row has probes a page's worth; a word in between
+# costs what gathering costs (its matches' ids), the part that still grows with the data.
+READ_COST = 10
+PROBE_COST = 60
+SAMPLE = 1000  # the newest rows (by id) in which the share of matches is counted
+# The longest word prefix the FTS tables index (migration V13 indexes every length from 1 to this).
+PREFIX_MAX = 20
 
 
-def few_matches(fts_table, words):
-    """Do these words match few enough rows to read them all from the search table? (False without
-    words or without FTS5: the LIKE fallback walks the listing's index.)"""
+def search_plan(fts_table, words, rows_wanted):
+    """READ, GATHER or PROBE (see above) for a search of ``words`` that needs ``rows_wanted`` rows (the
+    page's offset and limit). PROBE without words or without FTS5: the LIKE fallback walks the listing's
+    index and tests each row."""
     if not words or fts_table not in FTS_TABLES or not has_table(fts_table):
-        return False
-    # The whole words first: FTS5 reads a word's list only as far as the LIMIT, but a prefix's lists are
-    # all merged before the first match (the cost of every match at 10x). Whole-word matches are among
-    # the prefix's, so many of them already say "not few". (Either answer gives the same rows.)
-    return (_matches_up_to_enough(fts_table, _fts_query(words, prefix=False)) <= FEW_MATCHES
-            and _matches_up_to_enough(fts_table, _fts_query(words)) <= FEW_MATCHES)
+        return PROBE
+    if any(len(word) > PREFIX_MAX for word in words):
+        # A prefix this long has no index of its own: each probe would merge the lists of all its words
+        # again. Such long words are rare, and so are their matches: read them once.
+        return READ
+    rows, fts_query = _last_rowid(fts_table), _fts_query(words)
+    few = math.isqrt(rows_wanted * rows // READ_COST)
+    if _count(fts_table, fts_query, limit=few + 1) <= few:
+        return READ
+    sample = min(rows, SAMPLE)
+    matching = _count(fts_table, fts_query, limit=sample, after=rows - sample)
+    return PROBE if matching * matching * rows > PROBE_COST * rows_wanted * sample * sample else GATHER
 
 
-def _matches_up_to_enough(fts_table, fts_query):
-    sql = (f"SELECT count(*) FROM (SELECT 1 FROM {fts_table} WHERE {fts_table} MATCH ? "  # noqa: S608 - a name from FTS_TABLES
-           f"LIMIT {FEW_MATCHES + 1})")
-    return database.execute_sql(sql, (fts_query,)).fetchone()[0]
+def _last_rowid(fts_table):
+    # About how many rows a walk may read (deleted rows still count): one look-up at the end of the table.
+    sql = f"SELECT max(rowid) FROM {FTS_TABLES[fts_table]}"  # noqa: S608 - a name from FTS_TABLES
+    return database.execute_sql(sql).fetchone()[0] or 0
+
+
+def _count(fts_table, fts_query, limit, after=0):
+    """Matches (up to ``limit``) with a rowid beyond ``after``: FTS5 seeks there in each word's list."""
+    sql = (f"SELECT count(*) FROM (SELECT 1 FROM {fts_table} WHERE {fts_table} MATCH ? "  # noqa: S608
+           f"AND {fts_table}.rowid > ? LIMIT ?)")
+    return database.execute_sql(sql, (fts_query, after, limit)).fetchone()[0]
 
 
 def unindexed(column):
-    """``+column``: the same value, but SQLite will not walk an index for it. A search with
-    ``few_matches`` reads them from the FTS table and sorts them, instead of walking every visible row
+    """``+column``: the same value, but SQLite will not walk an index for it. A search planned READ
+    (``search_plan``) reads its matches from the FTS table and sorts them, instead of walking every visible row
     newest first and probing each (flat at 10x: a search for a word nothing has reads nothing)."""
     return NodeList((SQL("+"), column), glue="")
 

@@ -98,8 +98,8 @@ def expiry_for(kind, starts_at, ends_at, now):
 def current_notices(now=None, few_matches=False):
     """Visible, open, not lapsed: what the board shows (a query; add filters and order). ``now``: the
     box clock's time (a query built once per shape takes it as a value). ``few_matches``: a word
-    search matching few notices (``listing.few_matches``): SQLite reads them from the FTS table and
-    sorts them instead of walking every open notice newest first and probing each."""
+    search matching few notices (planned READ by ``listing.search_plan``): SQLite reads them from the
+    FTS table and sorts them instead of walking every open notice newest first and testing each."""
     hidden, status = (listing.unindexed(Notice.hidden), listing.unindexed(Notice.status)) if few_matches else (
         Notice.hidden, Notice.status)
     return Notice.select().where(
@@ -397,16 +397,18 @@ def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_
         values["category"] = category
     terms = listing.search_words(words)
     if terms:  # a search's SQL holds its words: built each time
-        rows = list(_board_query(fields, upcoming, terms, listing.few_matches("notice_fts", terms), **values))
+        plan = listing.search_plan("notice_fts", terms, values["offset"] + values["limit"])
+        rows = list(_board_query(fields, upcoming, terms, plan, **values))
     else:
         rows = db.shaped(("board.board", db.columns_key(fields), upcoming),
-                         functools.partial(_board_query, fields, upcoming, terms, False), **values)
+                         functools.partial(_board_query, fields, upcoming, terms, None), **values)
     return rows[:per_page], (page + 1 if len(rows) > per_page else None)
 
 
-def _board_query(fields, upcoming, terms, few, now, limit, offset, kind=None, category=None):
-    """``few``: the words match few rows (``listing.few_matches``): read them first, then sort."""
-    query = current_notices(now, few_matches=few).select(*fields, Device.verified_at.alias("verified_at")).join(
+def _board_query(fields, upcoming, terms, plan, now, limit, offset, kind=None, category=None):
+    """``plan``: ``listing.search_plan``'s for the words (READ: read the matches first, then sort)."""
+    query = current_notices(now, few_matches=plan == listing.READ).select(
+        *fields, Device.verified_at.alias("verified_at")).join(
         Device, JOIN.LEFT_OUTER, on=(Notice.device == Device.id))
     if upcoming:
         # Dated kinds always have starts_at; saying so lets SQLite walk notice(status, starts_at) in order.
@@ -419,7 +421,7 @@ def _board_query(fields, upcoming, terms, few, now, limit, offset, kind=None, ca
     if category:
         query = query.where(Notice.category == category)
     if terms:
-        query = query.where(listing.text_match(Notice.id, "notice_fts", (Notice.title, Notice.body), terms))
+        query = query.where(listing.text_match(Notice.id, "notice_fts", (Notice.title, Notice.body), terms, plan))
     return query.limit(limit).offset(offset).objects()
 
 

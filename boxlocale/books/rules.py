@@ -478,16 +478,18 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
     if language:
         values["language"] = language
     if words:  # a search's SQL holds its words: built each time
-        rows = list(_search_query(fields, view, words, listing.few_matches("book_fts", words), **values))
+        plan = listing.search_plan("book_fts", words, values["offset"] + values["limit"])
+        rows = list(_search_query(fields, view, words, plan, **values))
     else:
         rows = db.shaped(("books.search", db.columns_key(fields or ()), view),
-                         functools.partial(_search_query, fields, view, words, False), **values)
+                         functools.partial(_search_query, fields, view, words, None), **values)
     next_page = page + 1 if len(rows) > page_size else None
     return rows[:page_size], next_page
 
 
-def _search_query(fields, view, words, few, limit, offset, status=None, language=None):
-    """``few``: the words match few rows (``listing.few_matches``): read them first, then sort."""
+def _search_query(fields, view, words, plan, limit, offset, status=None, language=None):
+    """``plan``: ``listing.search_plan``'s for the words (READ: read the matches first, then sort)."""
+    few = plan == listing.READ
     if fields:
         query = Book.select(*fields)
     else:
@@ -502,7 +504,7 @@ def _search_query(fields, view, words, few, limit, offset, status=None, language
     if language:
         query = query.where(Book.language == language)
     if words:
-        query = query.where(listing.text_match(Book.id, "book_fts", (Book.title, Book.author), words))
+        query = query.where(listing.text_match(Book.id, "book_fts", (Book.title, Book.author), words, plan))
     order = {
         "shelf": (Book.title.collate("NOCASE"), Book.id),
         "arrived": (Book.updated_at.desc(), Book.id.desc()),

@@ -204,11 +204,11 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     if category:
         values["category"] = category
     if words:  # a search's SQL holds its words: built each time
-        few = listing.few_matches("item_fts", words)
-        rows = list(_search_query(fields, status, kind, words, few, plain=plain, **values))
+        plan = listing.search_plan("item_fts", words, values["offset"] + values["limit"])
+        rows = list(_search_query(fields, status, kind, words, plan, plain=plain, **values))
     else:
         rows = db.shaped(("giveaway.search", db.columns_key(fields), status, kind, plain), functools.partial(
-            _search_query, fields, status, kind, words, False, plain=plain), **values)
+            _search_query, fields, status, kind, words, None, plain=plain), **values)
     if not plain:  # a namedtuple is read-only: it carries device_verified_at
         for row in rows:
             row.verified = row.device_verified_at is not None
@@ -216,8 +216,9 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     return rows[:per_page], next_page
 
 
-def _search_query(fields, status, kind, words, few, limit, offset, now=None, category=None, plain=False):
-    """``few``: the words match few rows (``listing.few_matches``): read them first, then sort."""
+def _search_query(fields, status, kind, words, plan, limit, offset, now=None, category=None, plain=False):
+    """``plan``: ``listing.search_plan``'s for the words (READ: read the matches first, then sort)."""
+    few = plan == listing.READ
     hidden = listing.unindexed(Item.hidden) if few else Item.hidden
     query = (
         Item.select(*fields, Device.verified_at.alias("device_verified_at"))
@@ -237,7 +238,7 @@ def _search_query(fields, status, kind, words, few, limit, offset, now=None, cat
     if category:
         query = query.where(Item.category == category)
     if words:
-        query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words))
+        query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words, plan))
     query = query.order_by(Item.created_at.desc(), Item.id.desc()).limit(limit).offset(offset)
     return query.namedtuples() if plain else query.objects()
 
