@@ -520,6 +520,16 @@ def _v13_search_prefixes(database):
         _run_script(database, V13_SEARCH_PREFIXES)
 
 
+# A typed book code is compared as codes.book_key; books.rules.CODE_KEY_SQL is that in SQL. This index
+# holds the same expression, so a search word that could be a code finds its book without reading every
+# book (and registering a code checks it is new the same way). SQLite uses an expression index only for
+# the very same expression, literals included: tests/test_listing_plans.py checks the two still match.
+V14_BOOK_CODE_KEY = """
+CREATE INDEX book_code_key ON book(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(UPPER(code),
+    '-', ''), ' ', ''), 'O', '0'), 'I', '1'), 'L', '1'), 'U', 'V'));
+"""
+
+
 STEPS = [
     lambda database: _run_script(database, V1_CORE),
     lambda database: _run_script(database, V2_DOMAINS),
@@ -534,6 +544,7 @@ STEPS = [
     lambda database: _run_script(database, V11_NETWORK_NEWS),
     lambda database: _run_script(database, V12_MY_NEWS_INDEXES),
     _v13_search_prefixes,
+    lambda database: _run_script(database, V14_BOOK_CODE_KEY),
 ]
 LATEST = len(STEPS)
 
