@@ -26,6 +26,8 @@ def items_json(items, actor):
     """Items as API.md describes them, each as its own GET shows it. ``items``: models, or the
     listing's plain rows (JSON_FIELDS). What every item shares (the clock, the time zone, the paths'
     pattern, one query for every item's photos) is worked out once, not for each item."""
+    if not items:
+        return []
     now, zone = clock.now(), local_zone()
     photos_by_item = rules.photos_for(items)
     html_url, label_url = paths_for("giveaway.item", "code"), paths_for("giveaway.label", "code")
