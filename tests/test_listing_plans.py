@@ -195,3 +195,25 @@ def test_a_word_that_could_be_a_book_code_finds_the_book_by_the_code_index(app, 
             plan = " / ".join(row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
             assert "USING INDEX book_code_key" in plan, (sql, plan)
 
+
+
+def test_since_your_last_visit_reads_the_reservers_with_the_reservations(app, statements):
+    """Each reservation of this phone's offers comes with its reserver's pseudonym from the same
+    query: three reservations cost the queries one does (no query per reservation)."""
+    from boxlocale.giveaway import rules
+    from boxlocale.people import mine
+
+    from .helpers import new_actor
+
+    counts = []
+    with app.test_request_context("/"), database.connection_context():
+        giver = new_actor(pseudonym="Martine")
+        for number, name in enumerate(("Lou", "Paul", "Ana")):
+            item, _ = rules.post_item(giver, {"title": f"Chaise {number}", "category": "maison", "where": "in_box"})
+            rules.reserve(item, new_actor(pseudonym=name))
+            statements.clear()
+            news = mine.news_since(giver.device)
+            counts.append(len([sql for sql, _ in statements if sql.startswith("SELECT")]))
+            assert sorted(entry["who"] for entry in news if entry["kind"] == "reserved") == sorted(
+                ("Lou", "Paul", "Ana")[:number + 1])
+    assert counts[0] == counts[1] == counts[2], counts

@@ -8,7 +8,7 @@ import functools
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from peewee import Select, fn
+from peewee import JOIN, Select, fn
 
 from .. import clock, codes, db, ratelimit
 from ..db import database, writing
@@ -149,9 +149,8 @@ def news_and_next_change(device):
         news.append(_news("item_reply", reply.item.title, f"/give/{reply.item.code}#reply-{reply.id}",
                           reply.created_at, reply.pseudonym))
     for item in _read(has_rows, "reserved_from_me", dict(values, now=now)):
-        reserver = Device.get_or_none(Device.id == item.reserved_by_id)
         news.append(_news("reserved", item.title, f"/give/{item.code}", item.updated_at,
-                          reserver.pseudonym if reserver else ""))
+                          item.reserver_pseudonym if item.reserver_id is not None else ""))
     for item in giveaway.reserved_by(device) if has_rows["reserved_by_me"] else ():
         if item.reserved_until - now <= ENDS_SOON:
             news.append(_news("reservation_ends", item.title, f"/give/{item.code}", item.reserved_until, ""))
@@ -200,9 +199,7 @@ def _sources():
     return {
         "notice_replies": lambda device, since, limit, now=None: _replies_from_others(Reply, Notice, device, since, limit),
         "item_replies": lambda device, since, limit, now=None: _replies_from_others(ItemReply, Item, device, since, limit),
-        "reserved_from_me": lambda device, since, limit, now=None: (
-            Item.select().where(Item.device == device, Item.status == "reserved", Item.reserved_until > now,
-                                Item.updated_at > since).limit(limit)),
+        "reserved_from_me": _reserved_from_me,
         "reserved_by_me": lambda device, since, limit, now=None: giveaway.reserved_by_query(device, now),
         "books_caught": lambda device, since, limit, now=None: (
             JournalEntry.select(JournalEntry, Book).join(Book)
@@ -212,6 +209,16 @@ def _sources():
         "draws": lambda device, since, limit, now=None: draws.news_query(device, since),
         "hours_to_confirm": lambda device, since, limit, now=None: timebank.waiting_for_query(device, since),
     }
+
+
+def _reserved_from_me(device, since, limit, now=None):
+    """This phone's offers reserved since, each with its reserver's pseudonym (read with it, not one
+    query per item)."""
+    reserver = Device.alias()
+    return (Item.select(Item, reserver.id.alias("reserver_id"), reserver.pseudonym.alias("reserver_pseudonym"))
+            .join(reserver, JOIN.LEFT_OUTER, on=(Item.reserved_by == reserver.id))
+            .where(Item.device == device, Item.status == "reserved", Item.reserved_until > now,
+                   Item.updated_at > since).limit(limit).objects())
 
 
 def _sources_with_rows(values, now):
