@@ -143,10 +143,10 @@ def news_and_next_change(device):
     values = {"device": device.id, "since": since, "limit": NEWS_MAX}
     has_rows = _sources_with_rows(values, now)
     for reply in _read(has_rows, "notice_replies", values):
-        news.append(_news("notice_reply", reply.notice.title, f"/board/{reply.notice.id}#reply-{reply.id}",
+        news.append(_news("notice_reply", reply.post_title, f"/board/{reply.post_key}#reply-{reply.id}",
                           reply.created_at, reply.pseudonym))
     for reply in _read(has_rows, "item_replies", values):
-        news.append(_news("item_reply", reply.item.title, f"/give/{reply.item.code}#reply-{reply.id}",
+        news.append(_news("item_reply", reply.post_title, f"/give/{reply.post_key}#reply-{reply.id}",
                           reply.created_at, reply.pseudonym))
     for item in _read(has_rows, "reserved_from_me", dict(values, now=now)):
         news.append(_news("reserved", item.title, f"/give/{item.code}", item.updated_at,
@@ -157,8 +157,7 @@ def news_and_next_change(device):
         elif next_change is None or item.reserved_until - ENDS_SOON < next_change:
             next_change = item.reserved_until - ENDS_SOON
     for entry in _read(has_rows, "books_caught", values):
-        news.append(_news("book_caught", entry.book.title, f"/books/{entry.book.code}", entry.created_at,
-                          entry.pseudonym))
+        news.append(_news("book_caught", entry.title, f"/books/{entry.code}", entry.created_at, entry.pseudonym))
     if has_rows["still_wanted"]:
         news.extend(_offers_matching_my_wanted(device, since))
     if has_rows["draws"]:
@@ -191,20 +190,23 @@ def _offers_matching_my_wanted(device, since):
 @functools.cache
 def _sources():
     """The list's queries, by name, each built from the slots (device, since, limit, now): those of this
-    module, and the other domains' whose rows it reads through their own function."""
+    module (read as plain rows of what an entry shows), and the other domains' whose rows it reads
+    through their own function."""
     from ..giveaway import draws
     from ..giveaway import rules as giveaway
     from ..timebank import rules as timebank
 
     return {
-        "notice_replies": lambda device, since, limit, now=None: _replies_from_others(Reply, Notice, device, since, limit),
-        "item_replies": lambda device, since, limit, now=None: _replies_from_others(ItemReply, Item, device, since, limit),
+        "notice_replies": lambda device, since, limit, now=None: _replies_from_others(
+            Reply, Notice, Notice.id, device, since, limit),
+        "item_replies": lambda device, since, limit, now=None: _replies_from_others(
+            ItemReply, Item, Item.code, device, since, limit),
         "reserved_from_me": _reserved_from_me,
         "reserved_by_me": lambda device, since, limit, now=None: giveaway.reserved_by_query(device, now),
         "books_caught": lambda device, since, limit, now=None: (
-            JournalEntry.select(JournalEntry, Book).join(Book)
+            JournalEntry.select(JournalEntry.created_at, JournalEntry.pseudonym, Book.title, Book.code).join(Book)
             .where(Book.device == device, JournalEntry.kind == "caught", JournalEntry.created_at > since,
-                   (JournalEntry.device.is_null()) | (JournalEntry.device != device)).limit(limit)),
+                   (JournalEntry.device.is_null()) | (JournalEntry.device != device)).limit(limit).namedtuples()),
         "still_wanted": lambda device, since, limit, now=None: giveaway.still_wanted_query(device, now, limit),
         "draws": lambda device, since, limit, now=None: draws.news_query(device, since),
         "hours_to_confirm": lambda device, since, limit, now=None: timebank.waiting_for_query(device, since),
@@ -215,10 +217,11 @@ def _reserved_from_me(device, since, limit, now=None):
     """This phone's offers reserved since, each with its reserver's pseudonym (read with it, not one
     query per item)."""
     reserver = Device.alias()
-    return (Item.select(Item, reserver.id.alias("reserver_id"), reserver.pseudonym.alias("reserver_pseudonym"))
+    return (Item.select(Item.title, Item.code, Item.updated_at, reserver.id.alias("reserver_id"),
+                        reserver.pseudonym.alias("reserver_pseudonym"))
             .join(reserver, JOIN.LEFT_OUTER, on=(Item.reserved_by == reserver.id))
             .where(Item.device == device, Item.status == "reserved", Item.reserved_until > now,
-                   Item.updated_at > since).limit(limit).objects())
+                   Item.updated_at > since).limit(limit).namedtuples())
 
 
 def _sources_with_rows(values, now):
@@ -238,12 +241,14 @@ def _read(has_rows, name, values):
     return db.shaped((f"mine.{name}",), _sources()[name], **values)
 
 
-def _replies_from_others(reply_model, post_model, device, since, limit):
-    """Visible replies written since ``since`` by other phones under this phone's posts."""
-    return (reply_model.select(reply_model, post_model).join(post_model)
+def _replies_from_others(reply_model, post_model, post_key, device, since, limit):
+    """Visible replies written since ``since`` by other phones under this phone's posts: each reply's
+    id, moment and pseudonym, its post's title and ``post_key`` (what its link names it by)."""
+    return (reply_model.select(reply_model.id, reply_model.created_at, reply_model.pseudonym,
+                               post_model.title.alias("post_title"), post_key.alias("post_key")).join(post_model)
             .where(post_model.device == device, reply_model.created_at > since,
                    reply_model.hidden == False,  # noqa: E712
-                   (reply_model.device.is_null()) | (reply_model.device != device)).limit(limit))
+                   (reply_model.device.is_null()) | (reply_model.device != device)).limit(limit).namedtuples())
 
 
 def _news(kind, title, url, when, who):
