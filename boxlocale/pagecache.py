@@ -43,7 +43,9 @@ from .devices import hash_key
 from .i18n import LANG_COOKIE, language_for
 
 MAX_AGE = timedelta(seconds=20)
-MAX_ENTRIES = 256  # pages are 5-30 KB (and a gzipped copy): a few MB of memory at most
+# A fête reads about 400 (the newest items', books' and notices' pages, in two languages, with a device key
+# or without); pages are 4-30 KB (and a gzipped copy): a few MB, 20 MB at the very most.
+MAX_ENTRIES = 1024
 SESSION_COOKIE = "session"
 # The only cookies a shared page may be served with; any other (console, manage link) goes to Flask.
 SHAREABLE_COOKIES = {LANG_COOKIE, SESSION_COOKIE, DEVICE_COOKIE}
