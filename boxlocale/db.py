@@ -147,10 +147,15 @@ _shapes = {}
 
 
 def columns_key(fields):
-    """A query's selected columns or models as plain names, for a shape's key (peewee's columns
-    compare into SQL expressions, never as dict keys)."""
-    return tuple(f"{field.model.__name__}.{field.name}" if hasattr(field, "model") else field.__name__
-                 for field in fields)
+    """A query's selected columns (aliased or not) or models as plain names, for a shape's key
+    (peewee's columns compare into SQL expressions, never as dict keys)."""
+    return tuple(_column_name(field) for field in fields)
+
+
+def _column_name(field):
+    if isinstance(field, peewee.Alias):
+        return f"{_column_name(field.node)} AS {field.name}"
+    return f"{field.model.__name__}.{field.name}" if hasattr(field, "model") else field.__name__
 
 
 def shaped(key, build, **values):

@@ -13,11 +13,12 @@ def local_zone():
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
-def iso(moment):
-    """Naive UTC → ISO 8601 with the box's offset (2026-11-22T14:05:00+01:00), as API.md says."""
+def iso(moment, zone=None):
+    """Naive UTC → ISO 8601 with the box's offset (2026-11-22T14:05:00+01:00), as API.md says.
+    ``zone``: ``local_zone()``, read once for a list of moments."""
     if moment is None:
         return None
-    return moment.replace(tzinfo=UTC).astimezone(local_zone()).isoformat(timespec="seconds")
+    return moment.replace(tzinfo=UTC).astimezone(zone or local_zone()).isoformat(timespec="seconds")
 
 
 def parse_local(text):

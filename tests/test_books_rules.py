@@ -301,3 +301,20 @@ def test_the_book_rules_decide_full_code_elsewhere_and_the_moves(app, db, frozen
             rules.add_entry(rules.get_book(book.code, owner), owner, {"kind": "caught"})
         write(book, "released", place="elsewhere", where="")  # "somewhere else", no place typed
         assert rules.get_book(book.code, owner).status == "travelling"
+
+
+def test_a_catch_of_my_book_is_news_since_my_last_visit(app, db, frozen_clock):
+    """The registrant's "since your last visit" names the book, links it and says who caught it; its
+    own catch is no news."""
+    from boxlocale.people import mine
+
+    with app.test_request_context():
+        registrant = Actor(device=phone(pseudonym="Margot", created_at=clock.now()))
+        book = register(registrant, title="Germinal")
+        frozen_clock.advance(minutes=5)
+        write(book, "caught", actor=registrant)
+        write(book, "caught", actor=Actor(device=phone(pseudonym="Paul")), pseudonym="Paul")
+        news = [entry for entry in mine.news_since(registrant.device) if entry["kind"] == "book_caught"]
+    assert [(entry["title"], entry["url"], entry["who"]) for entry in news] == [
+        ("Germinal", f"/books/{book.code}", "Paul")]
+    assert news[0]["when"] == clock.now()

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from boxlocale import clock, fragments
 from boxlocale.db import writing
+from boxlocale.devices import hash_key
 from boxlocale.models import Device, Item, Notice
 
 from .board_factory import post_notice
@@ -114,3 +115,36 @@ def test_a_journal_entry_changes_with_what_it_shows(app, frozen_clock):
     page = _fresh(app, f"/books/{code}")
     assert "Un classique." in page and "à relire" not in page
     assert "verified neighbour" in _fresh(app, f"/books/{code}", language="en")
+
+
+def test_a_since_your_last_visit_entry_is_remembered_by_what_it_shows(app, frozen_clock):
+    from boxlocale.devices import COOKIE
+
+    from .helpers import bearer
+
+    phone = app.test_client()
+    giver, reserver = (phone.post("/api/v1/devices").get_json()["device_key"] for _ in range(2))
+    clock.advance(minutes=5)  # news is what came after the phone's last visit
+    code = phone.post("/api/v1/items", json={"title": "Deux chaises"}, headers=bearer(giver)).get_json()["code"]
+    with app.app_context(), writing():
+        Device.update(pseudonym="Lou").where(Device.key_hash == hash_key(reserver)).execute()
+    assert phone.post(f"/api/v1/items/{code}/reserve", headers=bearer(reserver)).status_code == 200
+
+    def home(language="fr"):
+        mine = app.test_client()
+        mine.set_cookie(COOKIE, giver)
+        page = mine.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+        return re.search(r'<ul class="list">(.*?)</ul>', page, re.S).group(1)
+
+    first = home()
+    assert "Lou" in first and f'href="/give/{code}"' in first
+    assert any("since entry" in key for key in fragments._fragments)
+    assert home() == first  # the remembered entry: the same bytes
+    with app.app_context(), writing():
+        Device.update(pseudonym="Paul").where(Device.key_hash == hash_key(reserver)).execute()
+    assert "Paul" in home() and "Lou" not in home()
+    assert "Someone reserved your item" in home("en")
+    clock.freeze(datetime(2027, 1, 3, 12, 0))
+    with app.app_context(), writing():  # still reserved next year
+        Item.update(reserved_until=datetime(2027, 1, 4, 12, 0)).where(Item.code == code).execute()
+    assert "2026" in home()  # the same entry, a year later: its date says the year

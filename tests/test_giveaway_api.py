@@ -5,6 +5,7 @@ import io
 import pytest
 
 from boxlocale.models import Item, Photo
+from boxlocale.web import path_for, paths_for
 
 from . import photo_factory
 from .helpers import api_headers
@@ -123,20 +124,50 @@ def test_unknown_code_is_404_in_the_users_language(client):
 
 
 def test_the_listing_says_of_each_item_what_its_own_page_says(client):
-    """The listing reads only the columns item_json needs (JSON_FIELDS): each item in it is the same
-    JSON as GET /items/<code>, for the giver, the reserver, the holder of a manage link and a stranger."""
+    """The listing reads only the columns item_json needs (JSON_FIELDS), as plain rows: each item in it
+    is the same JSON as GET /items/<code>, for the giver, the reserver, the holder of a manage link and
+    a stranger, in every status, with none to three photos, in winter and summer time."""
     giver, ana = api_headers(client), api_headers(client)
     reserved = create(client, giver, [(photo_factory.jpeg(800, 600), "a.jpg")], condition="good",
                       pseudonym="Martine", where="at_giver", location_note="Derrière la mairie").get_json()
     owned = create(client, api_headers(client), title="Vélo adulte", description="Freins neufs").get_json()
+    three = [(photo_factory.jpeg(64 + n, 48, seed=n), f"{n}.jpg") for n in range(3)]
+    create(client, giver, three, title="Trois photos", category="jardin", condition="for_parts")
+    client.post("/api/v1/items", json={"kind": "wanted", "title": "Une poussette"}, headers=ana)
+    for move, title in (("withdraw", "Retiré"), ("taken", "Donné"), (None, "Périmé"), ("reserve", "Plus réservé")):
+        code = create(client, giver, title=title, description="« guillemets » \n </script>").get_json()["code"]
+        if move:
+            assert client.post(f"/api/v1/items/{code}/{move}", headers=ana if move == "reserve" else giver).status_code == 200
+    past = Item.get(Item.title == "Périmé").created_at
+    Item.update(expires_at=past).where(Item.title == "Périmé").execute()
+    Item.update(reserved_until=past).where(Item.title == "Plus réservé").execute()  # lapsed: available again
+    Item.update(created_at=past.replace(month=7)).where(Item.title == "Vélo adulte").execute()  # summer time
     assert client.post(f"/api/v1/items/{reserved['code']}/reserve", json={"message": "Vers 18 h"},
                        headers=ana).status_code == 200
     holder = dict(api_headers(client), **{"X-Manage-Token": owned["manage_token"]})
-    for headers in (giver, ana, holder, api_headers(client), {}):
-        for path in ("/api/v1/items", "/api/v1/items?q=velo", "/api/v1/items?status=reserved"):
+    paths = ["/api/v1/items", "/api/v1/items?q=velo", "/api/v1/items?category=jardin", "/api/v1/items?kind=wanted"]
+    paths += [f"/api/v1/items?status={status}" for status in ("available", "reserved", "taken", "withdrawn", "expired")]
+    for headers in (giver, ana, holder, api_headers(client, "fr"), {}):
+        for path in paths:
             listed = client.get(path, headers=headers).get_json()["items"]
-            assert listed
+            assert listed, path
             for item in listed:
                 assert item == client.get(f"/api/v1/items/{item['code']}", headers=headers).get_json(), path
-    assert any(item["mine"] for item in client.get("/api/v1/items", headers=holder).get_json()["items"])
+    listed = client.get("/api/v1/items", headers=holder).get_json()["items"]
+    assert any(item["mine"] for item in listed)
+    assert {item["title"]: item["status"] for item in listed if item["title"] in ("Périmé", "Plus réservé")} == {
+        "Périmé": "expired", "Plus réservé": "available"}
+    assert sorted(len(item["photos"]) for item in listed) == [0] * 6 + [1, 3]
+    assert {item["created_at"][-6:] for item in listed} == {"+01:00", "+02:00"}
     assert any(item["reserved_by_me"] for item in client.get("/api/v1/items", headers=ana).get_json()["items"])
+
+
+def test_paths_for_many_rows_are_the_paths_path_for_builds(app):
+    """The listing's links are put together around each code from one built path: the same text as
+    path_for, under a mount point too, and built in full for a value a URL escapes."""
+    for root in ("", "/boite"):
+        with app.test_request_context("/api/v1/items", base_url=f"http://box.local{root}/"):
+            html_url = paths_for("giveaway.label", "code")
+            for code in ("00000", "ZZ9Q", "PATHSLOT0", "a b/é?", "%41", "été"):
+                assert html_url(code) == path_for("giveaway.label", code=code)
+            assert html_url("00000") == f"{root}/give/00000/label"

@@ -158,7 +158,9 @@ def test_a_word_longer_than_the_indexed_prefixes_is_read_first(app, client, stat
 
 def test_since_your_last_visit_reads_a_phones_own_rows_by_its_device(app, statements):
     """The list is read whenever a write may have filled it (and for every phone with news): each of its
-    queries starts from the phone's own rows, never from every reply, journal entry or visible item."""
+    queries starts from the phone's own rows, never from every reply, journal entry or visible item;
+    which of them have rows is asked first, in one query (an empty list costs that one query)."""
+    from boxlocale import clock
     from boxlocale.people import mine
 
     from .helpers import new_device
@@ -167,9 +169,15 @@ def test_since_your_last_visit_reads_a_phones_own_rows_by_its_device(app, statem
         device = new_device(pseudonym="Martine")
         statements.clear()
         assert mine.news_since(device) == []
-        plans = [" / ".join(row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
-                 for sql, params in statements if sql.startswith("SELECT")]
-    assert len(plans) >= 7
+        [(probe, params)] = [(sql, params) for sql, params in statements if sql.startswith("SELECT")]
+        rows = list(database.execute_sql("EXPLAIN QUERY PLAN " + probe, params))
+        subqueries = [row[0] for row in rows if row[3].startswith("SCALAR SUBQUERY")]
+        plans = [" / ".join(row[3] for row in rows if row[1] == subquery) for subquery in subqueries]
+        since, now = device.created_at, clock.now()
+        for build in mine._sources().values():  # each as it runs when the probe says it has rows
+            sql, params = build(device.id, since, mine.NEWS_MAX, now).sql()
+            plans.append(" / ".join(row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params)))
+    assert len(subqueries) == len(mine._sources()) >= 8
     for plan in plans:
         assert plan.startswith("SEARCH") or plan.startswith("MULTI-INDEX OR"), plan
         assert "(hidden=?" not in plan, plan  # not every visible item: the phone's own
@@ -187,3 +195,25 @@ def test_a_word_that_could_be_a_book_code_finds_the_book_by_the_code_index(app, 
             plan = " / ".join(row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
             assert "USING INDEX book_code_key" in plan, (sql, plan)
 
+
+
+def test_since_your_last_visit_reads_the_reservers_with_the_reservations(app, statements):
+    """Each reservation of this phone's offers comes with its reserver's pseudonym from the same
+    query: three reservations cost the queries one does (no query per reservation)."""
+    from boxlocale.giveaway import rules
+    from boxlocale.people import mine
+
+    from .helpers import new_actor
+
+    counts = []
+    with app.test_request_context("/"), database.connection_context():
+        giver = new_actor(pseudonym="Martine")
+        for number, name in enumerate(("Lou", "Paul", "Ana")):
+            item, _ = rules.post_item(giver, {"title": f"Chaise {number}", "category": "maison", "where": "in_box"})
+            rules.reserve(item, new_actor(pseudonym=name))
+            statements.clear()
+            news = mine.news_since(giver.device)
+            counts.append(len([sql for sql, _ in statements if sql.startswith("SELECT")]))
+            assert sorted(entry["who"] for entry in news if entry["kind"] == "reserved") == sorted(
+                ("Lou", "Paul", "Ana")[:number + 1])
+    assert counts[0] == counts[1] == counts[2], counts

@@ -3,50 +3,68 @@
 from flask import current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 
-from .. import listing, photos
+from .. import clock, listing, photos
 from ..devices import current_actor, require_device
 from ..errors import ValidationError
-from ..formatting import iso
+from ..formatting import iso, local_zone
 from ..giveaway import rules
 from ..models import Item
 from ..pagecache import GIVE_BOX_TABLES, cached_page
 from ..posting import check_rate_before_work
-from ..web import path_for
+from ..web import paths_for
 from . import bp
 from .common import manage_token, page_number, request_data
 from .openapi import document, error_response, json_response
 
 
-def item_json(item, actor, photos_shown=None):
+def item_json(item, actor):
     """An item as API.md describes it."""
-    photos_shown = rules.photos_of(item) if photos_shown is None else photos_shown
-    reserved = rules.reserved_now(item)
-    return {
-        "code": item.code,
-        "kind": item.kind,
-        "title": item.title,
-        "description": item.description,
-        "category": item.category,
-        "condition": item.condition,
-        "where": item.location,
-        "location_note": item.location_note,
-        "status": rules.status_of(item),
-        "photos": [photos.as_json(photo) for photo in photos_shown],
-        "pseudonym": item.pseudonym,
-        "created_at": iso(item.created_at),
-        "expires_at": iso(item.expires_at),
-        "reserved_until": iso(item.reserved_until) if reserved else None,
-        "mine": actor.owns(item),
-        "reserved_by_me": bool(reserved and actor.device is not None and item.reserved_by_id == actor.device.id),
-        "html_url": path_for("giveaway.item", code=item.code),
-        "label_url": path_for("giveaway.label", code=item.code),
-    }
+    return items_json([item], actor)[0]
 
 
-# What item_json reads (and photos_for, status_of, Actor.owns): the listing reads only these columns.
+def items_json(items, actor):
+    """Items as API.md describes them, each as its own GET shows it. ``items``: models, or the
+    listing's plain rows (JSON_FIELDS). What every item shares (the clock, the time zone, the paths'
+    pattern, one query for every item's photos) is worked out once, not for each item."""
+    if not items:
+        return []
+    now, zone = clock.now(), local_zone()
+    photos_by_item = rules.photos_for(items)
+    html_url, label_url = paths_for("giveaway.item", "code"), paths_for("giveaway.label", "code")
+    device = actor.device
+    found = []
+    for item in items:
+        status = rules.status_of(item, now)
+        reserved = status == "reserved"
+        found.append({
+            "code": item.code,
+            "kind": item.kind,
+            "title": item.title,
+            "description": item.description,
+            "category": item.category,
+            "condition": item.condition,
+            "where": item.location,
+            "location_note": item.location_note,
+            "status": status,
+            "photos": [photos.as_json(photo) for photo in photos_by_item[item.id]],
+            "pseudonym": item.pseudonym,
+            "created_at": iso(item.created_at, zone),
+            "expires_at": iso(item.expires_at, zone),
+            "reserved_until": iso(item.reserved_until, zone) if reserved else None,
+            "mine": actor.owns(item),
+            "reserved_by_me": bool(reserved and device is not None and item.reserved_by_id == device.id),
+            "html_url": html_url(item.code),
+            "label_url": label_url(item.code),
+        })
+    return found
+
+
+# What items_json reads (and photos_for, status_of, Actor.owns), named as a model's attributes: the
+# listing reads only these columns, as plain rows.
 JSON_FIELDS = (Item.id, Item.code, Item.kind, Item.title, Item.description, Item.category, Item.condition,
-               Item.location, Item.location_note, Item.pseudonym, Item.status, Item.device, Item.manage_hash,
-               Item.created_at, Item.expires_at, Item.reserved_until, Item.reserved_by)
+               Item.location, Item.location_note, Item.pseudonym, Item.status, Item.device.alias("device_id"),
+               Item.manage_hash, Item.created_at, Item.expires_at, Item.reserved_until,
+               Item.reserved_by.alias("reserved_by_id"))
 
 
 def _actor(writing=False):
@@ -69,11 +87,8 @@ def list_items():
     if kind is not None and kind not in rules.KINDS:
         raise ValidationError(fields={"kind": _l("Please choose offer or wanted.")})
     items, next_page = rules.search(status=status, kind=kind, category=request.args.get("category") or None,
-                                    q=request.args.get("q"), page=page_number(), fields=JSON_FIELDS)
-    actor = _actor()
-    photos_by_item = rules.photos_for(items)
-    return jsonify({"items": [item_json(item, actor, photos_by_item[item.id]) for item in items],
-                    "next_page": next_page})
+                                    q=request.args.get("q"), page=page_number(), fields=JSON_FIELDS, plain=True)
+    return jsonify({"items": items_json(items, _actor()), "next_page": next_page})
 
 
 @bp.route("/items", methods=["POST"])

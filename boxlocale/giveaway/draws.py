@@ -133,11 +133,7 @@ def news_for(device, since):
     ones before it let it go: the item is reserved for it now) or ``turn_passed`` (its turn came and went:
     it let the reservation lapse, or already held as many reservations as a phone may)."""
     news = []
-    for mine in db.shaped(("draws.news_for",), lambda device, since: (
-            DrawEntry.select(DrawEntry, Draw, Item).join(Draw).join(Item)
-            .where(DrawEntry.device == device, Draw.drawn_at.is_null(False), Item.hidden == False,  # noqa: E712
-                   (Draw.drawn_at > since) | Draw.finished_at.is_null() | (Draw.finished_at > since))
-            .order_by(Draw.drawn_at.desc())), device=device.id, since=since):
+    for mine in db.shaped(("draws.news_for",), news_query, device=device.id, since=since):
         found, rank = mine.draw, mine.rank
         item = found.item
         holds = device.id in (item.reserved_by_id, item.taken_by_id)
@@ -150,6 +146,15 @@ def news_for(device, since):
         if when > since:
             news.append((item, kind, when))
     return news
+
+
+def news_query(device, since):
+    """``news_for``'s query: this phone's entries in draws drawn or moved since (also asked only whether
+    it has rows: "since your last visit")."""
+    return (DrawEntry.select(DrawEntry, Draw, Item).join(Draw).join(Item)
+            .where(DrawEntry.device == device, Draw.drawn_at.is_null(False), Item.hidden == False,  # noqa: E712
+                   (Draw.drawn_at > since) | Draw.finished_at.is_null() | (Draw.finished_at > since))
+            .order_by(Draw.drawn_at.desc()))
 
 
 # --- Moves ---------------------------------------------------------------------------------------

@@ -191,10 +191,11 @@ LISTING_FIELDS = (Item.id, Item.code, Item.kind, Item.title, Item.status, Item.r
                   Item.created_at)
 
 
-def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_SIZE, fields=(Item,)):
+def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_SIZE, fields=(Item,), plain=False):
     """Visible items, newest first: (items, next_page or None). ``status`` "current" = available or
     reserved now; None = every status. ``fields``: the columns to read (LISTING_FIELDS for a listing).
-    Each item carries ``verified`` (its phone was verified)."""
+    Each item carries ``verified`` (its phone was verified); ``plain``: the items are read-only
+    namedtuples of ``fields`` and ``device_verified_at`` instead (no models built: the API's listing)."""
     words = listing.search_words(q)
     kind = kind if kind in KINDS else None
     values = {"limit": per_page + 1, "offset": (page - 1) * per_page}
@@ -204,17 +205,18 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
         values["category"] = category
     if words:  # a search's SQL holds its words: built each time
         plan = listing.search_plan("item_fts", words, values["offset"] + values["limit"])
-        rows = list(_search_query(fields, status, kind, words, plan, **values))
+        rows = list(_search_query(fields, status, kind, words, plan, plain=plain, **values))
     else:
-        rows = db.shaped(("giveaway.search", db.columns_key(fields), status, kind), functools.partial(
-            _search_query, fields, status, kind, words, None), **values)
-    for row in rows:
-        row.verified = row.device_verified_at is not None
+        rows = db.shaped(("giveaway.search", db.columns_key(fields), status, kind, plain), functools.partial(
+            _search_query, fields, status, kind, words, None, plain=plain), **values)
+    if not plain:  # a namedtuple is read-only: it carries device_verified_at
+        for row in rows:
+            row.verified = row.device_verified_at is not None
     next_page = page + 1 if len(rows) > per_page else None
     return rows[:per_page], next_page
 
 
-def _search_query(fields, status, kind, words, plan, limit, offset, now=None, category=None):
+def _search_query(fields, status, kind, words, plan, limit, offset, now=None, category=None, plain=False):
     """``plan``: ``listing.search_plan``'s for the words (READ: read the matches first, then sort)."""
     few = plan == listing.READ
     hidden = listing.unindexed(Item.hidden) if few else Item.hidden
@@ -237,7 +239,8 @@ def _search_query(fields, status, kind, words, plan, limit, offset, now=None, ca
         query = query.where(Item.category == category)
     if words:
         query = query.where(listing.text_match(Item.id, "item_fts", (Item.title, Item.description), words, plan))
-    return query.order_by(Item.created_at.desc(), Item.id.desc()).limit(limit).offset(offset).objects()
+    query = query.order_by(Item.created_at.desc(), Item.id.desc()).limit(limit).offset(offset)
+    return query.namedtuples() if plain else query.objects()
 
 
 def latest(limit):
@@ -691,16 +694,23 @@ def posted_by(device):
 def reserved_by(device):
     """The offers this phone holds a reservation on now (found by the phone's index, not by walking
     every visible reserved item: the hidden flag is not one to walk)."""
-    return db.shaped(("giveaway.reserved_by",), lambda device, now: (
-        Item.select().where(Item.reserved_by == device, _status_condition("reserved", now),
-                            listing.unindexed(Item.hidden) == False)  # noqa: E712
-        .order_by(Item.reserved_until)), device=device.id, now=clock.now())
+    return db.shaped(("giveaway.reserved_by",), reserved_by_query, device=device.id, now=clock.now())
+
+
+def reserved_by_query(device, now):
+    """``reserved_by``'s query (also asked only whether it has rows: "since your last visit")."""
+    return (Item.select().where(Item.reserved_by == device, _status_condition("reserved", now),
+                                listing.unindexed(Item.hidden) == False)  # noqa: E712
+            .order_by(Item.reserved_until))
 
 
 def still_wanted(device, limit):
     """This phone's wanted posts that are still looking."""
-    return db.shaped(("giveaway.still_wanted",), lambda device, now, limit: (
-        Item.select().where(Item.device == device, Item.kind == "wanted", Item.hidden == False,  # noqa: E712
-                            _status_condition("available", now)).limit(limit)),
-        device=device.id, now=clock.now(), limit=limit)
+    return db.shaped(("giveaway.still_wanted",), still_wanted_query, device=device.id, now=clock.now(), limit=limit)
+
+
+def still_wanted_query(device, now, limit):
+    """``still_wanted``'s query (also asked only whether it has rows: "since your last visit")."""
+    return Item.select().where(Item.device == device, Item.kind == "wanted", Item.hidden == False,  # noqa: E712
+                               _status_condition("available", now)).limit(limit)
 

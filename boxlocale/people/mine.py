@@ -4,12 +4,14 @@ to another phone, and what happened since its last visit. No accounts: the phone
 Reads write nothing: the last-visit mark moves only when the person says they have read the news.
 """
 
+import functools
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN, Select, fn
 
 from .. import clock, codes, db, ratelimit
-from ..db import writing
+from ..db import database, writing
 from ..devices import hash_key, new_key
 from ..errors import NotFound, ValidationError
 from ..models import Book, Device, Item, ItemReply, JournalEntry, Notice, Reply
@@ -139,36 +141,33 @@ def news_and_next_change(device):
     next_change = None
     news = []
     values = {"device": device.id, "since": since, "limit": NEWS_MAX}
-    for reply in _replies_from_others("mine.notice_replies", Reply, Notice, values):
-        news.append(_news("notice_reply", reply.notice.title, f"/board/{reply.notice.id}#reply-{reply.id}",
+    has_rows = _sources_with_rows(values, now)
+    for reply in _read(has_rows, "notice_replies", values):
+        news.append(_news("notice_reply", reply.post_title, f"/board/{reply.post_key}#reply-{reply.id}",
                           reply.created_at, reply.pseudonym))
-    for reply in _replies_from_others("mine.item_replies", ItemReply, Item, values):
-        news.append(_news("item_reply", reply.item.title, f"/give/{reply.item.code}#reply-{reply.id}",
+    for reply in _read(has_rows, "item_replies", values):
+        news.append(_news("item_reply", reply.post_title, f"/give/{reply.post_key}#reply-{reply.id}",
                           reply.created_at, reply.pseudonym))
-    for item in db.shaped(("mine.reserved_from_me",), lambda device, since, limit, now: (
-            Item.select().where(Item.device == device, Item.status == "reserved", Item.reserved_until > now,
-                                Item.updated_at > since).limit(limit)), now=now, **values):
-        reserver = Device.get_or_none(Device.id == item.reserved_by_id)
+    for item in _read(has_rows, "reserved_from_me", dict(values, now=now)):
         news.append(_news("reserved", item.title, f"/give/{item.code}", item.updated_at,
-                          reserver.pseudonym if reserver else ""))
-    for item in giveaway.reserved_by(device):
+                          item.reserver_pseudonym if item.reserver_id is not None else ""))
+    for item in giveaway.reserved_by(device) if has_rows["reserved_by_me"] else ():
         if item.reserved_until - now <= ENDS_SOON:
             news.append(_news("reservation_ends", item.title, f"/give/{item.code}", item.reserved_until, ""))
         elif next_change is None or item.reserved_until - ENDS_SOON < next_change:
             next_change = item.reserved_until - ENDS_SOON
-    for entry in db.shaped(("mine.books_caught",), lambda device, since, limit: (
-            JournalEntry.select(JournalEntry, Book).join(Book)
-            .where(Book.device == device, JournalEntry.kind == "caught", JournalEntry.created_at > since,
-                   (JournalEntry.device.is_null()) | (JournalEntry.device != device)).limit(limit)), **values):
-        news.append(_news("book_caught", entry.book.title, f"/books/{entry.book.code}", entry.created_at,
-                          entry.pseudonym))
-    news.extend(_offers_matching_my_wanted(device, since))
-    news.extend(_news(f"draw_{kind}", item.title, f"/give/{item.code}", when, "")
-                for item, kind, when in draws.news_for(device, since)[:NEWS_MAX])
-    news.extend(_news("hours_to_confirm", entry.notice.title if entry.notice_id else str(_l("My time bank")),
-                      "/mine#timebank",
-                      entry.created_at, entry.recorded_by.pseudonym if entry.recorded_by else "")
-                for entry in timebank.waiting_for(device, since)[:NEWS_MAX])
+    for entry in _read(has_rows, "books_caught", values):
+        news.append(_news("book_caught", entry.title, f"/books/{entry.code}", entry.created_at, entry.pseudonym))
+    if has_rows["still_wanted"]:
+        news.extend(_offers_matching_my_wanted(device, since))
+    if has_rows["draws"]:
+        news.extend(_news(f"draw_{kind}", item.title, f"/give/{item.code}", when, "")
+                    for item, kind, when in draws.news_for(device, since)[:NEWS_MAX])
+    if has_rows["hours_to_confirm"]:
+        news.extend(_news("hours_to_confirm", entry.notice.title if entry.notice_id else str(_l("My time bank")),
+                          "/mine#timebank",
+                          entry.created_at, entry.recorded_by.pseudonym if entry.recorded_by else "")
+                    for entry in timebank.waiting_for(device, since)[:NEWS_MAX])
     news.sort(key=lambda entry: entry["when"], reverse=True)
     return news[:NEWS_MAX], next_change
 
@@ -188,13 +187,68 @@ def _offers_matching_my_wanted(device, since):
     return found
 
 
-def _replies_from_others(shape, reply_model, post_model, values):
-    """Visible replies written since ``values["since"]`` by other phones under this phone's posts."""
-    return db.shaped((shape,), lambda device, since, limit: (
-        reply_model.select(reply_model, post_model).join(post_model)
-        .where(post_model.device == device, reply_model.created_at > since,
-               reply_model.hidden == False,  # noqa: E712
-               (reply_model.device.is_null()) | (reply_model.device != device)).limit(limit)), **values)
+@functools.cache
+def _sources():
+    """The list's queries, by name, each built from the slots (device, since, limit, now): those of this
+    module (read as plain rows of what an entry shows), and the other domains' whose rows it reads
+    through their own function."""
+    from ..giveaway import draws
+    from ..giveaway import rules as giveaway
+    from ..timebank import rules as timebank
+
+    return {
+        "notice_replies": lambda device, since, limit, now=None: _replies_from_others(
+            Reply, Notice, Notice.id, device, since, limit),
+        "item_replies": lambda device, since, limit, now=None: _replies_from_others(
+            ItemReply, Item, Item.code, device, since, limit),
+        "reserved_from_me": _reserved_from_me,
+        "reserved_by_me": lambda device, since, limit, now=None: giveaway.reserved_by_query(device, now),
+        "books_caught": lambda device, since, limit, now=None: (
+            JournalEntry.select(JournalEntry.created_at, JournalEntry.pseudonym, Book.title, Book.code).join(Book)
+            .where(Book.device == device, JournalEntry.kind == "caught", JournalEntry.created_at > since,
+                   (JournalEntry.device.is_null()) | (JournalEntry.device != device)).limit(limit).namedtuples()),
+        "still_wanted": lambda device, since, limit, now=None: giveaway.still_wanted_query(device, now, limit),
+        "draws": lambda device, since, limit, now=None: draws.news_query(device, since),
+        "hours_to_confirm": lambda device, since, limit, now=None: timebank.waiting_for_query(device, since),
+    }
+
+
+def _reserved_from_me(device, since, limit, now=None):
+    """This phone's offers reserved since, each with its reserver's pseudonym (read with it, not one
+    query per item)."""
+    reserver = Device.alias()
+    return (Item.select(Item.title, Item.code, Item.updated_at, reserver.id.alias("reserver_id"),
+                        reserver.pseudonym.alias("reserver_pseudonym"))
+            .join(reserver, JOIN.LEFT_OUTER, on=(Item.reserved_by == reserver.id))
+            .where(Item.device == device, Item.status == "reserved", Item.reserved_until > now,
+                   Item.updated_at > since).limit(limit).namedtuples())
+
+
+def _sources_with_rows(values, now):
+    """{source name: does it have rows}, asked in one query: most phones' lists are empty, and each
+    query costs far more in peewee and sqlite3 (a result of many columns) than in SQLite's search."""
+    def build(device, since, limit, now):
+        return Select(columns=[fn.EXISTS(query(device, since, limit, now)) for query in _sources().values()]
+                      ).bind(database).tuples()
+
+    return dict(zip(_sources(), db.shaped_first(("mine.news_sources",), build, now=now, **values), strict=True))
+
+
+def _read(has_rows, name, values):
+    """The rows of the list's source ``name`` (this module's), or none without asking when it has none."""
+    if not has_rows[name]:
+        return []
+    return db.shaped((f"mine.{name}",), _sources()[name], **values)
+
+
+def _replies_from_others(reply_model, post_model, post_key, device, since, limit):
+    """Visible replies written since ``since`` by other phones under this phone's posts: each reply's
+    id, moment and pseudonym, its post's title and ``post_key`` (what its link names it by)."""
+    return (reply_model.select(reply_model.id, reply_model.created_at, reply_model.pseudonym,
+                               post_model.title.alias("post_title"), post_key.alias("post_key")).join(post_model)
+            .where(post_model.device == device, reply_model.created_at > since,
+                   reply_model.hidden == False,  # noqa: E712
+                   (reply_model.device.is_null()) | (reply_model.device != device)).limit(limit).namedtuples())
 
 
 def _news(kind, title, url, when, who):

@@ -139,15 +139,17 @@ def account_of(pseudonym, actor):
 
 def waiting_for(device, since):
     """Entries recorded since a moment that wait for this device's confirmation, newest first."""
-    def build(device, since):
-        recorder = Device.alias()
-        return (_entries().switch(TimeEntry)
-                .join(recorder, JOIN.LEFT_OUTER, on=(TimeEntry.recorded_by == recorder.id), attr="recorded_by")
-                .where(TimeEntry.status == "pending", TimeEntry.created_at > since,
-                       (TimeEntry.giver == device) | (TimeEntry.receiver == device),
-                       (TimeEntry.recorded_by.is_null()) | (TimeEntry.recorded_by != device)))
+    return db.shaped(("timebank.waiting_for",), waiting_for_query, device=device.id, since=since)
 
-    return db.shaped(("timebank.waiting_for",), build, device=device.id, since=since)
+
+def waiting_for_query(device, since):
+    """``waiting_for``'s query (also asked only whether it has rows: "since your last visit")."""
+    recorder = Device.alias()
+    return (_entries().switch(TimeEntry)
+            .join(recorder, JOIN.LEFT_OUTER, on=(TimeEntry.recorded_by == recorder.id), attr="recorded_by")
+            .where(TimeEntry.status == "pending", TimeEntry.created_at > since,
+                   (TimeEntry.giver == device) | (TimeEntry.receiver == device),
+                   (TimeEntry.recorded_by.is_null()) | (TimeEntry.recorded_by != device)))
 
 
 LEDGER_PAGE = 50
