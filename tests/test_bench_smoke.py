@@ -10,7 +10,8 @@ from .conftest import ROOT, require_tool
 PAGES = ["/", "/give/", "/books/", "/board/", "/give/00000", "/books/BOX-0001", "/board/1", "/api/v1/items"]
 FLAT = ["/give/", "/give/?status=taken", "/give/?category=jardin", "/give/?q=zzzz", "/give/?status=all", "/books/",
         "/books/?view=travelled", "/books/?q=zzzz", "/board/", "/board/?q=", "/board/?kind=event", "/api/v1/items",
-        "/give/?q=propre", "/give/?q=pull", "/books/?q=livre", "/board/?q=aide", "/api/v1/items?q=propre"]
+        "/give/?q=propre", "/give/?q=pull", "/books/?q=livre", "/board/?q=aide", "/api/v1/items?q=propre",
+        "/books/?q=hugo"]
 FIGURES = ({f"{kind} {path}" for kind in ("rps", "cpu", "cpu fresh") for path in PAGES}
            | {f"flat {path}" for path in FLAT}
            | {"fete shared", "fete cpu", "fete p95", "rss", "start", "bytes home", "bytes listing", "bytes again",

@@ -72,3 +72,16 @@ def test_every_prefix_the_settings_allow_opens_its_own_label(app, client, prefix
             assert (found, found.found_by_full_code) == (book, by_full_code), typed
     assert client.get(f"/b/{full}").status_code == 200
     assert client.get(f"/books/{book.code}").status_code == 200
+
+
+def test_searching_the_shelf_for_an_author_is_never_a_wrong_code(app, client):
+    """"hugo" reads as the public code HUG-0: no book has it, but it guards no secret, so a villager
+    searching authors (or typing a public code that does not exist) never meets the guess limit."""
+    _old_label_book(app)
+    client.set_cookie("bench_fresh", "1")  # a cookie the box does not know: each search rendered, not shared
+    for n in range(rules.WRONG_CODES_PER_ADDRESS + 5):
+        word = "hugo" if n % 2 else "velo"
+        assert client.get(f"/books/?q={word}").status_code == 200, n
+    assert client.get("/books/find?code=CHV-9999").status_code == 404
+    # A code with a check part still counts: the limit is there for those.
+    assert client.get("/b/CHV-9999-K7QM").status_code == 404

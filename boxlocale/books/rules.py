@@ -49,13 +49,15 @@ def find_book(typed, include_hidden=False, actor=None):
     typed right. Raises NotFound.
 
     With an ``actor`` (a request from outside), wrong guesses are limited per phone and per address:
-    trying codes one after the other meets a 429 long before it finds a secret part."""
+    trying codes one after the other meets a 429 long before it finds a secret part. Only a code with a
+    check part counts as a guess: a public code (CHV-0042, or a search word such as "hugo", read as
+    HUG-0) that names no book guards no secret, and villagers search the shelf for authors."""
     if actor is not None:
         _check_guesses(actor)
     try:
         book, full, guessed = _lookup(typed, include_hidden)
     except NotFound:
-        if actor is not None:
+        if actor is not None and _tries_a_check_part(typed):
             _count_wrong_guess(actor)
         raise
     if guessed and not full and actor is not None:
@@ -91,6 +93,10 @@ def _lookup(typed, include_hidden):
             if public_key in found:
                 return found[public_key], False, guessed
     raise NotFound(_l("No book with this code: check the code on the label."))
+
+
+def _tries_a_check_part(typed):
+    return any(check is not None for _public_key, check in codes.book_code_candidates(typed))
 
 
 def _guess_keys(actor):
