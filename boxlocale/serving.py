@@ -18,7 +18,6 @@ hold the box as long as the ones the cap refuses them for (a laptop trickles its
 """
 
 import copy
-import shutil
 import socket
 import tempfile
 import threading
@@ -149,8 +148,10 @@ UPLOAD_COPIES = 3
 
 def upload_room(data_dir, keep_bytes):
     """The largest backup upload the disk holds now (bytes)."""
+    from .backup import disk_space
+
     try:
-        free = shutil.disk_usage(data_dir).free
+        free, _total = disk_space(data_dir)
     except OSError:
         return 0
     return max(0, (free - keep_bytes) // UPLOAD_COPIES)
