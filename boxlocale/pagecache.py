@@ -22,6 +22,13 @@ visit", ``own_part``): it is stored as rendered for a phone whose part is empty,
 only while its own part is known to be empty: no write to the tables the part reads since it was read
 empty, and not past the moment the clock alone may fill it. A phone with something of its own gets
 its page from Flask, never stored.
+
+Pages rendered by Flask take turns (``in_turns``). Python runs one thread at a time anyway, and every
+SQLite call lets it go: threads rendering side by side hand it to each other at each row read, which
+cost a fresh render about a third more CPU under four connections (README, Figures). A view waits for
+its turn at most TURN_SECONDS, then runs beside the others: a slow view (a backup download) cannot hold
+the rest. Shared pages and posts do not take turns: a shared page is short, and a post's photo work
+and its wait for the write lock run outside the interpreter.
 """
 
 import gzip
@@ -179,12 +186,33 @@ def _etag_matches(header, etag):
     return header == "*" or etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
 
 
+# A few fresh renders on a Pi (10-25 ms each): past this a waiting view runs beside the others.
+TURN_SECONDS = 0.1
+_turn = threading.Lock()
+
+
+def in_turns(wsgi_app):
+    """``wsgi_app`` with its GET and HEAD requests one at a time (module docstring)."""
+
+    def served_in_turn(environ, start_response):
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+            return wsgi_app(environ, start_response)
+        my_turn = _turn.acquire(timeout=TURN_SECONDS)
+        try:
+            return wsgi_app(environ, start_response)
+        finally:
+            if my_turn:
+                _turn.release()
+
+    return served_in_turn
+
+
 class SharedPages:
     """WSGI layer: serve a stored shared page without running Flask; everything else goes to Flask."""
 
     def __init__(self, app):
         self.app = app
-        self.next = app.wsgi_app
+        self.next = in_turns(app.wsgi_app)
         self.session_serializer = app.session_interface.get_signing_serializer(app)
         self.session_max_age = app.permanent_session_lifetime.total_seconds()
         self.tokens = _token_serializer(app)

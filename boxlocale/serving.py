@@ -15,13 +15,6 @@ A connection over the cap gets a short 503 with ``Retry-After`` at once, then is
 byte of its request read. Its text is in French and English, the box's two languages, both: the
 phone's language is in its request headers, and waiting for them would let the refused connections
 hold the box as long as the ones the cap refuses them for (a laptop trickles its headers for 10 s).
-
-Page views take turns (``VIEW_TURN_SECONDS``). Python runs one thread at a time anyway, and every
-SQLite call lets it go: threads rendering side by side hand it to each other at each row read, which
-cost a fresh render about half its CPU again under four connections (bench/README.md). A view waits
-for its turn at most that long, then runs beside the others: a slow view (a backup download) cannot
-hold the rest. Posts do not take turns: their photo work and their wait for the write lock run
-outside the interpreter.
 """
 
 import copy
@@ -49,9 +42,6 @@ BUSY_ANSWER = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: %d\r\nContent-
                % (RETRY_AFTER_SECONDS, len(_BUSY_TEXT))) + _BUSY_TEXT
 BODY_BASE_SECONDS = 30
 BODY_MIN_BYTES_PER_SECOND = 16 * 1024
-# A few fresh renders on a Pi (10-25 ms each): past this a waiting view runs beside the others.
-VIEW_TURN_SECONDS = 0.1
-_view_turn = threading.Lock()
 
 
 class BoundedChannel(HTTPChannel):
@@ -112,17 +102,6 @@ class BoundedChannel(HTTPChannel):
             return elapsed > self.header_seconds
         allowed = self.header_seconds + BODY_BASE_SECONDS + request.content_length / BODY_MIN_BYTES_PER_SECOND
         return elapsed > allowed
-
-    def service(self):
-        """Serve the next request of this connection, a page view in its turn (module docstring)."""
-        if self.requests[0].command not in ("GET", "HEAD"):
-            return super().service()
-        my_turn = _view_turn.acquire(timeout=VIEW_TURN_SECONDS)
-        try:
-            return super().service()
-        finally:
-            if my_turn:
-                _view_turn.release()
 
     def del_channel(self, map=None):
         if self._counted:

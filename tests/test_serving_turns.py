@@ -1,5 +1,6 @@
-"""Page views take turns in boxlocale's waitress channel (serving.py): never two GETs in the app at
-once, a slow one holds the others for at most VIEW_TURN_SECONDS, and posts do not wait."""
+"""Pages rendered by Flask take turns (pagecache.in_turns), served by waitress with the box's threads:
+never two GETs in the app at once, a slow one holds the others for at most TURN_SECONDS, and posts do
+not wait."""
 
 import http.client
 import threading
@@ -8,7 +9,7 @@ import time
 import pytest
 from waitress import create_server
 
-from boxlocale import serving
+from boxlocale import pagecache
 
 SLOW_SECONDS = 4
 TURN_SECONDS = 1.0  # longer than the box's, so that a wait for a turn shows in the timings
@@ -36,10 +37,9 @@ class Recorder:
 
 @pytest.fixture
 def server(monkeypatch):
-    monkeypatch.setattr(serving, "VIEW_TURN_SECONDS", TURN_SECONDS)
+    monkeypatch.setattr(pagecache, "TURN_SECONDS", TURN_SECONDS)
     app = Recorder()
-    waitress_server = create_server(app, host="127.0.0.1", port=0, threads=6)
-    waitress_server.channel_class = serving.BoundedChannel
+    waitress_server = create_server(pagecache.in_turns(app), host="127.0.0.1", port=0, threads=6)
     thread = threading.Thread(target=waitress_server.run, daemon=True)
     thread.start()
     yield app, waitress_server.effective_port
