@@ -48,7 +48,7 @@ def create_app(test_config=None):
     def box_context():
         from flask_babel import get_locale
 
-        return {"box": settings.all_settings(), "lang": str(get_locale() or "fr")}
+        return {"box": settings.all_settings(), "lang": str(get_locale() or "fr"), **i18n.template_callables()}
 
     _register_blueprints(app, csrf)
     _register_filters(app)

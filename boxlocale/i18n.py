@@ -6,6 +6,7 @@ import flask_babel
 from babel import Locale
 from flask import g, has_app_context, has_request_context, request
 from flask_babel import Babel
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -63,6 +64,39 @@ _DOMAIN = _RequestDomain()  # holds no request's state: one for every app
 def _catalog():
     """The templates' translations: this request's, remembered by the domain."""
     return _DOMAIN.get_translations()
+
+
+def template_callables():
+    """``_`` and ``ngettext`` for a page's templates (a context processor): the functions of this
+    request's language, made once per language. Jinja's own path to a translation passes through five
+    calls for each ``_()`` (a page makes 20 to 40), measured at 70,000 instructions a call; these
+    look each text up once per process and do what Jinja's new-style gettext does (the translation
+    as Markup, then ``%`` with the escaped values, always). Macros imported without the page's
+    context keep Jinja's path: the same texts, the same translations."""
+    translations = _catalog()
+    callables = _template_callables.get(id(translations))
+    if callables is None or callables[0] is not translations:
+        callables = _template_callables[id(translations)] = (translations, _made_callables(translations))
+    return callables[1]
+
+
+_template_callables = {}  # id of a language's translations -> (them, their callables): a few entries
+
+
+def _made_callables(translations):
+    texts = {}
+
+    def gettext(string, /, **variables):  # positional only: a template may pass any name
+        text = texts.get(string)
+        if text is None:
+            text = texts[string] = Markup(translations.ugettext(string))
+        return text % variables
+
+    def ngettext(singular, plural, count, /, **variables):
+        variables.setdefault("num", count)
+        return Markup(translations.ungettext(singular, plural, count)) % variables
+
+    return {"_": gettext, "ngettext": ngettext}
 
 
 # Flask-Babel's own: it empties the request's remembered translations on the way in and puts them back.
