@@ -5,7 +5,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 
 
@@ -39,8 +39,8 @@ def date_text(moment):
     no format argument."""
     if not moment:
         return ""
-    local = _local(moment)
-    return _day_text(local.date(), this_year(), str(get_locale()))
+    zone, year, language = _reading()
+    return _day_text(moment.replace(tzinfo=UTC).astimezone(zone).date(), year, language)
 
 
 def datetime_text(moment):
@@ -48,9 +48,9 @@ def datetime_text(moment):
     20:00": no seconds, no time-zone name. One format everywhere: it takes no format argument."""
     if not moment:
         return ""
-    local = _local(moment)
-    language = str(get_locale())
-    return _AT.get(language, _AT["en"]).format(day=_day_text(local.date(), this_year(), language),
+    zone, year, language = _reading()
+    local = moment.replace(tzinfo=UTC).astimezone(zone)
+    return _AT.get(language, _AT["en"]).format(day=_day_text(local.date(), year, language),
                                                time=_time_text(local.hour, local.minute, language))
 
 
@@ -58,13 +58,27 @@ def span_text(start, end):
     """An event's time: "samedi 12 décembre, 20 h – 23 h 30" on one day, else both moments in full."""
     if not end:
         return datetime_text(start)
-    local_start, local_end = _local(start), _local(end)
+    zone, year, language = _reading()
+    local_start, local_end = start.replace(tzinfo=UTC).astimezone(zone), end.replace(tzinfo=UTC).astimezone(zone)
     if local_start.date() != local_end.date():
         return f"{datetime_text(start)} – {datetime_text(end)}"
-    language = str(get_locale())
-    day = _day_text(local_start.date(), this_year(), language)
+    day = _day_text(local_start.date(), year, language)
     return (f"{day}, {_time_text(local_start.hour, local_start.minute, language)} – "
             f"{_time_text(local_end.hour, local_end.minute, language)}")
+
+
+def _reading():
+    """(time zone, this year, language) of the dates being written: read once per request and
+    language (a listing writes 20 to 40 dates, and reading these cost more than writing a date). Kept
+    on the request, never on ``g`` (a test's app context lasts across requests and clock changes);
+    a reading made before a ``force_locale`` is not used inside it (its locale is another object)."""
+    locale = get_locale()
+    if not has_request_context():
+        return local_zone(), this_year(), str(locale)
+    reading = getattr(request, "date_reading", None)
+    if reading is None or reading[0] is not locale:
+        reading = request.date_reading = (locale, local_zone(), this_year(), str(locale))
+    return reading[1:]
 
 
 def month_text(month):

@@ -72,3 +72,21 @@ def test_a_month_of_the_impact_figures(in_december):
         assert month_text(datetime(2026, 11, 1)) == "novembre 2026"
     with force_locale("en"):
         assert month_text(datetime(2026, 11, 1)) == "November 2026"
+
+
+def test_a_requests_reading_of_zone_year_and_language_follows_force_locale_and_the_next_request(app):
+    """The zone, the year and the language are read once per request: never past a force_locale (a
+    print in another language inside a request) nor into the next request (the year may have turned)."""
+    clock.freeze(datetime(2026, 12, 31, 12, 0))
+    moment = datetime(2027, 1, 2, 11, 0)
+    try:
+        with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+            assert datetime_text(moment) == "samedi 2 janvier 2027 à 12 h"
+            with force_locale("en"):
+                assert datetime_text(moment) == "Saturday 2 January 2027 at 12:00"
+            assert date_text(moment) == "samedi 2 janvier 2027"
+        clock.freeze(datetime(2027, 1, 1, 12, 0))
+        with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+            assert datetime_text(moment) == "samedi 2 janvier à 12 h"  # this year's date: no year
+    finally:
+        clock.freeze(None)
