@@ -40,6 +40,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import current_app, g, make_response, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.http import parse_cookie
@@ -62,9 +63,8 @@ TOKEN_PLACEHOLDER = "@@csrf-token-of-this-phone@@"
 _PLACEHOLDER_BYTES = TOKEN_PLACEHOLDER.encode()
 # A request with one of these (the API's bearer key, an item's manage token) is a phone's own.
 _PERSONAL_REQUEST_HEADERS = {"HTTP_AUTHORIZATION", "HTTP_X_MANAGE_TOKEN"}
-# Remembered: a phone's session cookie read (its raw token) and its signed token, so a shared page costs
-# no signature work on the next views. Bounded; a decoded cookie is trusted for SESSION_MEMORY at most.
-SESSION_MEMORY = 60  # seconds
+# Remembered: a phone's session cookie read (RememberedSessions) and its signed token, so a page costs no
+# signature work on the next views. Bounded.
 MAX_PHONES = 2048
 MAX_REMEMBERED_HEADER = 1024  # a phone's cookies are about 300 bytes; a made-up flood is not kept
 # Headers of the rendered response that belong to that one phone, never to a stored page.
@@ -213,11 +213,10 @@ class SharedPages:
     def __init__(self, app):
         self.app = app
         self.next = in_turns(app.wsgi_app)
-        self.session_serializer = app.session_interface.get_signing_serializer(app)
-        self.session_max_age = app.permanent_session_lifetime.total_seconds()
+        self.sessions = app.session_interface
         self.tokens = _token_serializer(app)
         self.log_requests = app.config.get("LOG_REQUESTS")
-        self.sessions, self.signed_tokens, self.cookie_headers = {}, {}, {}
+        self.signed_tokens, self.cookie_headers = {}, {}
         if app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
             raise RuntimeError("shared pages reuse a phone's signed token: it must not expire")
 
@@ -292,17 +291,8 @@ class SharedPages:
         else (a flash message waiting) or does not verify."""
         if not cookie:
             return None
-        now = time.monotonic()
-        known = self.sessions.get(cookie)
-        if known is not None and now - known[1] < SESSION_MEMORY:
-            return known[0]
-        try:
-            data = self.session_serializer.loads(cookie, max_age=self.session_max_age)
-        except BadSignature:
-            return False
-        token = data.get(TOKEN_FIELD) if isinstance(data, dict) and data.keys() <= {TOKEN_FIELD} else False
-        _remember(self.sessions, cookie, (token, now))
-        return token
+        data = self.sessions.data_of(cookie)
+        return data.get(TOKEN_FIELD) if data is not None and data.keys() <= {TOKEN_FIELD} else False
 
     def _signed(self, raw_token):
         """The signed form of a raw token, as generate_csrf makes it (valid for as long as the session:
@@ -312,6 +302,38 @@ class SharedPages:
             signed = self.tokens.dumps(raw_token)
             _remember(self.signed_tokens, raw_token, signed)
         return signed
+
+
+class RememberedSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, each phone's cookie verified once: a phone sends the same cookie
+    (its form token) on every view, and Flask built a serializer and checked the signature on each one
+    (a tenth of a hello world's whole cost). A cookie is remembered with the moment it was signed, so it
+    expires exactly when Flask would refuse it; only sessions of plain texts are remembered (each
+    request gets its own copy, and a text cannot be changed in place). Shared pages read the same."""
+
+    def __init__(self, app):
+        self.serializer_of_app = self.get_signing_serializer(app)
+        self.max_age = int(app.permanent_session_lifetime.total_seconds())
+        self.known = {}  # cookie -> (its data, when it was signed: seconds)
+
+    def open_session(self, app, request):
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        data = self.data_of(cookie) if cookie else None
+        return self.session_class(data or ())  # Flask's own answer to a cookie that does not verify
+
+    def data_of(self, cookie):
+        """The data of a session cookie, or None when it does not verify (or has expired)."""
+        known = self.known.get(cookie)
+        if known is not None and int(time.time()) - known[1] <= self.max_age:
+            return known[0]
+        try:
+            data, signed_at = self.serializer_of_app.loads(cookie, max_age=self.max_age, return_timestamp=True)
+        except BadSignature:
+            return None
+        if isinstance(data, dict) and all(type(value) is str for value in data.values()) \
+                and len(cookie) <= MAX_REMEMBERED_HEADER:
+            _remember(self.known, cookie, (data, int(signed_at.timestamp())))
+        return data
 
 
 def _remember(memory, key, value):
@@ -472,4 +494,5 @@ def init_app(app):
     """Register before web.init_app: after-request hooks run last-registered first, so this one runs
     after the security headers are set."""
     app.after_request(finish_shared)
+    app.session_interface = RememberedSessions(app)
     app.wsgi_app = SharedPages(app)

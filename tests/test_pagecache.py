@@ -477,3 +477,34 @@ def test_a_phone_s_cookies_are_read_once_but_a_flood_of_long_made_up_ones_is_not
     flood.set_cookie("lang", "x" * pagecache.MAX_REMEMBERED_HEADER)
     assert flood.get("/give/").status_code == 200
     assert all(len(header) <= pagecache.MAX_REMEMBERED_HEADER for header in layer.cookie_headers)
+
+
+
+def test_a_remembered_session_is_each_requests_own_and_expires_when_flask_would_refuse_it(app, frozen_clock):
+    """A phone's session cookie is verified once (RememberedSessions): each fresh render still gets its
+    own session (a message left in it shows on the next page, and not on the one after), its token
+    still posts, and a cookie past the session's lifetime is refused as Flask refuses it."""
+    import time
+
+    code = code_of(post_offer(app.test_client()).get_data(as_text=True))
+    phone = app.test_client()
+    phone.set_cookie("bench_fresh", "1")  # renders afresh
+    token = csrf_token(phone.get(f"/give/{code}").get_data(as_text=True))
+    cookie = phone.get_cookie("session").value
+    assert token and csrf_token(phone.get(f"/give/{code}").get_data(as_text=True)) == token
+    remembered = dict(app.session_interface.known[cookie][0])
+    assert phone.post(f"/give/{code}/reserve", data={"csrf_token": token}).status_code == 303
+    assert "Réservé pour vous" in phone.get(f"/give/{code}").get_data(as_text=True)  # the flash, once
+    assert "Réservé pour vous" not in phone.get(f"/give/{code}").get_data(as_text=True)
+    assert app.session_interface.known[cookie][0] == remembered == {"csrf_token": remembered["csrf_token"]}
+    late = time.time() + app.permanent_session_lifetime.total_seconds() + 10
+    old = app.test_client()
+    old.set_cookie("session", cookie)
+    old.set_cookie("bench_fresh", "1")
+    real_time = time.time
+    try:
+        time.time = lambda: late  # the cookie's lifetime is over: Flask would refuse it
+        page = old.get(f"/give/{code}").get_data(as_text=True)
+    finally:
+        time.time = real_time
+    assert csrf_token(page) != token and old.get_cookie("session").value != cookie  # a new session
