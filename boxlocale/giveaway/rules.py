@@ -137,9 +137,14 @@ def get_item(code, actor=None):
 
 
 def photos_of(item):
-    return list(
-        Photo.select().join(ItemPhoto).where(ItemPhoto.item == item).order_by(ItemPhoto.position, ItemPhoto.id)
-    )
+    """The item's photos in order: what its page shows of each (sha, sizes), read as plain rows."""
+    return db.shaped(("giveaway.photos_of",), lambda item: (
+        ItemPhoto.select(Photo.sha, Photo.width, Photo.height, Photo.thumb_width, Photo.thumb_height)
+        .join(Photo)
+        .where(ItemPhoto.item == item)
+        .order_by(ItemPhoto.position, ItemPhoto.id)
+        .namedtuples()
+    ), item=item.id)
 
 
 def photos_for(items):
