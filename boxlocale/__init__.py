@@ -48,7 +48,8 @@ def create_app(test_config=None):
     def box_context():
         from flask_babel import get_locale
 
-        return {"box": settings.all_settings(), "lang": str(get_locale() or "fr"), **i18n.template_callables()}
+        return {"box": settings.all_settings(), "lang": str(get_locale() or "fr"), "csrf_token": pagecache.form_token,
+                **i18n.template_callables()}
 
     _register_blueprints(app, csrf)
     _register_filters(app)

@@ -214,11 +214,8 @@ class SharedPages:
         self.app = app
         self.next = in_turns(app.wsgi_app)
         self.sessions = app.session_interface
-        self.tokens = _token_serializer(app)
         self.log_requests = app.config.get("LOG_REQUESTS")
-        self.signed_tokens, self.cookie_headers = {}, {}
-        if app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
-            raise RuntimeError("shared pages reuse a phone's signed token: it must not expire")
+        self.cookie_headers = {}
 
     def __call__(self, environ, start_response):
         started, cpu_started = time.perf_counter(), time.thread_time()
@@ -250,7 +247,7 @@ class SharedPages:
         raw_token = self._raw_token(cookies.get(SESSION_COOKIE))
         if raw_token is False or (entry.has_token and raw_token is None):
             return None  # a message waits for this phone, or it needs its first token: Flask
-        signed = self._signed(raw_token) if entry.has_token else ""
+        signed = self.sessions.signed_token(raw_token) if entry.has_token else ""
         etag = _etag(entry, signed)
         headers = [*entry.headers, ("ETag", etag)]
         if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
@@ -294,15 +291,6 @@ class SharedPages:
         data = self.sessions.data_of(cookie)
         return data.get(TOKEN_FIELD) if data is not None and data.keys() <= {TOKEN_FIELD} else False
 
-    def _signed(self, raw_token):
-        """The signed form of a raw token, as generate_csrf makes it (valid for as long as the session:
-        WTF_CSRF_TIME_LIMIT is None), made once per phone."""
-        signed = self.signed_tokens.get(raw_token)
-        if signed is None:
-            signed = self.tokens.dumps(raw_token)
-            _remember(self.signed_tokens, raw_token, signed)
-        return signed
-
 
 class RememberedSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, each phone's cookie verified once: a phone sends the same cookie
@@ -315,6 +303,10 @@ class RememberedSessions(SecureCookieSessionInterface):
         self.serializer_of_app = self.get_signing_serializer(app)
         self.max_age = int(app.permanent_session_lifetime.total_seconds())
         self.known = {}  # cookie -> (its data, when it was signed: seconds)
+        self.tokens = _token_serializer(app)
+        self.signed_tokens = {}  # raw token -> signed token
+        if app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+            raise RuntimeError("pages reuse a phone's signed token: it must not expire")
 
     def open_session(self, app, request):
         cookie = request.cookies.get(self.get_cookie_name(app))
@@ -334,6 +326,28 @@ class RememberedSessions(SecureCookieSessionInterface):
                 and len(cookie) <= MAX_REMEMBERED_HEADER:
             _remember(self.known, cookie, (data, int(signed_at.timestamp())))
         return data
+
+
+    def signed_token(self, raw_token):
+        """The signed form of a raw token, as generate_csrf makes it (valid for as long as the session:
+        WTF_CSRF_TIME_LIMIT is None), made once per phone."""
+        signed = self.signed_tokens.get(raw_token)
+        if signed is None:
+            signed = self.tokens.dumps(raw_token)
+            _remember(self.signed_tokens, raw_token, signed)
+        return signed
+
+
+def form_token():
+    """The templates' ``csrf_token()``: Flask-WTF's generate_csrf, with the phone's token signed once per
+    phone (``signed_token``), not on every page with a form."""
+    from flask_wtf.csrf import generate_csrf
+
+    if TOKEN_FIELD not in g:  # a page being stored has its placeholder there (cached_page)
+        raw_token = session.get(TOKEN_FIELD)
+        if raw_token:
+            g.csrf_token = current_app.session_interface.signed_token(raw_token)
+    return generate_csrf()
 
 
 def _remember(memory, key, value):
@@ -443,8 +457,6 @@ def cached_page(view=None, tables=None, new_rows_kept=()):
 def finish_shared(response):
     """after_request, last of all: store a shared page as rendered; fill in this phone's token; add the
     validator (a 304 for a repeat view) and gzip."""
-    from flask_wtf.csrf import generate_csrf
-
     entry, render = g.pop("shared_entry", None), g.pop("shared_render", None)
     if entry is None and render is None:
         return response
@@ -466,7 +478,7 @@ def finish_shared(response):
         response = current_app.response_class(entry.body, entry.status, headers=entry.headers)
     if response.is_streamed:
         return response
-    signed = generate_csrf() if entry.has_token else ""
+    signed = form_token() if entry.has_token else ""
     body = _filled(entry.body, signed) if entry.has_token else entry.body
     response.set_etag(_etag(entry, signed).strip('"'))
     if _accepts_gzip(request.headers.get("Accept-Encoding", "")):
@@ -495,4 +507,5 @@ def init_app(app):
     after the security headers are set."""
     app.after_request(finish_shared)
     app.session_interface = RememberedSessions(app)
+    app.jinja_env.globals["csrf_token"] = form_token  # the page's context gets it from box_context
     app.wsgi_app = SharedPages(app)
