@@ -430,9 +430,11 @@ def upcoming(limit=5):
 
 
 def latest(limit):
-    """Newest notices for the home page's "what is new"."""
+    """Newest notices for the home page's "what is new" and the kiosk: plain rows of what they show
+    (id, title, created_at)."""
     return db.shaped(("board.latest",), lambda now, limit: (
-        current_notices(now).order_by(Notice.created_at.desc()).limit(limit)), now=clock.now(), limit=limit)
+        current_notices(now).select(Notice.id, Notice.title, Notice.created_at)
+        .order_by(Notice.created_at.desc()).limit(limit).namedtuples()), now=clock.now(), limit=limit)
 
 
 # --- A phone's own notices ("my posts") ----------------------------------------------------------

@@ -554,9 +554,11 @@ def books_for_labels(actor, typed_codes):
 
 
 def latest(limit):
-    """Newest visible books, for the home page's "what is new"."""
+    """Newest visible books, for the home page's "what is new" and the kiosk: plain rows of what they
+    show (code, title, created_at)."""
     return db.shaped(("books.latest",), lambda limit: (
-        Book.select().where(Book.hidden == False).order_by(Book.created_at.desc()).limit(limit)), limit=limit)  # noqa: E712
+        Book.select(Book.code, Book.title, Book.created_at).where(Book.hidden == False)  # noqa: E712
+        .order_by(Book.created_at.desc()).limit(limit).namedtuples()), limit=limit)
 
 
 # --- A phone's own books ("my posts") ---------------------------------------------------------------
