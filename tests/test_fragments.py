@@ -148,3 +148,17 @@ def test_a_since_your_last_visit_entry_is_remembered_by_what_it_shows(app, froze
     with app.app_context(), writing():  # still reserved next year
         Item.update(reserved_until=datetime(2027, 1, 4, 12, 0)).where(Item.code == code).execute()
     assert "2026" in home()  # the same entry, a year later: its date says the year
+
+
+def test_what_is_new_on_the_home_page_is_remembered_by_what_it_shows(app, frozen_clock):
+    post_offer(app.test_client(), title="Deux chaises")
+    assert "Deux chaises" in _fresh(app, "/") and fragments._fragments
+    with app.app_context(), writing():
+        Item.update(title="Trois chaises").execute()
+    page = _fresh(app, "/")
+    assert "Trois chaises" in page and "Deux chaises" not in page
+    post_notice(app.test_client(), title="Je prête une échelle")
+    page = _fresh(app, "/")
+    assert "Je prête une échelle" in page and "Trois chaises" in page
+    english = _fresh(app, "/", language="en")
+    assert "· Noticeboard ·" in english and "· Give-box ·" in english and "· Noticeboard ·" not in page

@@ -1,4 +1,6 @@
 import shutil
+from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -12,7 +14,7 @@ from ..giveaway import rules as giveaway_rules
 from ..i18n import LANG_COOKIE, LANGUAGES
 from ..pagecache import cached_page, own_part
 from ..people import mine
-from ..web import safe_next
+from ..web import path_for, paths_for, safe_next
 from . import bp, captive
 
 NEWS_PER_DOMAIN = 4
@@ -21,21 +23,24 @@ NEWS_PER_DOMAIN = 4
 @bp.route("/")
 @cached_page
 def home():
+    item_path, book_path = paths_for("giveaway.item", "code"), paths_for("books.book", "code")
+    give_box, books, board = str(_l("Give-box")), str(_l("Books")), str(_l("Noticeboard"))
     news = (
-        [_news(item, _l("Give-box"), url_for("giveaway.item", code=item.code))
+        [News(item.title, item_path(item.code), give_box, item.created_at)
          for item in giveaway_rules.latest(NEWS_PER_DOMAIN)]
-        + [_news(book, _l("Books"), url_for("books.book", code=book.code))
+        + [News(book.title, book_path(book.code), books, book.created_at)
            for book in books_rules.latest(NEWS_PER_DOMAIN)]
-        + [_news(notice, _l("Noticeboard"), url_for("board.notice", notice_id=notice.id))
+        + [News(notice.title, path_for("board.notice", notice_id=notice.id), board, notice.created_at)
            for notice in board_rules.latest(NEWS_PER_DOMAIN)]
     )
-    news.sort(key=lambda entry: entry["when"], reverse=True)
+    news.sort(key=lambda entry: entry.when, reverse=True)
     device = current_device()
     # "Since your last visit" is this phone's own: a phone with news gets its own page, one with none
     # the page stored for phones with a key (never one stored with another phone's news).
     since_last_visit = own_part(device, mine.NEWS_TABLES, mine.NEWS_NEW_ROWS_KEPT,
                                 lambda: mine.news_and_next_change(device)) if device is not None else []
-    return render_template("portal/home.html", news=news[: NEWS_PER_DOMAIN * 2], since_last_visit=since_last_visit)
+    return render_template("portal/home.html", news=tuple(news[: NEWS_PER_DOMAIN * 2]),
+                           since_last_visit=since_last_visit)
 
 
 KIOSK_REFRESH_SECONDS = 60
@@ -54,8 +59,13 @@ def kiosk():
     )
 
 
-def _news(record, label, url):
-    return {"title": record.title, "url": url, "label": label, "when": record.created_at}
+class News(NamedTuple):
+    """One line of "what is new": plain values, so the list is remembered by what it shows."""
+
+    title: str
+    url: str
+    label: str
+    when: datetime
 
 
 @bp.route("/lang/<code>")
