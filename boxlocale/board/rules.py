@@ -385,11 +385,12 @@ CARD_FIELDS = (Notice.id, Notice.kind, Notice.category, Notice.title, Notice.sta
                Notice.destination, Notice.pseudonym, Notice.on_behalf, Notice.created_at)
 
 
-def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_SIZE, fields=(Notice,)):
+def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_SIZE, fields=(Notice,), plain=False):
     """One page of the board: newest first, or upcoming events and carpools in date order.
-    ``fields``: the columns to read (CARD_FIELDS for the board page).
+    ``fields``: the columns to read (CARD_FIELDS for the board page); ``plain``: the notices are
+    read-only namedtuples of ``fields`` (no models built: what a page only shows).
 
-    Returns (notices, next_page); each notice carries ``verified`` for the author macro."""
+    Returns (notices, next_page); each notice carries ``verified_at`` of its phone for the author macro."""
     values = {"now": clock.now(), "limit": per_page + 1, "offset": (page - 1) * per_page}
     if kind in dict(KINDS):
         values["kind"] = kind
@@ -398,14 +399,14 @@ def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_
     terms = listing.search_words(words)
     if terms:  # a search's SQL holds its words: built each time
         plan = listing.search_plan("notice_fts", terms, values["offset"] + values["limit"])
-        rows = list(_board_query(fields, upcoming, terms, plan, **values))
+        rows = list(_board_query(fields, upcoming, terms, plan, plain=plain, **values))
     else:
-        rows = db.shaped(("board.board", db.columns_key(fields), upcoming),
-                         functools.partial(_board_query, fields, upcoming, terms, None), **values)
+        rows = db.shaped(("board.board", db.columns_key(fields), upcoming, plain),
+                         functools.partial(_board_query, fields, upcoming, terms, None, plain=plain), **values)
     return rows[:per_page], (page + 1 if len(rows) > per_page else None)
 
 
-def _board_query(fields, upcoming, terms, plan, now, limit, offset, kind=None, category=None):
+def _board_query(fields, upcoming, terms, plan, now, limit, offset, kind=None, category=None, plain=False):
     """``plan``: ``listing.search_plan``'s for the words (READ: read the matches first, then sort)."""
     query = current_notices(now, few_matches=plan == listing.READ).select(
         *fields, Device.verified_at.alias("verified_at")).join(
@@ -422,11 +423,13 @@ def _board_query(fields, upcoming, terms, plan, now, limit, offset, kind=None, c
         query = query.where(Notice.category == category)
     if terms:
         query = query.where(listing.text_match(Notice.id, "notice_fts", (Notice.title, Notice.body), terms, plan))
-    return query.limit(limit).offset(offset).objects()
+    query = query.limit(limit).offset(offset)
+    return query.namedtuples() if plain else query.objects()
 
 
 def upcoming(limit=5):
-    return board(upcoming=True, per_page=limit, fields=(Notice.id, Notice.title, Notice.starts_at))[0]
+    """The next events and carpools: plain rows of what the board and the kiosk show of them."""
+    return board(upcoming=True, per_page=limit, fields=(Notice.id, Notice.title, Notice.starts_at), plain=True)[0]
 
 
 def latest(limit):

@@ -34,7 +34,8 @@ def index():
     words = request.args.get("q", "")[:QUERY_MAX]
     upcoming_only = request.args.get("upcoming") == "1"
     page = _page()
-    notices, next_page = rules.board(kind, category, words, upcoming_only, page, fields=rules.CARD_FIELDS)
+    notices, next_page = rules.board(kind, category, words, upcoming_only, page, fields=rules.CARD_FIELDS,
+                                        plain=True)
     plain_first_page = not (kind or category or words or upcoming_only) and page == 1
     args = {name: value for name, value in
             (("kind", kind), ("category", category), ("q", words), ("upcoming", "1" if upcoming_only else ""))
