@@ -249,8 +249,8 @@ def _search_query(fields, status, kind, words, plan, limit, offset, now=None, ca
 
 
 def latest(limit):
-    """Newest visible available items, for the home page's "what is new"."""
-    return search("available", per_page=limit, fields=(Item.code, Item.title, Item.created_at))[0]
+    """Newest visible available items, for the home page's "what is new" and the kiosk (plain rows)."""
+    return search("available", per_page=limit, fields=(Item.code, Item.title, Item.created_at), plain=True)[0]
 
 
 # Who may do what

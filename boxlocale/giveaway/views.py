@@ -43,7 +43,7 @@ def index():
     page = page_number(request.args.get("page"))
     items, next_page = rules.search(
         status=None if status == "all" else status, kind=args["kind"] or None,
-        category=args["category"] or None, q=args["q"], page=page, fields=rules.LISTING_FIELDS,
+        category=args["category"] or None, q=args["q"], page=page, fields=rules.LISTING_FIELDS, plain=True,
     )
     categories = rules.enabled_categories()
     return render_template(
