@@ -73,7 +73,11 @@ def test_the_manage_link_makes_any_phone_the_owner(app, client):
     other_phone = app.test_client()
     assert "Retirer" not in other_phone.get(f"/give/{code}").get_data(as_text=True)
     assert other_phone.get(path.rsplit("/", 1)[0] + "/wrong").status_code == 403
-    assert other_phone.get(path).status_code == 303
+    opened = other_phone.get(path)
+    assert opened.status_code == 303
+    # The view's own policy is kept (the link's token must not leave in a Referer), one of each header.
+    assert opened.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert opened.headers.getlist("X-Frame-Options") == ["DENY"]
     page = other_phone.get(f"/give/{code}").get_data(as_text=True)
     assert "Retirer" in page and "Prolonger" in page
     response = other_phone.post(f"/give/{code}/withdraw", data={"csrf_token": csrf_token(page)})
