@@ -13,6 +13,7 @@ def create_app(test_config=None):
     from .config import ensure_secret_key, load_config
 
     app = Flask(__name__, static_folder=None)
+    app.jinja_environment = web.TemplateEnvironment  # before anything makes app.jinja_env
     config = load_config(test_config)
     app.config.update(config)
     app.config["SECRET_KEY"] = ensure_secret_key(config["DATA_DIR"])

@@ -3,6 +3,7 @@
 import logging
 import sqlite3
 import time
+from collections import ChainMap
 from urllib.parse import urlsplit
 
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.templating import Environment
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -138,6 +140,26 @@ def error_response(status, message, code=None, fields=None, retry_after=None):
     if retry_after:
         response.headers["Retry-After"] = str(int(retry_after))
     return response
+
+
+class _TemplateGlobals(ChainMap):
+    """A template's globals (Jinja's ChainMap over the environment's), whose keys are read in one go:
+    every ``{% import %}`` takes them from the page's names (Jinja's ``_get_default_module``), and a
+    ChainMap answered that one name at a time in Python, measured at 200,000 instructions an import
+    (a page makes two or three)."""
+
+    def keys(self):
+        merged = {}
+        for mapping in reversed(self.maps):
+            merged.update(mapping)
+        return merged.keys()
+
+
+class TemplateEnvironment(Environment):
+    """Flask's template environment, with ``_TemplateGlobals`` (create_app sets it before any template)."""
+
+    def make_globals(self, d):
+        return _TemplateGlobals({} if d is None else d, self.globals)
 
 
 URLS_REMEMBERED = 4096  # a box's pages link a few thousand distinct paths (pseudonyms, notices, items)
