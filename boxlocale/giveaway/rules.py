@@ -87,6 +87,16 @@ def status_of(item, now=None):
     return status
 
 
+def statuses_of(items):
+    """Each item's status as it is now and its label, {item id: (status, label)}: a listing's, the box
+    clock read once for the page (as its query compares with one moment)."""
+    now, found = clock.now(), {}
+    for item in items:
+        status = status_of(item, now)
+        found[item.id] = (status, status_label(item, status))
+    return found
+
+
 def reserved_now(item, now=None):
     return status_of(item, now) == "reserved"
 

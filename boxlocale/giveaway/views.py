@@ -49,7 +49,7 @@ def index():
     return render_template(
         "giveaway/index.html", items=items, photos=rules.first_photos(items), page=page, next_page=next_page,
         args={key: value for key, value in args.items() if value}, status=status,
-        status_filters=STATUS_FILTERS, categories=categories, statuses=_statuses(items),
+        status_filters=STATUS_FILTERS, categories=categories, statuses=rules.statuses_of(items),
         typed_filters=_typed(args, categories),
     )
 
@@ -59,12 +59,6 @@ def _typed(args, categories):
     each time, never remembered (there would be no end to them)."""
     return bool(args["q"]) or args["category"] not in {"", *dict(categories)} or args["kind"] not in {
         "", *rules.KINDS} or args["status"] not in {"", *dict(STATUS_FILTERS)}
-
-
-def _statuses(items):
-    """Each listed item's status as it is now and its label: {item id: (status, label)}."""
-    current = {item.id: rules.status_of(item) for item in items}
-    return {item.id: (current[item.id], rules.status_label(item, current[item.id])) for item in items}
 
 
 @bp.route("/offer", methods=["GET", "POST"], defaults={"kind": "offer"}, endpoint="offer")
