@@ -99,6 +99,20 @@ def _made_callables(translations):
     return {"_": gettext, "ngettext": ngettext}
 
 
+def labels(choices):
+    """{value: its label in this request's language} of a constant list of (value, lazy label), made
+    once per language: a page's filters show a dozen labels, each a Flask-Babel lookup when made."""
+    translations = _catalog()
+    key = (id(translations), id(choices))
+    made = _labels.get(key)
+    if made is None or made[0] is not choices or made[1] is not translations:
+        made = _labels[key] = (choices, translations, {value: str(label) for value, label in choices})
+    return made[2]
+
+
+_labels = {}  # (id of a language's translations, id of a list) -> (the list, them, its labels): a few
+
+
 # Flask-Babel's own: it empties the request's remembered translations on the way in and puts them back.
 force_locale = flask_babel.force_locale
 

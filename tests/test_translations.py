@@ -60,3 +60,22 @@ def test_no_translation_is_stale_or_fuzzy():
     fuzzy = sorted(str(m.id) for m in catalog if m.id and m.fuzzy)
     assert not stale, "translations nothing uses any more (remove them from messages.po):\n" + "\n".join(stale)
     assert not fuzzy, f"fuzzy translations are not shown: {fuzzy}"
+
+
+def test_labels_are_made_once_per_language_and_follow_the_language(app):
+    """i18n.labels: a list's labels in the request's language, the same dict again for that language,
+    never another language's (a force_locale inside a request reads its own)."""
+    from flask_babel import force_locale
+
+    from boxlocale.board.rules import KINDS
+    from boxlocale.i18n import labels
+
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        french = labels(KINDS)
+        assert french == {value: str(label) for value, label in KINDS} and labels(KINDS) is french
+        with force_locale("en"):
+            english = labels(KINDS)
+            assert english == {value: str(label) for value, label in KINDS} and english != french
+        assert labels(KINDS) is french
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert labels(KINDS) == english

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from ..devices import current_actor
 from ..errors import Conflict, RateLimited, ValidationError
+from ..i18n import labels
 from ..listing import QUERY_MAX, page_number
 from ..network import directory
 from ..pagecache import BOARD_TABLES, ONE_NOTICE_KEEPS, cached_page, personal_to
@@ -44,9 +45,8 @@ def index():
         "board/index.html", notices=notices, next_page=next_page, page=page, args=args, kind=kind,
         category=category, words=words, upcoming_only=upcoming_only,
         upcoming=rules.upcoming() if plain_first_page else [],
-        # Translated once for the page, not once per card.
-        kind_labels={value: str(label) for value, label in rules.KINDS},
-        category_labels={value: str(label) for value, label in rules.NOTICE_CATEGORIES},
+        # Translated once per language (i18n.labels), not once per card or page.
+        kind_labels=labels(rules.KINDS), category_labels=labels(rules.NOTICE_CATEGORIES),
     )
 
 
