@@ -163,14 +163,25 @@ def shaped(key, build, **values):
     value names: ``key`` names everything that changes the SQL text (which filters, the columns, the
     row type); ``values`` are only the values the query compares with. The rows are peewee's own, from
     the query's own row type."""
+    shape, params = _shape_and_params(key, build, values)
+    rows = shape.query._get_cursor_wrapper(database.execute_sql(shape.sql, params))
+    _read_rows_as_before(shape, rows)
+    return list(rows)
+
+
+def shaped_sql(key, build, **values):
+    """The SQL and params of ``build(**values)``, written once per shape as ``shaped`` does: for a
+    query that goes inside another one."""
+    shape, params = _shape_and_params(key, build, values)
+    return shape.sql, params
+
+
+def _shape_and_params(key, build, values):
     shape_key = (key, *sorted(values))
     shape = _shapes.get(shape_key)
     if shape is None:
         shape = _shapes[shape_key] = _Shape(build, values)
-    params = [values[value] if is_slot else value for is_slot, value in shape.params]
-    rows = shape.query._get_cursor_wrapper(database.execute_sql(shape.sql, params))
-    _read_rows_as_before(shape, rows)
-    return list(rows)
+    return shape, [values[value] if is_slot else value for is_slot, value in shape.params]
 
 
 def _read_rows_as_before(shape, rows):

@@ -3,17 +3,24 @@
 One escaping rule and one word cap for every search box; SQLite FTS5 when the box has it (accents ignored,
 word prefixes), else LIKE (a SQLite built without FTS5 skipped those tables at migration V3).
 
-A search reads its matches one of three ways, the same rows in the same order each way (``search_plan``
+A search reads its matches one of four ways, the same rows in the same order each way (``search_plan``
 chooses): READ the few matches from the FTS table and sort them; or walk the listing's own index in its
 order until the page is full, testing each row against the matches GATHERed first (their ids), or by a
 PROBE of the FTS table for that row alone (a word most rows have: a page needs a few probes). A probe is
 one look-up because the FTS tables keep an index of every word prefix up to PREFIX_MAX characters
 (migration V13): without it FTS5 merges the lists of every word with that prefix, at each probe.
+
+Gathering costs a look-up per match, so it grows with the data. When the matches are many but a page
+needs a few, they are gathered in a ``Window``: among the listing's first rows only (its first ``size``
+rows in its order, without the words; FTS5 reads just the matches in their id range). When the window
+holds the page, the page is the one a whole gather finds (the window is where the listing starts);
+when not, ``searched`` gathers them all.
 """
 
 import math
 import operator
 from functools import reduce
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from peewee import SQL, NodeList, OperationalError
@@ -48,12 +55,15 @@ def search_words(query):
 def text_match(key, fts_table, columns, words, plan=None):
     """SQL condition: each word (a prefix) in one of ``columns``. ``key``: the model's id, the rowid of
     ``fts_table``. ``plan``: ``search_plan``'s (READ and GATHER read the matches from the FTS table,
-    PROBE looks up the row being walked). None when there are no words."""
+    PROBE looks up the row being walked, a Window gathers the matches among the listing's first rows).
+    None when there are no words."""
     if not words:
         return None
     if fts_table not in FTS_TABLES:
         raise ValueError(fts_table)
     if has_table(fts_table):
+        if isinstance(plan, Window):
+            return _in_window(key, fts_table, words, *plan.listed)
         if plan != PROBE:
             sql = f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?)"  # noqa: S608 - a name from FTS_TABLES
             return key.in_(SQL(sql, [_fts_query(words)]))
@@ -64,31 +74,54 @@ def text_match(key, fts_table, columns, words, plan=None):
                                   for word in words])
 
 
+def _in_window(key, fts_table, words, listed_sql, listed_params):
+    # The window's id range, read first: FTS5 then reads only the matches in that range of its lists.
+    # The SQL is a shape's (db.shaped_sql): written by peewee from the domain's own query.
+    listed = f"({listed_sql})"
+    low, high = database.execute_sql(f"SELECT min(id), max(id) FROM {listed}", listed_params).fetchone()  # noqa: S608
+    in_range = f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ? AND rowid BETWEEN ? AND ?)"  # noqa: S608
+    return key.in_(SQL(listed, listed_params)) & key.in_(SQL(in_range, [_fts_query(words), low, high]))
+
+
 def _fts_query(words):
     # Each word quoted (FTS syntax typed in a search box is taken as plain words) and a prefix.
     return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
 
 
 READ, GATHER, PROBE = "read", "gather", "probe"
+
+
+class Window(NamedTuple):
+    """Gather the matches among the listing's first ``size`` rows (module docstring). ``listed``: the
+    SQL and params of their ids (``searched`` fills it in)."""
+
+    size: int
+    listed: tuple = None
+
+
 # Which way is cheapest, from what each costs (instructions counted by bench/callgrind.py on the bench's
 # data at 1x and 10x): reading and sorting a match 4.5 K (board) to 17 K (give-box); gathering a match's id
 # 1.7 K, then 1.1 K a row walked; probing a row walked 95 K. A page of ``rows_wanted`` rows among N rows,
 # a share d of which match, walks about rows_wanted / d rows. So: READ when the matches M are so few that
 # M * M <= rows_wanted * N / READ_COST (gathering them would cost as much, and the walk more); PROBE when
 # d * d > PROBE_COST * rows_wanted / N (over 50 % of 5,000 rows, 16 % of 50,000, for a first page); else
-# GATHER. A word nothing has reads nothing, a word every row has probes a page's worth; a word in between
-# costs what gathering costs (its matches' ids), the part that still grows with the data.
+# GATHER, in a Window of WINDOW_MARGIN times the rows a page walks when a window row (walked twice, its
+# id kept) costs less than the WINDOW_COST matches' ids it saves gathering. A word nothing has reads
+# nothing, a word every row has probes a page's worth, a word in between gathers its matches' ids: all
+# of them while they are few (5,000 rows: 500 for a word in one row of ten), a window's worth past that.
 READ_COST = 10
 PROBE_COST = 60
+WINDOW_COST = 5
+WINDOW_MARGIN = 2  # the window's share of matches may be below the sample's: twice the rows expected
 SAMPLE = 1000  # the newest rows (by id) in which the share of matches is counted
 # The longest word prefix the FTS tables index (migration V13 indexes every length from 1 to this).
 PREFIX_MAX = 20
 
 
 def search_plan(fts_table, words, rows_wanted):
-    """READ, GATHER or PROBE (see above) for a search of ``words`` that needs ``rows_wanted`` rows (the
-    page's offset and limit). PROBE without words or without FTS5: the LIKE fallback walks the listing's
-    index and tests each row."""
+    """READ, GATHER, PROBE or a Window (see above) for a search of ``words`` that needs ``rows_wanted``
+    rows (the page's offset and limit). PROBE without words or without FTS5: the LIKE fallback walks the
+    listing's index and tests each row."""
     if not words or fts_table not in FTS_TABLES or not has_table(fts_table):
         return PROBE
     if any(len(word) > PREFIX_MAX for word in words):
@@ -101,7 +134,24 @@ def search_plan(fts_table, words, rows_wanted):
         return READ
     sample = min(rows, SAMPLE)
     matching = _count(fts_table, fts_query, limit=sample, after=rows - sample)
-    return PROBE if matching * matching * rows > PROBE_COST * rows_wanted * sample * sample else GATHER
+    if matching * matching * rows > PROBE_COST * rows_wanted * sample * sample:
+        return PROBE
+    window = WINDOW_MARGIN * rows_wanted * sample // max(matching, 1)
+    return Window(window) if matching and window * WINDOW_COST * sample <= matching * rows else GATHER
+
+
+def searched(fts_table, words, limit, offset, rows_for, listed):
+    """The rows of a search for ``words`` (``limit`` rows after ``offset``): ``rows_for(plan)`` is the
+    domain's query for them, its words matched by ``text_match`` with ``plan``; ``listed(size)`` the
+    SQL and params of the ids of the listing's first ``size`` rows, without the words (a Window's)."""
+    plan = search_plan(fts_table, words, offset + limit)
+    if isinstance(plan, Window):
+        plan = plan._replace(listed=listed(plan.size))
+    rows = list(rows_for(plan))
+    if isinstance(plan, Window) and len(rows) < limit:
+        # The window held fewer matches than the page needs (or the listing ends there): gather them all.
+        rows = list(rows_for(GATHER))
+    return rows
 
 
 def _last_rowid(fts_table):

@@ -217,3 +217,44 @@ def test_since_your_last_visit_reads_the_reservers_with_the_reservations(app, st
             assert sorted(entry["who"] for entry in news if entry["kind"] == "reserved") == sorted(
                 ("Lou", "Paul", "Ana")[:number + 1])
     assert counts[0] == counts[1] == counts[2], counts
+
+
+MIDDLING_ROWS = 3000  # one in three has "mohair": too many to gather them all for a first page
+
+
+@pytest.fixture
+def middling_word(app, frozen_clock):
+    """Notices, items and books, one in three with "mohair": a first page gathers in a window."""
+    from datetime import timedelta
+
+    from boxlocale import clock, listing
+    from boxlocale.db import writing
+    from boxlocale.models import Book, Item, Notice
+
+    from .conftest import require
+
+    now, words = clock.now(), ["mohair", "laine", "coton"]
+    with app.app_context():
+        require(listing.has_table("notice_fts"), "this SQLite has no FTS5 (searches fall back to LIKE)")
+        with writing():
+            Notice.insert_many([{"kind": "offer", "title": f"Pelote de {words[n % 3]} {n}", "created_at": now,
+                                 "updated_at": now, "expires_at": now + timedelta(days=9)}
+                                for n in range(MIDDLING_ROWS)]).execute()
+            Item.insert_many([{"code": f"M{n:04d}", "title": f"Pull en {words[n % 3]} {n}", "manage_hash": "x",
+                               "created_at": now, "updated_at": now, "expires_at": now + timedelta(days=9)}
+                              for n in range(MIDDLING_ROWS)]).execute()
+            Book.insert_many([{"code": f"MOH-{n:04d}", "check_part": "K7QM", "title": f"Tome {n} en {words[n % 3]}",
+                               "created_at": now, "updated_at": now} for n in range(MIDDLING_ROWS)]).execute()
+
+
+@pytest.mark.parametrize("path", ["/give/?q=mohair", "/books/?q=mohair", "/board/?q=mohair", "/api/v1/items?q=mohair",
+                                  "/give/?q=mohair&status=all", "/books/?view=all&q=mohair"])
+def test_a_middling_word_is_gathered_in_a_window_not_whole(app, client, statements, middling_word, path):
+    """1,000 matches, a page needs 21: the listing's index is walked in order, and the search table gives
+    only the matches in the id range of the listing's first rows (a rowid range with MATCH)."""
+    plans = [(sql, plan) for sql, plan in _plans(app, client, statements, path) if "_fts" in sql]
+    assert len(plans) == 1, (path, plans)  # the window held the page: no whole gather after it
+    for sql, plan in plans:
+        assert "BETWEEN" in sql, (path, sql)
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, (path, sql, plan)
+        assert re.search(r"SCAN \w+_fts VIRTUAL TABLE INDEX \d+:M\d+[<>]", plan), (path, sql, plan)

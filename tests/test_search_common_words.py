@@ -150,7 +150,10 @@ def expected_notices(app, q, kind="", category="", upcoming=False):
 
 # Each plan on purpose, and the plan as shipped chooses it.
 PLANS = {"read": lambda *args: listing.READ, "gather": lambda *args: listing.GATHER,
-         "probe": lambda *args: listing.PROBE, "as shipped": listing.search_plan}
+         "probe": lambda *args: listing.PROBE, "as shipped": listing.search_plan,
+         # A window that holds a first page of most searches here, and one too small for any page (each
+         # is then gathered whole): either way the rows of a whole gather.
+         "window": lambda *args: listing.Window(400), "small window": lambda *args: listing.Window(5)}
 
 
 def _each_plan_and_search(app, monkeypatch, filters, expected_of, search_of):
@@ -201,11 +204,14 @@ def test_notices_found_are_the_rows_a_plain_filter_keeps_in_listing_order(app, r
 
 
 def test_the_shipped_plan_probes_for_a_common_word_gathers_a_middling_one_and_reads_a_rare_one(app, rows):
-    """"tricot" is in three rows of four, "mohair" in about one of four, "zzzz" in none."""
+    """"tricot" is in three rows of four, "mohair" in about one of three, "zzzz" in none. A first page of
+    "mohair" gathers its matches in a window (about 1,000 of them: more than a window's rows cost); a
+    tenth page needs a window so large that gathering them all costs less."""
     with app.app_context(), database.connection_context():
         for table in listing.FTS_TABLES:
             assert listing.search_plan(table, ["tricot"], PAGE + 1) == listing.PROBE
-            assert listing.search_plan(table, ["mohair"], PAGE + 1) == listing.GATHER
+            assert isinstance(listing.search_plan(table, ["mohair"], PAGE + 1), listing.Window)
+            assert listing.search_plan(table, ["mohair"], 10 * PAGE + 1) == listing.GATHER
             assert listing.search_plan(table, ["zzzz"], PAGE + 1) == listing.READ
             assert listing.search_plan(table, ["tricot" * 4], PAGE + 1) == listing.READ  # longer than PREFIX_MAX
 
