@@ -76,6 +76,8 @@ def template_callables():
     translations = _catalog()
     callables = _template_callables.get(id(translations))
     if callables is None or callables[0] is not translations:
+        if len(_template_callables) >= 16:  # never more than a few languages: only a bound
+            _template_callables.clear()
         callables = _template_callables[id(translations)] = (translations, _made_callables(translations))
     return callables[1]
 
@@ -106,6 +108,8 @@ def labels(choices):
     key = (id(translations), id(choices))
     made = _labels.get(key)
     if made is None or made[0] is not choices or made[1] is not translations:
+        if len(_labels) >= 256:  # a few lists in a few languages: only a bound
+            _labels.clear()
         made = _labels[key] = (choices, translations, {value: str(label) for value, label in choices})
     return made[2]
 
