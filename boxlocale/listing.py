@@ -63,7 +63,7 @@ def text_match(key, fts_table, columns, words, plan=None):
         raise ValueError(fts_table)
     if has_table(fts_table):
         if isinstance(plan, Window):
-            return _in_window(key, fts_table, words, *plan.listed)
+            return _in_window(key, fts_table, words, plan)
         if plan != PROBE:
             sql = f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?)"  # noqa: S608 - a name from FTS_TABLES
             return key.in_(SQL(sql, [_fts_query(words)]))
@@ -74,13 +74,23 @@ def text_match(key, fts_table, columns, words, plan=None):
                                   for word in words])
 
 
-def _in_window(key, fts_table, words, listed_sql, listed_params):
-    # The window's id range, read first: FTS5 then reads only the matches in that range of its lists.
-    # The SQL is a shape's (db.shaped_sql): written by peewee from the domain's own query.
-    listed = f"({listed_sql})"
-    low, high = database.execute_sql(f"SELECT min(id), max(id) FROM {listed}", listed_params).fetchone()  # noqa: S608
+def _in_its_range(window, listed):
+    """The window with its ids' SQL and range; GATHER when those ids spread over so many rows that
+    reading the matches in their range costs more than the window saves (a listing in title order)."""
+    sql, params = listed
+    low, high = database.execute_sql(f"SELECT min(id), max(id) FROM ({sql})", params).fetchone()  # noqa: S608
+    if low is None or window.share is not None and (
+            WINDOW_COST * window.size + window.share * (high - low) > window.share * window.rows):
+        return GATHER
+    return window._replace(listed=listed, low=low, high=high)
+
+
+def _in_window(key, fts_table, words, window):
+    # FTS5 reads only the matches in the window's id range of its lists; the window's SQL is a shape's
+    # (db.shaped_sql), written by peewee from the domain's own query.
+    sql, params = window.listed
     in_range = f"(SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ? AND rowid BETWEEN ? AND ?)"  # noqa: S608
-    return key.in_(SQL(listed, listed_params)) & key.in_(SQL(in_range, [_fts_query(words), low, high]))
+    return key.in_(SQL(f"({sql})", params)) & key.in_(SQL(in_range, [_fts_query(words), window.low, window.high]))
 
 
 def _fts_query(words):
@@ -92,11 +102,16 @@ READ, GATHER, PROBE = "read", "gather", "probe"
 
 
 class Window(NamedTuple):
-    """Gather the matches among the listing's first ``size`` rows (module docstring). ``listed``: the
-    SQL and params of their ids (``searched`` fills it in)."""
+    """Gather the matches among the listing's first ``size`` rows (module docstring). ``share``: of
+    the ``rows`` that match, as ``search_plan`` measured. ``searched`` fills in the rest: the SQL and
+    params of the window's ids (``listed``) and their range."""
 
     size: int
+    share: float = None
+    rows: int = None
     listed: tuple = None
+    low: int = None
+    high: int = None
 
 
 # Which way is cheapest, from what each costs (instructions counted by bench/callgrind.py on the bench's
@@ -137,7 +152,9 @@ def search_plan(fts_table, words, rows_wanted):
     if matching * matching * rows > PROBE_COST * rows_wanted * sample * sample:
         return PROBE
     window = WINDOW_MARGIN * rows_wanted * sample // max(matching, 1)
-    return Window(window) if matching and window * WINDOW_COST * sample <= matching * rows else GATHER
+    if matching and window * WINDOW_COST * sample <= matching * rows:
+        return Window(window, matching / sample, rows)
+    return GATHER
 
 
 def searched(fts_table, words, limit, offset, rows_for, listed):
@@ -146,7 +163,7 @@ def searched(fts_table, words, limit, offset, rows_for, listed):
     SQL and params of the ids of the listing's first ``size`` rows, without the words (a Window's)."""
     plan = search_plan(fts_table, words, offset + limit)
     if isinstance(plan, Window):
-        plan = plan._replace(listed=listed(plan.size))
+        plan = _in_its_range(plan, listed(plan.size))
     rows = list(rows_for(plan))
     if isinstance(plan, Window) and len(rows) < limit:
         # The window held fewer matches than the page needs (or the listing ends there): gather them all.
