@@ -25,7 +25,7 @@ from typing import NamedTuple
 from flask_babel import lazy_gettext as _l
 from peewee import SQL, NodeList, OperationalError
 
-from .db import database
+from .db import database, shaped_sql
 from .errors import ValidationError
 
 MAX_WORDS = 8  # words of a search that count: more only slows the query down
@@ -157,18 +157,25 @@ def search_plan(fts_table, words, rows_wanted):
     return GATHER
 
 
-def searched(fts_table, words, limit, offset, rows_for, listed):
-    """The rows of a search for ``words`` (``limit`` rows after ``offset``): ``rows_for(plan)`` is the
-    domain's query for them, its words matched by ``text_match`` with ``plan``; ``listed(size)`` the
-    SQL and params of the ids of the listing's first ``size`` rows, without the words (a Window's)."""
+def searched(fts_table, words, values, rows_for, shape, listed):
+    """The rows of a search for ``words`` (``values``: the query's, with its ``limit`` and ``offset``):
+    ``rows_for(plan)`` is the domain's query for them, its words matched by ``text_match`` with ``plan``;
+    ``listed(**values)`` the domain's query of the listing without the words, which a Window's first
+    rows come from (its SQL written once per ``shape``)."""
+    limit, offset = values["limit"], values["offset"]
     plan = search_plan(fts_table, words, offset + limit)
     if isinstance(plan, Window):
-        plan = _in_its_range(plan, listed(plan.size))
+        plan = _in_its_range(plan, shaped_sql(shape, lambda **shape_values: _ids_of(listed(**shape_values)),
+                                              **{**values, "limit": plan.size, "offset": 0}))
     rows = list(rows_for(plan))
     if isinstance(plan, Window) and len(rows) < limit:
         # The window held fewer matches than the page needs (or the listing ends there): gather them all.
         rows = list(rows_for(GATHER))
     return rows
+
+
+def _ids_of(query):
+    return query.select(query.model.id)
 
 
 def _last_rowid(fts_table):

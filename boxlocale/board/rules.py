@@ -398,18 +398,13 @@ def board(kind="", category="", words="", upcoming=False, page=1, per_page=PAGE_
         values["category"] = category
     terms = listing.search_words(words)
     if terms:  # a search's SQL holds its words: built each time
-        rows = listing.searched("notice_fts", terms, values["limit"], values["offset"], functools.partial(
-            _board_query, fields, upcoming, terms, plain=plain, **values), functools.partial(_first_ids, upcoming, values))
+        rows = listing.searched(
+            "notice_fts", terms, values, functools.partial(_board_query, fields, upcoming, terms, plain=plain, **values),
+            ("board.first_ids", upcoming), functools.partial(_board_query, (Notice.id,), upcoming, (), None))
     else:
         rows = db.shaped(("board.board", db.columns_key(fields), upcoming, plain),
                          functools.partial(_board_query, fields, upcoming, terms, None, plain=plain), **values)
     return rows[:per_page], (page + 1 if len(rows) > per_page else None)
-
-
-def _first_ids(upcoming, values, size):
-    """The SQL of the ids of the board's first ``size`` notices, without the words (a search's window)."""
-    return db.shaped_sql(("board.first_ids", upcoming), lambda **shape_values: _board_query(
-        (Notice.id,), upcoming, (), None, **shape_values).select(Notice.id), **{**values, "limit": size, "offset": 0})
 
 
 def _board_query(fields, upcoming, terms, plan, now, limit, offset, kind=None, category=None, plain=False):

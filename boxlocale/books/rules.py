@@ -488,19 +488,14 @@ def search(q="", language="", view="shelf", status="", page=1, page_size=PAGE_SI
     if language:
         values["language"] = language
     if words:  # a search's SQL holds its words: built each time
-        rows = listing.searched("book_fts", words, values["limit"], values["offset"], functools.partial(
-            _search_query, fields, view, words, **values), functools.partial(_first_ids, view, values))
+        rows = listing.searched(
+            "book_fts", words, values, functools.partial(_search_query, fields, view, words, **values),
+            ("books.first_ids", view), functools.partial(_search_query, (Book.id,), view, (), None))
     else:
         rows = db.shaped(("books.search", db.columns_key(fields or ()), view),
                          functools.partial(_search_query, fields, view, words, None), **values)
     next_page = page + 1 if len(rows) > page_size else None
     return rows[:page_size], next_page
-
-
-def _first_ids(view, values, size):
-    """The SQL of the ids of the shelf's first ``size`` books, without the words (a search's window)."""
-    return db.shaped_sql(("books.first_ids", view), lambda **shape_values: _search_query(
-        (Book.id,), view, (), None, **shape_values), **{**values, "limit": size, "offset": 0})
 
 
 def _search_query(fields, view, words, plan, limit, offset, status=None, language=None):

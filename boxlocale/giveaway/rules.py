@@ -219,9 +219,9 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
     if category:
         values["category"] = category
     if words:  # a search's SQL holds its words: built each time
-        rows = listing.searched("item_fts", words, values["limit"], values["offset"], functools.partial(
-            _search_query, fields, status, kind, words, plain=plain, **values),
-            functools.partial(_first_ids, status, kind, values))
+        rows = listing.searched(
+            "item_fts", words, values, functools.partial(_search_query, fields, status, kind, words, plain=plain, **values),
+            ("giveaway.first_ids", status, kind), functools.partial(_search_query, (Item.id,), status, kind, (), None))
     else:
         rows = db.shaped(("giveaway.search", db.columns_key(fields), status, kind, plain), functools.partial(
             _search_query, fields, status, kind, words, None, plain=plain), **values)
@@ -230,12 +230,6 @@ def search(status=None, kind=None, category=None, q=None, page=1, per_page=PAGE_
             row.verified = row.device_verified_at is not None
     next_page = page + 1 if len(rows) > per_page else None
     return rows[:per_page], next_page
-
-
-def _first_ids(status, kind, values, size):
-    """The SQL of the ids of the listing's first ``size`` items, without the words (a search's window)."""
-    return db.shaped_sql(("giveaway.first_ids", status, kind), lambda **shape_values: _search_query(
-        (Item.id,), status, kind, (), None, **shape_values).select(Item.id), **{**values, "limit": size, "offset": 0})
 
 
 def _search_query(fields, status, kind, words, plan, limit, offset, now=None, category=None, plain=False):
