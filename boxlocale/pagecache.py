@@ -327,7 +327,6 @@ class RememberedSessions(SecureCookieSessionInterface):
             _remember(self.known, cookie, (data, int(signed_at.timestamp())))
         return data
 
-
     def signed_token(self, raw_token):
         """The signed form of a raw token, as generate_csrf makes it (valid for as long as the session:
         WTF_CSRF_TIME_LIMIT is None), made once per phone."""
