@@ -154,6 +154,14 @@ class _TemplateGlobals(ChainMap):
             merged.update(mapping)
         return merged.keys()
 
+    def __getitem__(self, key):
+        # Every render copies the globals into the page's names, a name at a time: ChainMap's own
+        # lookup raised and caught a KeyError in the template's own (empty) globals for each one.
+        for mapping in self.maps:
+            if key in mapping:
+                return mapping[key]
+        return self.__missing__(key)
+
 
 class TemplateEnvironment(Environment):
     """Flask's template environment, with ``_TemplateGlobals`` (create_app sets it before any template)."""
