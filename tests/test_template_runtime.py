@@ -76,3 +76,41 @@ def test_every_form_of_a_page_carries_the_phones_one_token(app):
     assert set(re.findall(r'name="csrf_token" value="([^"]+)"', again)) == tokens
     answer = phone.post(f"/give/{code}/reply", data={"csrf_token": csrf_token(again), "body": "Encore là ?"})
     assert answer.status_code == 303
+
+
+class _Html:
+    def __html__(self):
+        return "<i>made safe by itself</i>"
+
+
+def test_outputs_are_escaped_as_markupsafe_escapes_them(app):
+    from markupsafe import Markup, escape
+
+    values = ["Tom & Jerry <script>'x'\"y\"", "", "déjà vu", Markup("<b>safe</b>"), _Html(), 42, None, 3.5,
+              ["<li>"]]
+    template = app.jinja_env.from_string("{% for v in values %}[{{ v }}]{% endfor %}")
+    assert template.render(values=values) == "".join(f"[{escape(value)}]" for value in values)
+    macro = app.jinja_env.from_string("{% macro m(v) %}<p>{{ v }}</p>{% endmacro %}{{ m(value) }}")
+    assert macro.render(value="<a & b>") == "<p>&lt;a &amp; b&gt;</p>"  # a macro's Markup is not escaped twice
+    plain = app.jinja_env.from_string("{% autoescape false %}{{ v }}{% endautoescape %}")
+    assert plain.render(v="<raw>") == "<raw>"
+
+
+def test_template_calls_still_pass_the_context_to_who_asks_for_it(app):
+    from jinja2 import pass_context
+
+    @pass_context
+    def asks(context, word):
+        return f"{context['who']} {word}"
+
+    def stops():
+        raise StopIteration
+
+    class Callable:
+        def __call__(self, word, _loop_vars=None):
+            return f"called with {word}"
+
+    template = app.jinja_env.from_string(
+        "{{ asks('hi') }}|{{ stops() is undefined }}|{{ obj('x') }}|{% for w in ['a'] %}{{ plain(w) }}{% endfor %}")
+    page = template.render(asks=asks, stops=stops, obj=Callable(), plain=lambda w: w.upper(), who="Zoé")
+    assert page == "Zoé hi|True|called with x|A"
