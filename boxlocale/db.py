@@ -194,9 +194,34 @@ def _read_rows_as_before(shape, rows):
         reader = {name: value for name, value in vars(rows).items() if name not in before}
         if "impl" in reader:  # namedtuples: its constructor is a lambda on the first reader
             reader["constructor"] = reader["impl"]._make
+        if "converters" in reader:
+            _without_text_converters(reader)
         shape.row_reader = reader
     vars(rows).update(shape.row_reader)
     rows.initialized = True
+
+
+# Text columns as SQLite gives them: a TEXT column holds text (peewee writes str), which these fields'
+# python_value gives back as it is. Exact types: a field of another kind may convert.
+_TEXT_FIELDS = (peewee.CharField, peewee.TextField)
+
+
+def _without_text_converters(reader):
+    """No converter for the text columns (two Python calls a value that change nothing: a listing's
+    rows are mostly text, 300 calls a page)."""
+    converters = [None if _gives_text_as_is(converter) else converter for converter in reader["converters"]]
+    reader["converters"] = converters
+    if "convert" in reader:  # the dict-based readers (models) list the columns to convert apart
+        reader["convert"] = [i for i, converter in enumerate(converters) if converter is not None]
+        reader["no_convert"] = [i for i, converter in enumerate(converters) if converter is None]
+    if "_row_spec" in reader:  # the joined models' reader: each column's converter, worked out once
+        reader["_row_spec"] = tuple((i, key, column, converters[i]) for i, key, column, _ in reader["_row_spec"])
+
+
+def _gives_text_as_is(converter):
+    field = getattr(converter, "__self__", None)
+    return (type(field) in _TEXT_FIELDS and getattr(converter, "__func__", None) is peewee.Field.python_value
+            and type(field).adapt is peewee._StringField.adapt)
 
 
 def shaped_first(key, build, **values):

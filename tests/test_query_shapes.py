@@ -78,3 +78,43 @@ def test_a_value_that_would_change_the_sql_text_is_refused(app):
                           title="chaise")
         assert box_db.shaped(("test.plain",), lambda status: Item.select().where(Item.status == status),
                              status="taken") == []
+
+
+def test_shaped_rows_are_peeweees_own_rows_of_every_kind(filled):
+    """The text columns come as SQLite gives them (no converter): the same values, of the same types,
+    as peewee's rows, whatever the row kind; dates are still converted."""
+    from boxlocale import clock
+    from boxlocale.models import Device, ItemReply
+
+    with filled.app_context(), box_db.writing():
+        device = Device.create(key_hash="k" * 64, pseudonym="Zoé « ma » voisine", created_at=clock.now())
+        Item.update(description="", location_note="« là-bas » &amp; <ici>", device=device).where(Item.code == "Q0001").execute()
+        ItemReply.create(item=Item.get(code="Q0001"), device=device, pseudonym="Zoé", body="Là ? <oui>",
+                         created_at=Item.get(code="Q0001").created_at)
+
+    def builds():
+        fields = (Item.id, Item.code, Item.title, Item.description, Item.location_note, Item.created_at,
+                  Item.device.alias("device_id"))
+        yield "models", lambda status: Item.select().where(Item.status == status).order_by(Item.id)
+        yield "namedtuples", lambda status: Item.select(*fields).where(Item.status == status).order_by(
+            Item.id).namedtuples()
+        yield "dicts", lambda status: Item.select(*fields).where(Item.status == status).order_by(Item.id).dicts()
+        yield "tuples", lambda status: Item.select(*fields).where(Item.status == status).order_by(Item.id).tuples()
+        yield "joined", lambda status: (ItemReply.select(ItemReply, Item.code, Item.title).join(Item)
+                                        .where(Item.status == status).order_by(ItemReply.id))
+
+    with filled.app_context():
+        for kind, build in builds():
+            for _ in range(2):  # the shape's first run, then one read as before
+                shaped = box_db.shaped(("test.rows", kind), build, status="reserved")
+                built = list(build(status="reserved"))
+                assert shaped and len(shaped) == len(built), kind
+                for ours, theirs in zip(shaped, built, strict=True):
+                    if kind in ("models", "joined"):
+                        ours, theirs = ours.__data__, theirs.__data__
+                        if kind == "joined":
+                            assert shaped[0].item.code == built[0].item.code
+                    assert ours == theirs, kind
+                    if isinstance(ours, dict):  # a model's data: the same names (their order is not read)
+                        ours, theirs = [ours[name] for name in sorted(ours)], [theirs[name] for name in sorted(ours)]
+                    assert [type(value) for value in ours] == [type(value) for value in theirs], kind
