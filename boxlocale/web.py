@@ -26,6 +26,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2.compiler import CodeGenerator
 from jinja2.runtime import Context, Macro
 from peewee import DatabaseError, IntegrityError, OperationalError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -296,10 +297,25 @@ def _has_nul():
     return False
 
 
+class _Values(ImmutableMultiDict):
+    """A request's arguments, form and cookies, whose ``get`` of a name that is not there returns the
+    default at once: werkzeug's looked it up by ``[]``, which made and raised an HTTP error (a 400
+    "bad request key") for it to catch, about ten a page (a filter not chosen, a cookie not set)."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 (werkzeug's own argument name)
+        if key not in self:
+            return default
+        return super().get(key, default, type)
+
+
 class BoxRequest(Request):
     """Flask's request, whose body limit is MAX_CONTENT_LENGTH but on the console's restore route, where
     an admin may send a backup of up to its own limit (console/restore.py). Decided when the body is
-    first read, whichever hook reads it (the NUL-byte check, the CSRF check, the view)."""
+    first read, whichever hook reads it (the NUL-byte check, the CSRF check, the view). Its arguments,
+    form and cookies are ``_Values``."""
+
+    parameter_storage_class = _Values
+    dict_storage_class = _Values
 
     def _body_limit(self):
         if self._max_content_length is None and self.method == "POST":
