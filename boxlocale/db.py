@@ -195,21 +195,23 @@ def _read_rows_as_before(shape, rows):
         if "impl" in reader:  # namedtuples: its constructor is a lambda on the first reader
             reader["constructor"] = reader["impl"]._make
         if "converters" in reader:
-            _without_text_converters(reader)
+            _without_idle_converters(reader)
         shape.row_reader = reader
     vars(rows).update(shape.row_reader)
     rows.initialized = True
 
 
-# Text columns as SQLite gives them: a TEXT column holds text (peewee writes str), which these fields'
-# python_value gives back as it is. Exact types: a field of another kind may convert.
+# Columns as SQLite gives them, where peewee's converter would give the same value back: text (a TEXT
+# column holds text: peewee writes str) and integers (peewee writes int(value), so an INTEGER column
+# gives back an int). Exact types: a field of another kind (a boolean, a date) converts.
 _TEXT_FIELDS = (peewee.CharField, peewee.TextField)
+_INTEGER_FIELDS = (peewee.IntegerField, peewee.BigIntegerField, peewee.AutoField)
 
 
-def _without_text_converters(reader):
-    """No converter for the text columns (two Python calls a value that change nothing: a listing's
-    rows are mostly text, 300 calls a page)."""
-    converters = [None if _gives_text_as_is(converter) else converter for converter in reader["converters"]]
+def _without_idle_converters(reader):
+    """No converter for the text and integer columns (two Python calls a value that change nothing: a
+    listing's rows are mostly text and ids, 300 calls a page)."""
+    converters = [None if _gives_value_as_is(converter) else converter for converter in reader["converters"]]
     reader["converters"] = converters
     if "convert" in reader:  # the dict-based readers (models) list the columns to convert apart
         reader["convert"] = [i for i, converter in enumerate(converters) if converter is not None]
@@ -218,10 +220,16 @@ def _without_text_converters(reader):
         reader["_row_spec"] = tuple((i, key, column, converters[i]) for i, key, column, _ in reader["_row_spec"])
 
 
-def _gives_text_as_is(converter):
+def _gives_value_as_is(converter):
     field = getattr(converter, "__self__", None)
-    return (type(field) in _TEXT_FIELDS and getattr(converter, "__func__", None) is peewee.Field.python_value
-            and type(field).adapt is peewee._StringField.adapt)
+    method = getattr(converter, "__func__", None)
+    if type(field) is peewee.ForeignKeyField and method is peewee.ForeignKeyField.python_value:
+        field, method = field.rel_field, type(field.rel_field).python_value  # the id it holds
+    if method is not peewee.Field.python_value:
+        return False
+    if type(field) in _TEXT_FIELDS:
+        return type(field).adapt is peewee._StringField.adapt
+    return type(field) in _INTEGER_FIELDS and type(field).adapt is peewee.IntegerField.adapt
 
 
 def shaped_first(key, build, **values):

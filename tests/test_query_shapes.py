@@ -81,8 +81,8 @@ def test_a_value_that_would_change_the_sql_text_is_refused(app):
 
 
 def test_shaped_rows_are_peeweees_own_rows_of_every_kind(filled):
-    """The text columns come as SQLite gives them (no converter): the same values, of the same types,
-    as peewee's rows, whatever the row kind; dates are still converted."""
+    """The text and integer columns come as SQLite gives them (no converter): the same values and types
+    as peewee's rows, whatever the row kind; dates and booleans are still converted."""
     from boxlocale import clock
     from boxlocale.models import Device, ItemReply
 
