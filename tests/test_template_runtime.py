@@ -73,7 +73,9 @@ def test_every_form_of_a_page_carries_the_phones_one_token(app):
     tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', first.get_data(as_text=True)))
     assert len(tokens) == 1
     again = phone.get(f"/give/{code}").get_data(as_text=True)
-    assert set(re.findall(r'name="csrf_token" value="([^"]+)"', again)) == tokens
+    tokens_again = set(re.findall(r'name="csrf_token" value="([^"]+)"', again))
+    assert len(tokens_again) == 1  # signed again maybe (another second): the same raw token inside
+    assert {token.split(".")[0] for token in tokens_again} == {token.split(".")[0] for token in tokens}
     answer = phone.post(f"/give/{code}/reply", data={"csrf_token": csrf_token(again), "body": "Encore là ?"})
     assert answer.status_code == 303
 
