@@ -118,3 +118,15 @@ def test_shaped_rows_are_peeweees_own_rows_of_every_kind(filled):
                     if isinstance(ours, dict):  # a model's data: the same names (their order is not read)
                         ours, theirs = [ours[name] for name in sorted(ours)], [theirs[name] for name in sorted(ours)]
                     assert [type(value) for value in ours] == [type(value) for value in theirs], kind
+
+
+def test_a_shaped_date_is_read_as_peewee_reads_it():
+    """db._quick_date stands for a DateTimeField's converter: the same value for every text peewee reads,
+    the ones it cannot read included."""
+    converter = Item.created_at.python_value
+    quick = box_db._quick_date(converter)
+    assert quick is not None and box_db._quick_date(Item.title.python_value) is None
+    for text in ("2026-12-02 09:30:00", "2026-12-02T09:30:00", "2026-12-02 09:30:00.123456", "2026-12-02",
+                 "2026-12-02 09:30:00Z", "2026-12-02 09:30:00+01:00", "2026-12-02 09:30:00.5+0100",
+                 "2026-12-02 09:30", "20261202", "", "not a date", "2026-13-45 99:99:99", None):
+        assert quick(text) == converter(text) and type(quick(text)) is type(converter(text)), text
