@@ -130,3 +130,23 @@ def test_a_shaped_date_is_read_as_peewee_reads_it():
                  "2026-12-02 09:30:00Z", "2026-12-02 09:30:00+01:00", "2026-12-02 09:30:00.5+0100",
                  "2026-12-02 09:30", "20261202", "", "not a date", "2026-13-45 99:99:99", None):
         assert quick(text) == converter(text) and type(quick(text)) is type(converter(text)), text
+
+
+def test_a_shapes_tuples_are_read_afresh_on_every_run(filled):
+    """After its first run a shape of (named) tuples reads the cursor's rows itself (db._tuples_reader):
+    only how rows are made is kept, never the rows."""
+    from boxlocale.db import writing
+
+    def build(status):
+        return Item.select(Item.code, Item.title, Item.created_at).where(Item.status == status).order_by(
+            Item.id).namedtuples()
+
+    with filled.app_context():
+        first = box_db.shaped(("test.afresh",), build, status="taken")
+        assert box_db._shapes[(("test.afresh",), "status")].read_tuples is not None
+        with writing():
+            Item.update(title="Changé").where(Item.code == first[0].code).execute()
+        again = box_db.shaped(("test.afresh",), build, status="taken")
+        assert again == list(build(status="taken")) and again[0].title == "Changé"
+        assert type(again[0]) is type(list(build(status="taken"))[0]) or again[0]._fields == first[0]._fields
+        assert box_db.shaped(("test.afresh",), build, status="nothing like it") == []
