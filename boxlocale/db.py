@@ -130,11 +130,11 @@ class _Slot(str):
 
 
 class _Shape:
-    __slots__ = ("query", "sql", "params", "row_reader", "read_tuples")
+    __slots__ = ("query", "sql", "params", "row_reader", "read_rows")
 
     def __init__(self, build, names):
         self.row_reader = None  # how its rows become peewee's rows: the same for every run of the shape
-        self.read_tuples = None  # for tuples and named tuples, after the first run: the cursor's rows to them
+        self.read_rows = None  # for tuples, named tuples and models, after the first run: cursor -> rows
         self.query = build(**{name: _Slot(name) for name in names})
         self.sql, params = self.query.sql()
         self.params = [(True, param.name) if type(param) is _Slot else (False, param) for param in params]
@@ -167,13 +167,15 @@ def shaped(key, build, **values):
     the query's own row type."""
     shape, params = _shape_and_params(key, build, values)
     cursor = database.execute_sql(shape.sql, params)
-    if shape.read_tuples is not None:
-        return shape.read_tuples(cursor)
+    if shape.read_rows is not None:
+        return shape.read_rows(cursor)
     rows = shape.query._get_cursor_wrapper(cursor)
     _read_rows_as_before(shape, rows)
     found = list(rows)
     if type(rows) in (peewee.ModelTupleCursorWrapper, peewee.ModelNamedTupleCursorWrapper):
-        shape.read_tuples = _tuples_reader(rows.constructor, shape.row_reader["converters"])
+        shape.read_rows = _tuples_reader(rows.constructor, shape.row_reader["converters"])
+    elif type(rows) is peewee.ModelObjectCursorWrapper:
+        shape.read_rows = _models_reader(rows)
     return found
 
 
@@ -214,6 +216,35 @@ def _shape_and_params(key, build, values):
     if shape is None:
         shape = _shapes[shape_key] = _Shape(build, values)
     return shape, [values[value] if is_slot else value for is_slot, value in shape.params]
+
+
+def _models_reader(rows):
+    """The rows of a cursor as peewee's reader of one model's rows makes them (its dict of the columns,
+    those without a converter first, then the model made from it, as fetched: nothing dirty), read in
+    one go."""
+    columns, constructor, is_model = rows.unique_columns, rows.constructor, rows.is_model
+    as_they_are = rows.no_convert
+    converted = [(i, rows.converters[i]) for i in rows.convert]
+
+    def read(cursor):
+        try:
+            found_rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        found = []
+        for row in found_rows:
+            data = {columns[i]: row[i] for i in as_they_are}
+            for i, converter in converted:
+                data[columns[i]] = converter(row[i])
+            if is_model:
+                model = constructor(__no_default__=1, **data)
+                model._dirty.clear()
+                found.append(model)
+            else:
+                found.append(constructor(**data))
+        return found
+
+    return read
 
 
 def _read_rows_as_before(shape, rows):
