@@ -83,11 +83,12 @@ def test_a_value_that_would_change_the_sql_text_is_refused(app):
 def test_shaped_rows_are_peeweees_own_rows_of_every_kind(filled):
     """The text and integer columns come as SQLite gives them (no converter): the same values and types
     as peewee's rows, whatever the row kind; dates and booleans are still converted."""
-    from boxlocale import clock
-    from boxlocale.models import Device, ItemReply
+    from boxlocale.models import ItemReply
+
+    from .helpers import new_device
 
     with filled.app_context(), box_db.writing():
-        device = Device.create(key_hash="k" * 64, pseudonym="Zoé « ma » voisine", created_at=clock.now())
+        device = new_device(pseudonym="Zoé « ma » voisine")
         Item.update(description="", location_note="« là-bas » &amp; <ici>", device=device).where(Item.code == "Q0001").execute()
         ItemReply.create(item=Item.get(code="Q0001"), device=device, pseudonym="Zoé", body="Là ? <oui>",
                          created_at=Item.get(code="Q0001").created_at)
