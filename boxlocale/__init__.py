@@ -9,7 +9,7 @@ def create_app(test_config=None):
     """Build the app: config, database (created or upgraded), languages, CSRF, blueprints."""
     from flask_wtf.csrf import CSRFProtect
 
-    from . import assets, db, i18n, pagecache, photos, settings, web
+    from . import assets, db, fragments, i18n, pagecache, photos, settings, web
     from .config import ensure_secret_key, load_config
 
     app = Flask(__name__, static_folder=None)
@@ -50,7 +50,7 @@ def create_app(test_config=None):
         from flask_babel import get_locale
 
         return {"box": settings.all_settings(), "lang": str(get_locale() or "fr"), "csrf_token": pagecache.form_token,
-                **i18n.template_callables()}
+                **i18n.template_callables(), **fragments.page_callables()}
 
     _register_blueprints(app, csrf)
     _register_filters(app)

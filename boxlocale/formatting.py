@@ -74,10 +74,10 @@ def _reading():
     a reading made before a ``force_locale`` is not used inside it (its locale is another object)."""
     locale = get_locale()
     if not has_request_context():
-        return local_zone(), this_year(), str(locale)
+        return local_zone(), _year_now(), str(locale)
     reading = getattr(request, "date_reading", None)
     if reading is None or reading[0] is not locale:
-        reading = request.date_reading = (locale, local_zone(), this_year(), str(locale))
+        reading = request.date_reading = (locale, local_zone(), _year_now(), str(locale))
     return reading[1:]
 
 
@@ -96,7 +96,14 @@ def _local(moment):
 
 
 def this_year():
-    """The box's local year now (a date of another year says its year)."""
+    """The box's local year now (a date of another year says its year): in a request, the year its
+    dates are written with (``_reading``), so the cards' keys and the dates read the clock once."""
+    if has_request_context():
+        return _reading()[1]
+    return _year_now()
+
+
+def _year_now():
     from . import clock
 
     return _local(clock.now()).year

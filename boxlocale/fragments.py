@@ -5,7 +5,7 @@ every value the card shows; the key is those values themselves, so nothing ever 
 A listing's search and filters are remembered the same way (``remembered_unless`` a search's words).
 Never a part with a form token in it: a token is each phone's own."""
 
-from flask import g, request
+from flask import request
 from flask_babel import get_locale
 
 from .formatting import this_year
@@ -17,7 +17,11 @@ _fragments = {}
 
 def remembered(*values, caller):
     """The card's HTML for these values, rendered by ``caller`` the first time."""
-    key = (*_request_key(), *values)
+    return _remembered(_request_key(), values, caller)
+
+
+def _remembered(request_key, values, caller):
+    key = (*request_key, *values)
     try:
         html = _fragments.get(key)
     except TypeError:  # a value that is not a plain one: rendered each time
@@ -35,13 +39,26 @@ def remembered_unless(typed, *values, caller):
     return caller() if typed else remembered(*values, caller=caller)
 
 
+def page_callables():
+    """``remembered`` and ``remembered_unless`` for one page's render (a context processor): the
+    request's part of the key read once for the page (in the page's language, force_locale's too), not
+    from ``g`` for each of its 20 cards."""
+    page_key = []
+
+    def remembered_here(*values, caller):
+        if not page_key:
+            page_key.append(_request_key())
+        return _remembered(page_key[0], values, caller)
+
+    def remembered_unless_here(typed, *values, caller):
+        return caller() if typed else remembered_here(*values, caller=caller)
+
+    return {"remembered": remembered_here, "remembered_unless": remembered_unless_here}
+
+
 def _request_key():
-    """What every card of this request shares in its key, read once per request (a listing has 20 cards;
-    listings are never rendered under force_locale)."""
-    key = g.get("fragment_key")
-    if key is None:
-        key = g.fragment_key = (str(get_locale()), this_year(), request.script_root)
-    return key
+    """What every card of this request shares in its key (a page's render reads it once: page_callables)."""
+    return str(get_locale()), this_year(), request.script_root
 
 
 def clear():

@@ -342,11 +342,16 @@ def form_token():
     phone (``signed_token``), not on every page with a form."""
     from flask_wtf.csrf import generate_csrf
 
-    if TOKEN_FIELD not in g:  # a page being stored has its placeholder there (cached_page)
+    # A page makes one to six forms: the token is read from ``g`` once made (where generate_csrf keeps
+    # it too), not through generate_csrf's reading of the config each time.
+    token = g.get(TOKEN_FIELD)  # a page being stored has its placeholder there (cached_page)
+    if token is None:
         raw_token = session.get(TOKEN_FIELD)
         if raw_token:
-            g.csrf_token = current_app.session_interface.signed_token(raw_token)
-    return generate_csrf()
+            token = g.csrf_token = current_app.session_interface.signed_token(raw_token)
+        else:
+            token = generate_csrf()  # the phone's first token, in its session
+    return token
 
 
 def _remember(memory, key, value):

@@ -4,8 +4,10 @@ import logging
 import sqlite3
 import time
 from collections import ChainMap
+from types import BuiltinFunctionType, FunctionType, MethodType
 from urllib.parse import urlsplit
 
+import markupsafe
 from flask import (
     Request,
     current_app,
@@ -21,7 +23,10 @@ from flask.templating import Environment
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from jinja2.compiler import CodeGenerator
+from jinja2.runtime import Context, Macro
 from peewee import DatabaseError, IntegrityError, OperationalError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -154,9 +159,65 @@ class _TemplateGlobals(ChainMap):
             merged.update(mapping)
         return merged.keys()
 
+    def __getitem__(self, key):
+        # Every render copies the globals into the page's names, a name at a time: ChainMap's own
+        # lookup raised and caught a KeyError in the template's own (empty) globals for each one.
+        for mapping in self.maps:
+            if key in mapping:
+                return mapping[key]
+        return self.__missing__(key)
+
+
+# What templates call that takes nothing from Jinja (no pass_context): functions, methods, macros.
+_PLAIN_CALLABLES = {FunctionType, BuiltinFunctionType, MethodType, Macro}
+
+
+class _TemplateContext(Context):
+    """Jinja's context, whose ``call`` (every call a template makes: ``_()``, ``url_for``, macros, a
+    dict's ``get``) goes straight to what takes nothing from Jinja: Jinja's own looked twice for what
+    the callable wants passed and emptied its loop arguments first, a call's cost ten times over."""
+
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own names: a template may pass any)
+        if type(__obj) not in _PLAIN_CALLABLES or getattr(__obj, "jinja_pass_arg", None) is not None:
+            return Context.call(__self, __obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception")
+
+
+# markupsafe's escaping itself (in C), without the Markup wrapped around each result: what a template
+# writes out is only ever joined into the page, where a Markup and its text make the same bytes.
+_escape_text = getattr(markupsafe, "_escape_inner", None)
+
+
+def _output_escape(value):
+    """What a template writes out, escaped as markupsafe.escape does it."""
+    if type(value) is str and _escape_text is not None:
+        return _escape_text(value)
+    return markupsafe.escape(value)
+
+
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code for a template, whose ``{{ ... }}`` outputs are escaped by ``_output_escape``: Jinja's
+    own made a Markup of each one (a Python ``__new__``), a page's 80 to 200 outputs."""
+
+    def visit_Template(self, node, frame=None):
+        super().visit_Template(node, frame)
+        self.writeline("escape = environment.output_escape")  # the module's name, used only for outputs
+
 
 class TemplateEnvironment(Environment):
-    """Flask's template environment, with ``_TemplateGlobals`` (create_app sets it before any template)."""
+    """Flask's template environment, with ``_TemplateGlobals``, ``_TemplateContext`` and
+    ``_CodeGenerator`` (create_app sets it before any template)."""
+
+    context_class = _TemplateContext
+    code_generator_class = _CodeGenerator
+    output_escape = staticmethod(_output_escape)
 
     def make_globals(self, d):
         return _TemplateGlobals({} if d is None else d, self.globals)
@@ -236,10 +297,25 @@ def _has_nul():
     return False
 
 
+class _Values(ImmutableMultiDict):
+    """A request's arguments, form and cookies, whose ``get`` of a name that is not there returns the
+    default at once: werkzeug's looked it up by ``[]``, which made and raised an HTTP error (a 400
+    "bad request key") for it to catch, about ten a page (a filter not chosen, a cookie not set)."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 (werkzeug's own argument name)
+        if key not in self:
+            return default
+        return super().get(key, default, type)
+
+
 class BoxRequest(Request):
     """Flask's request, whose body limit is MAX_CONTENT_LENGTH but on the console's restore route, where
     an admin may send a backup of up to its own limit (console/restore.py). Decided when the body is
-    first read, whichever hook reads it (the NUL-byte check, the CSRF check, the view)."""
+    first read, whichever hook reads it (the NUL-byte check, the CSRF check, the view). Its arguments,
+    form and cookies are ``_Values``."""
+
+    parameter_storage_class = _Values
+    dict_storage_class = _Values
 
     def _body_limit(self):
         if self._max_content_length is None and self.method == "POST":

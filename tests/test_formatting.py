@@ -90,3 +90,33 @@ def test_a_requests_reading_of_zone_year_and_language_follows_force_locale_and_t
             assert datetime_text(moment) == "samedi 2 janvier à 12 h"  # this year's date: no year
     finally:
         clock.freeze(None)
+
+
+def test_a_request_reads_the_clock_once_for_its_year(app, monkeypatch):
+    """The cards' key (fragments) and the dates take the year from one reading of the clock per request;
+    the next request reads it again."""
+    from boxlocale import formatting
+
+    readings = []
+    now = clock.now
+
+    def counted():
+        readings.append(1)
+        return now()
+
+    clock.freeze(datetime(2026, 12, 31, 12, 0))
+    monkeypatch.setattr(clock, "now", counted)
+    try:
+        with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+            assert formatting.this_year() == 2026 and formatting.this_year() == 2026
+            assert date_text(datetime(2026, 12, 1)) == "mardi 1er décembre"
+        assert len(readings) == 1
+        clock.freeze(datetime(2027, 1, 1, 12, 0))
+        with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+            assert formatting.this_year() == 2027
+            assert date_text(datetime(2026, 12, 1)) == "mardi 1er décembre 2026"
+        assert len(readings) == 2
+        with app.app_context():
+            assert formatting.this_year() == 2027  # outside a request: the clock itself
+    finally:
+        clock.freeze(None)

@@ -162,3 +162,17 @@ def test_what_is_new_on_the_home_page_is_remembered_by_what_it_shows(app, frozen
     assert "Je prête une échelle" in page and "Trois chaises" in page
     english = _fresh(app, "/", language="en")
     assert "· Noticeboard ·" in english and "· Give-box ·" in english and "· Noticeboard ·" not in page
+
+
+def test_a_pages_cards_take_the_language_of_their_render(app, frozen_clock):
+    """The request's part of a card's key is read once per page render (fragments.page_callables): a
+    render under force_locale in the same request gets its own language's cards, not the first's."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    card = '{% call remembered("test card", 1) %}{{ _("Search") }}{% endcall %}'
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert render_template_string(card * 2) == "Chercher" * 2
+        with force_locale("en"):
+            assert render_template_string(card) == "Search"
+        assert render_template_string(card) == "Chercher"
