@@ -43,12 +43,15 @@ def process_with_box(app, data):
 
 def process_naively(data):
     """The same job done the first way that comes to mind, with Pillow's defaults: open, turn upright,
-    resize to 1280 px and save, then resize that to a 400 px thumbnail and save it."""
+    resize to 1280 px and save, then resize that to a 400 px thumbnail and save it, and that to the
+    200 px small picture (the box's three sizes)."""
     picture = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
     display = picture.resize(_fit(picture.size, 1280))
     display.save(io.BytesIO(), "JPEG")
     thumbnail = display.resize(_fit(display.size, 400))
     thumbnail.save(io.BytesIO(), "JPEG")
+    small = thumbnail.resize(_fit(thumbnail.size, 200))
+    small.save(io.BytesIO(), "JPEG")
 
 
 def _fit(size, longest):
