@@ -186,10 +186,7 @@ def _tuples_reader(constructor, converters):
     converted = [(i, converter) for i, converter in enumerate(converters) if converter is not None]
 
     def read(cursor):
-        try:
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()  # as peewee's reader does once it has read the last row
+        rows = _all_rows(cursor)
         if not converted:
             return [constructor(row) for row in rows]
         found = []
@@ -218,6 +215,13 @@ def _shape_and_params(key, build, values):
     return shape, [values[value] if is_slot else value for is_slot, value in shape.params]
 
 
+def _all_rows(cursor):
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()  # as peewee's reader does once it has read the last row
+
+
 def _models_reader(rows):
     """The rows of a cursor as peewee's reader of one model's rows makes them (its dict of the columns,
     those without a converter first, then the model made from it, as fetched: nothing dirty), read in
@@ -227,12 +231,8 @@ def _models_reader(rows):
     converted = [(i, rows.converters[i]) for i in rows.convert]
 
     def read(cursor):
-        try:
-            found_rows = cursor.fetchall()
-        finally:
-            cursor.close()
         found = []
-        for row in found_rows:
+        for row in _all_rows(cursor):
             data = {columns[i]: row[i] for i in as_they_are}
             for i, converter in converted:
                 data[columns[i]] = converter(row[i])
